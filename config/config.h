@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The gateway's configuration: one immutable struct, parsed once, passed explicitly. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+#define GW_CONFIG_ERROR (gw_config_error_quark())
+GQuark gw_config_error_quark(void);
+
+typedef enum {
+  GW_CONFIG_ERROR_SYNTAX,    /* the file is not a valid key file */
+  GW_CONFIG_ERROR_UNKNOWN,   /* an unknown group or key (typo protection) */
+  GW_CONFIG_ERROR_VALUE,     /* a value outside its allowed range or set */
+  GW_CONFIG_ERROR_IO,        /* the file (or a secret file) cannot be read */
+} GwConfigError;
+
+/*
+ * All fields are read-only after gw_config_load() returns. Strings are owned
+ * by the config. Every limit a peer can push against lives here (STYLE.md §8).
+ */
+typedef struct {
+  /* [server] */
+  char *listen_address;   /* "127.0.0.1", "0.0.0.0" or "::"; default "0.0.0.0" */
+  guint port;             /* 1..65535, 0 = any free port; default 8443 */
+  gboolean tls;           /* default TRUE; FALSE only behind a TLS-terminating proxy */
+  char *tls_cert_file;    /* default DATA_DIR/tls/cert.pem, generated if missing */
+  char *tls_key_file;     /* default DATA_DIR/tls/key.pem, generated if missing */
+  char *data_dir;         /* default "balie-data" (relative to the working directory) */
+  char *web_root;         /* default: the source tree's web/ or the installed copy */
+  char *public_url;       /* base for printed links; default https://localhost:PORT */
+  char *log_format;       /* "text" or "json"; default "text" */
+
+  /* [media] */
+  char **ice_local_addresses; /* extra addresses offered as host candidates; default 127.0.0.1 */
+  guint jitterbuffer_ms;      /* 0..2000, default 200: bound on waiting for a retransmission */
+
+  /* [limits] */
+  guint max_rooms;             /* 1..10000, default 100 */
+  guint max_participants;      /* 2..4, default 2 (1:1 calls) */
+  guint ws_max_message;        /* 1024..1048576 bytes, default 65536 */
+  guint max_sdp_length;        /* 1024..262144 bytes, default 32768 */
+  guint max_candidates;        /* 1..500 per peer, default 50 */
+  guint chat_max_length;       /* 1..10000 characters, default 1000 */
+  guint max_name_length;       /* 1..256 characters, default 64 */
+} GwConfig;
+
+/**
+ * gw_config_new_default:
+ * Returns: (transfer full): a config with every default filled in.
+ */
+GwConfig *gw_config_new_default(void);
+
+/**
+ * gw_config_load:
+ * @path: (nullable): a key file; NULL means defaults plus environment only
+ * @envp: (nullable): environment to read BALIE_<GROUP>_<KEY> overrides from, as from g_get_environ()
+ *
+ * Returns: (transfer full) (nullable): the validated config, or NULL with @error
+ * naming the group, key and allowed values.
+ */
+GwConfig *gw_config_load(const char *path, char **envp, GError **error);
+
+/**
+ * gw_config_parse:
+ * Like gw_config_load() but from memory; does no file I/O except for
+ * secret files a key refers to. Used by tests and the fuzzer.
+ */
+GwConfig *gw_config_parse(const char *data, gsize length, char **envp, GError **error);
+
+/**
+ * gw_config_ref / gw_config_unref: the config is shared by reference between modules.
+ */
+GwConfig *gw_config_ref(GwConfig *config);
+void gw_config_unref(GwConfig *config);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(GwConfig, gw_config_unref)
+
+G_END_DECLS
