@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Forwarding branches: a producer's tee -> leaky queue -> a consumer's webrtcbin sink pad. */
+#include "webrtc/media-room-private.h"
+
+#include <gst/rtp/rtp.h>
+
+/* A branch holds at most this much; older packets are dropped so one slow
+ * consumer cannot hold the producer back. */
+#define GW_FORWARD_QUEUE_PACKETS 300
+
+GstElement *
+gw_forward_attach_tee(GstElement *pipeline, GstPad *pad)
+{
+  GstElement *tee = gst_element_factory_make("tee", NULL);
+  /* With no branches yet (or none left) the tee must swallow buffers, not fail. */
+  g_object_set(tee, "allow-not-linked", TRUE, NULL);
+  gst_object_ref_sink(tee);
+  gst_bin_add(GST_BIN(pipeline), tee);
+  gst_element_sync_state_with_parent(tee);
+  g_autoptr(GstPad) sink = gst_element_get_static_pad(tee, "sink");
+  GstPadLinkReturn ret = gst_pad_link(pad, sink);
+  if (ret != GST_PAD_LINK_OK)
+    g_warning("cannot link %s to a tee: %s", GST_PAD_NAME(pad), gst_pad_link_get_name(ret));
+  return tee;
+}
+
+void
+gw_forward_drop_tee(GstElement *pipeline, GstElement *tee)
+{
+  gst_element_set_state(tee, GST_STATE_NULL);
+  GstObject *parent = gst_object_get_parent(GST_OBJECT(tee));
+  if (parent) {
+    gst_bin_remove(GST_BIN(parent), tee);
+    gst_object_unref(parent);
+  }
+}
+
+static GstBuffer *
+rewrite_buffer(GstBuffer *buffer, guint pt)
+{
+  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+  if (!gst_rtp_buffer_map(buffer, GST_MAP_READ, &rtp))
+    return buffer;
+  guint current = gst_rtp_buffer_get_payload_type(&rtp);
+  gst_rtp_buffer_unmap(&rtp);
+  if (current == pt)
+    return buffer;
+  /* The tee shares buffers between branches: copy before writing. */
+  buffer = gst_buffer_make_writable(buffer);
+  if (gst_rtp_buffer_map(buffer, GST_MAP_WRITE, &rtp)) {
+    gst_rtp_buffer_set_payload_type(&rtp, pt);
+    gst_rtp_buffer_unmap(&rtp);
+  }
+  return buffer;
+}
+
+static gboolean
+rewrite_list_item(GstBuffer **buffer, guint idx, gpointer data)
+{
+  *buffer = rewrite_buffer(*buffer, GPOINTER_TO_UINT(data));
+  return TRUE;
+}
+
+/* The producer's m-line and the consumer's m-line have different payload
+ * types (each unique within its BUNDLE group): rewrite before the queue, so
+ * every element after it sees the consumer's numbering. */
+static GstPadProbeReturn
+rewrite_payload_type(GstPad *pad, GstPadProbeInfo *info, gpointer data)
+{
+  guint pt = GPOINTER_TO_UINT(data);
+  if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
+    GST_PAD_PROBE_INFO_DATA(info) = rewrite_buffer(GST_PAD_PROBE_INFO_BUFFER(info), pt);
+  } else if (info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST) {
+    GstBufferList *list = gst_buffer_list_make_writable(GST_PAD_PROBE_INFO_BUFFER_LIST(info));
+    gst_buffer_list_foreach(list, rewrite_list_item, data);
+    GST_PAD_PROBE_INFO_DATA(info) = list;
+  } else if (info->type & GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM) {
+    GstEvent *event = GST_PAD_PROBE_INFO_EVENT(info);
+    if (GST_EVENT_TYPE(event) == GST_EVENT_CAPS) {
+      GstCaps *caps;
+      gst_event_parse_caps(event, &caps);
+      g_autoptr(GstCaps) copy = gst_caps_copy(caps);
+      for (guint i = 0; i < gst_caps_get_size(copy); i++)
+        gst_structure_set(gst_caps_get_structure(copy, i), "payload", G_TYPE_INT, (int)pt, NULL);
+      gst_event_unref(event);
+      GST_PAD_PROBE_INFO_DATA(info) = gst_event_new_caps(copy);
+    }
+  }
+  return GST_PAD_PROBE_OK;
+}
+
+void
+gw_forward_link(GwMediaRoom *room, GwSlot *upstream, GwSlot *downstream)
+{
+  g_return_if_fail(upstream->tee && downstream->sink_pad);
+  if (downstream->queue)
+    gw_forward_unlink(room, downstream);
+
+  GstElement *queue = gst_element_factory_make("queue", NULL);
+  g_object_set(queue, "leaky", 2 /* downstream: drop the oldest */, "max-size-buffers",
+               GW_FORWARD_QUEUE_PACKETS, "max-size-bytes", 0, "max-size-time", (guint64)0, NULL);
+  gst_object_ref_sink(queue);
+  gst_bin_add(GST_BIN(room->pipeline), queue);
+
+  g_autoptr(GstPad) qsink = gst_element_get_static_pad(queue, "sink");
+  g_autoptr(GstPad) qsrc = gst_element_get_static_pad(queue, "src");
+  gst_pad_add_probe(qsink,
+                    GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST |
+                        GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+                    rewrite_payload_type, GUINT_TO_POINTER(downstream->pt), NULL);
+  GstPadLinkReturn ret = gst_pad_link(qsrc, downstream->sink_pad);
+  if (ret != GST_PAD_LINK_OK)
+    GW_MEDIA_LOG(G_LOG_LEVEL_WARNING, room, downstream->peer->id, "cannot link branch: %s",
+                 gst_pad_link_get_name(ret));
+  gst_element_sync_state_with_parent(queue);
+
+  GstPad *tee_pad = gst_element_request_pad_simple(upstream->tee, "src_%u");
+  ret = gst_pad_link(tee_pad, qsink);
+  if (ret != GST_PAD_LINK_OK)
+    GW_MEDIA_LOG(G_LOG_LEVEL_WARNING, room, downstream->peer->id, "cannot link tee: %s",
+                 gst_pad_link_get_name(ret));
+
+  downstream->queue = queue;
+  downstream->tee_pad = tee_pad;
+  downstream->tee_of_branch = gst_object_ref(upstream->tee);
+  GW_MEDIA_LOG(G_LOG_LEVEL_INFO, room, downstream->peer->id, "forwarding %s of %s (pt %u -> %u)",
+               gw_media_source_to_string(upstream->source), upstream->peer->id, upstream->pt,
+               downstream->pt);
+
+  /* Ask the producer for a keyframe now rather than waiting for the
+   * consumer's decoder to complain. */
+  g_autoptr(GstPad) tee_sink = gst_element_get_static_pad(upstream->tee, "sink");
+  if (upstream->source != GW_MEDIA_SOURCE_AUDIO)
+    gst_pad_push_event(tee_sink, gst_event_new_custom(
+                                     GST_EVENT_CUSTOM_UPSTREAM,
+                                     gst_structure_new("GstForceKeyUnit", "all-headers",
+                                                       G_TYPE_BOOLEAN, TRUE, NULL)));
+}
+
+void
+gw_forward_unlink(GwMediaRoom *room, GwSlot *downstream)
+{
+  if (!downstream->queue)
+    return;
+  g_autoptr(GstPad) qsink = gst_element_get_static_pad(downstream->queue, "sink");
+  gst_pad_unlink(downstream->tee_pad, qsink);
+  gst_element_release_request_pad(downstream->tee_of_branch, downstream->tee_pad);
+  gst_clear_object(&downstream->tee_pad);
+  gst_clear_object(&downstream->tee_of_branch);
+
+  gst_element_set_state(downstream->queue, GST_STATE_NULL);
+  gst_bin_remove(GST_BIN(room->pipeline), downstream->queue);
+  gst_clear_object(&downstream->queue);
+}

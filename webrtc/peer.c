@@ -1,0 +1,513 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* One participant's webrtcbin: its slots (transceivers), server-driven negotiation and ICE. */
+#include "webrtc/media-room-private.h"
+#include "webrtc/sdp-edit.h"
+
+#include <string.h>
+
+/* Longest ICE candidate line we pass to webrtcbin; real ones are ~150 bytes. */
+#define GW_PEER_MAX_CANDIDATE 1024
+
+/* What a signal handler or promise on a GStreamer thread needs to find its way back. */
+typedef struct {
+  GwMediaRoom *room; /* reference */
+  char *peer_id;
+  guint serial;
+} GwPeerHandle;
+
+static GwPeerHandle *
+peer_handle_new(GwPeer *peer, guint serial)
+{
+  GwPeerHandle *h = g_new0(GwPeerHandle, 1);
+  h->room = gw_media_room_ref(peer->room);
+  h->peer_id = g_strdup(peer->id);
+  h->serial = serial;
+  return h;
+}
+
+static void
+peer_handle_free(gpointer data, GClosure *closure)
+{
+  GwPeerHandle *h = data;
+  gw_media_room_unref(h->room);
+  g_free(h->peer_id);
+  g_free(h);
+}
+
+static void
+peer_handle_destroy(gpointer data)
+{
+  peer_handle_free(data, NULL);
+}
+
+static GstCaps *
+slot_caps(GwMediaSource source, guint pt)
+{
+  if (source == GW_MEDIA_SOURCE_AUDIO)
+    return gst_caps_new_simple("application/x-rtp", "media", G_TYPE_STRING, "audio",
+                               "encoding-name", G_TYPE_STRING, "OPUS", "payload", G_TYPE_INT,
+                               (int)pt, "clock-rate", G_TYPE_INT, 48000, "encoding-params",
+                               G_TYPE_STRING, "2", "minptime", G_TYPE_STRING, "10",
+                               "useinbandfec", G_TYPE_STRING, "1", NULL);
+  return gst_caps_new_simple("application/x-rtp", "media", G_TYPE_STRING, "video",
+                             "encoding-name", G_TYPE_STRING, "VP8", "payload", G_TYPE_INT,
+                             (int)pt, "clock-rate", G_TYPE_INT, 90000, "rtcp-fb-nack",
+                             G_TYPE_BOOLEAN, TRUE, "rtcp-fb-nack-pli", G_TYPE_BOOLEAN, TRUE,
+                             "rtcp-fb-ccm-fir", G_TYPE_BOOLEAN, TRUE, NULL);
+}
+
+static void
+slot_free(GwSlot *slot)
+{
+  g_free(slot->producer_id);
+  g_clear_object(&slot->transceiver);
+  g_clear_object(&slot->sink_pad);
+  g_free(slot);
+}
+
+GwSlot *
+gw_peer_add_slot(GwPeer *peer, GwMediaSource source, GwTrackDirection direction,
+                 const char *producer_id, GError **error)
+{
+  /* Each m-line gets its own payload type, and video its RTX type right above it:
+   * with BUNDLE the browser tells forwarded streams apart by payload type alone. */
+  guint pt = peer->next_pt;
+  if (pt + 1 > 127) {
+    g_set_error(error, GW_MEDIA_ERROR, GW_MEDIA_ERROR_LIMIT,
+                "peer %s has no free payload types left", peer->id);
+    return NULL;
+  }
+  g_autoptr(GstCaps) caps = slot_caps(source, pt);
+  GstWebRTCRTPTransceiver *trans = NULL;
+  GstPad *sink_pad = NULL;
+
+  if (direction == GW_TRACK_CLIENT_SENDS) {
+    g_signal_emit_by_name(peer->webrtc, "add-transceiver",
+                          GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_RECVONLY, caps, &trans);
+  } else {
+    /* Request the pad first, then set preferences on its transceiver: the other
+     * order makes webrtcbin 1.22 create an empty extra transceiver. */
+    sink_pad = gst_element_request_pad_simple(peer->webrtc, "sink_%u");
+    if (sink_pad)
+      g_object_get(sink_pad, "transceiver", &trans, NULL);
+    if (trans)
+      g_object_set(trans, "direction", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY,
+                   "codec-preferences", caps, NULL);
+  }
+  if (!trans) {
+    g_clear_object(&sink_pad);
+    g_set_error(error, GW_MEDIA_ERROR, GW_MEDIA_ERROR_INTERNAL,
+                "webrtcbin refused a new %s transceiver", gw_media_source_to_string(source));
+    return NULL;
+  }
+  if (source != GW_MEDIA_SOURCE_AUDIO)
+    g_object_set(trans, "do-nack", TRUE, NULL);
+
+  GwSlot *slot = g_new0(GwSlot, 1);
+  slot->peer = peer;
+  slot->source = source;
+  slot->direction = direction;
+  slot->producer_id = g_strdup(producer_id);
+  slot->pt = pt;
+  slot->transceiver = trans;
+  slot->sink_pad = sink_pad;
+  peer->next_pt += source == GW_MEDIA_SOURCE_AUDIO ? 1 : 2;
+  g_ptr_array_add(peer->slots, slot);
+  GW_MEDIA_LOG(G_LOG_LEVEL_DEBUG, peer->room, peer->id, "slot %u: %s %s from %s pt %u",
+               peer->slots->len - 1, direction == GW_TRACK_CLIENT_SENDS ? "recv" : "send",
+               gw_media_source_to_string(source), producer_id ? producer_id : "-", pt);
+  return slot;
+}
+
+GwSlot *
+gw_peer_find_slot(GwPeer *peer, GwTrackDirection direction, GwMediaSource source,
+                  const char *producer_id)
+{
+  for (guint i = 0; i < peer->slots->len; i++) {
+    GwSlot *slot = g_ptr_array_index(peer->slots, i);
+    if (slot->direction == direction && slot->source == source &&
+        g_strcmp0(slot->producer_id, producer_id) == 0)
+      return slot;
+  }
+  return NULL;
+}
+
+/* ---- hand-off from GStreamer threads to the control thread ---- */
+
+typedef struct {
+  guint mline;
+  char *candidate;
+} CandidateData;
+
+static void
+candidate_data_free(gpointer p)
+{
+  CandidateData *d = p;
+  g_free(d->candidate);
+  g_free(d);
+}
+
+static void
+deliver_candidate(GwMediaRoom *room, GwPeer *peer, gpointer data)
+{
+  CandidateData *d = data;
+  if (room->callbacks.ice_candidate)
+    room->callbacks.ice_candidate(room->user_data, peer->id, d->mline, d->candidate);
+}
+
+static void
+on_ice_candidate(GstElement *webrtc, guint mline, const char *candidate, GwPeerHandle *h)
+{
+  CandidateData *d = g_new0(CandidateData, 1);
+  d->mline = mline;
+  d->candidate = g_strdup(candidate);
+  gw_media_room_invoke(h->room, h->peer_id, deliver_candidate, d, candidate_data_free);
+}
+
+static void
+deliver_state(GwMediaRoom *room, GwPeer *peer, gpointer data)
+{
+  GwMediaPeerState state = GPOINTER_TO_INT(data);
+  if (peer->state == state)
+    return;
+  peer->state = state;
+  GW_MEDIA_LOG(state == GW_MEDIA_PEER_FAILED ? G_LOG_LEVEL_WARNING : G_LOG_LEVEL_INFO, room,
+               peer->id, "media %s",
+               state == GW_MEDIA_PEER_CONNECTED ? "connected"
+               : state == GW_MEDIA_PEER_FAILED  ? "failed"
+                                                : "connecting");
+  if (room->callbacks.peer_state)
+    room->callbacks.peer_state(room->user_data, peer->id, state);
+}
+
+static void
+on_connection_state(GstElement *webrtc, GParamSpec *pspec, GwPeerHandle *h)
+{
+  GstWebRTCPeerConnectionState cs;
+  g_object_get(webrtc, "connection-state", &cs, NULL);
+  GwMediaPeerState state;
+  switch (cs) {
+  case GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED:
+    state = GW_MEDIA_PEER_CONNECTED;
+    break;
+  case GST_WEBRTC_PEER_CONNECTION_STATE_FAILED:
+  case GST_WEBRTC_PEER_CONNECTION_STATE_DISCONNECTED:
+    state = GW_MEDIA_PEER_FAILED;
+    break;
+  case GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTING:
+    state = GW_MEDIA_PEER_CONNECTING;
+    break;
+  default:
+    return;
+  }
+  gw_media_room_invoke(h->room, h->peer_id, deliver_state, GINT_TO_POINTER(state), NULL);
+}
+
+typedef struct {
+  GstWebRTCRTPTransceiver *transceiver;
+  GstElement *tee;
+} TeeData;
+
+static void
+tee_data_free(gpointer p)
+{
+  TeeData *d = p;
+  g_clear_object(&d->transceiver);
+  if (d->tee) {
+    /* Nobody adopted it (the peer or room went away first): take it out. */
+    GstObject *parent = gst_object_get_parent(GST_OBJECT(d->tee));
+    if (parent) {
+      gw_forward_drop_tee(GST_ELEMENT(parent), d->tee);
+      gst_object_unref(parent);
+    }
+    gst_object_unref(d->tee);
+  }
+  g_free(d);
+}
+
+static void
+deliver_tee(GwMediaRoom *room, GwPeer *peer, gpointer data)
+{
+  TeeData *d = data;
+  for (guint i = 0; i < peer->slots->len; i++) {
+    GwSlot *slot = g_ptr_array_index(peer->slots, i);
+    if (slot->transceiver != d->transceiver)
+      continue;
+    if (slot->direction != GW_TRACK_CLIENT_SENDS)
+      break;
+    if (slot->tee)
+      gw_forward_drop_tee(room->pipeline, slot->tee);
+    slot->tee = g_steal_pointer(&d->tee); /* the slot now owns the reference */
+    GW_MEDIA_LOG(G_LOG_LEVEL_INFO, room, peer->id, "receiving %s (pt %u)",
+                 gw_media_source_to_string(slot->source), slot->pt);
+    gw_media_room_upstream_ready(room, peer, slot);
+    return;
+  }
+  /* Media for an m-line we never asked this peer to send on: keep it going
+   * nowhere (the tee discards), so it cannot stall the peer's other streams. */
+  GW_MEDIA_LOG(G_LOG_LEVEL_WARNING, room, peer->id, "ignoring media on an m-line it should not send on");
+  g_ptr_array_add(peer->stray_tees, g_steal_pointer(&d->tee));
+}
+
+static void
+on_pad_added(GstElement *webrtc, GstPad *pad, GwPeerHandle *h)
+{
+  if (GST_PAD_DIRECTION(pad) != GST_PAD_SRC)
+    return;
+  /* Link right here on the streaming thread: an unlinked pad would return
+   * not-linked and stop this peer's whole receive path. The control thread
+   * decides where the tee's output goes. */
+  GstObject *pipeline = gst_object_get_parent(GST_OBJECT(webrtc));
+  if (!pipeline)
+    return;
+  TeeData *d = g_new0(TeeData, 1);
+  g_object_get(pad, "transceiver", &d->transceiver, NULL);
+  d->tee = gw_forward_attach_tee(GST_ELEMENT(pipeline), pad);
+  gst_object_unref(pipeline);
+  gw_media_room_invoke(h->room, h->peer_id, deliver_tee, d, tee_data_free);
+}
+
+/* ---- negotiation ---- */
+
+typedef struct {
+  guint serial;
+  GstWebRTCSessionDescription *offer;
+} OfferData;
+
+static void
+offer_data_free(gpointer p)
+{
+  OfferData *d = p;
+  if (d->offer)
+    gst_webrtc_session_description_free(d->offer);
+  g_free(d);
+}
+
+static void
+deliver_offer(GwMediaRoom *room, GwPeer *peer, gpointer data)
+{
+  OfferData *d = data;
+  if (d->serial != peer->offer_serial)
+    return; /* superseded */
+  if (!d->offer) {
+    GW_MEDIA_LOG(G_LOG_LEVEL_WARNING, room, peer->id, "webrtcbin could not create an offer");
+    peer->offer_pending = FALSE;
+    deliver_state(room, peer, GINT_TO_POINTER(GW_MEDIA_PEER_FAILED));
+    return;
+  }
+  g_signal_emit_by_name(peer->webrtc, "set-local-description", d->offer, NULL);
+
+  GstSDPMessage *sdp = d->offer->sdp;
+  guint n = gst_sdp_message_medias_len(sdp);
+  g_clear_pointer(&peer->last_offer, gst_sdp_message_free);
+  gst_sdp_message_copy(sdp, &peer->last_offer);
+
+  g_autofree GwTrackInfo *tracks = g_new0(GwTrackInfo, n);
+  guint n_tracks = 0;
+  for (guint i = 0; i < n && i < peer->slots->len; i++) {
+    GwSlot *slot = g_ptr_array_index(peer->slots, i);
+    tracks[n_tracks].mid = gw_sdp_media_mid(sdp, i);
+    tracks[n_tracks].mline = i;
+    tracks[n_tracks].source = slot->source;
+    tracks[n_tracks].direction = slot->direction;
+    tracks[n_tracks].peer_id = slot->producer_id ? slot->producer_id : "";
+    n_tracks++;
+  }
+  if (n != peer->slots->len)
+    GW_MEDIA_LOG(G_LOG_LEVEL_WARNING, room, peer->id, "offer has %u m-lines for %u slots", n,
+                 peer->slots->len);
+
+  g_autofree char *text = gst_sdp_message_as_text(sdp);
+  GW_MEDIA_LOG(G_LOG_LEVEL_INFO, room, peer->id, "offer %u with %u m-lines", d->serial, n);
+  GW_MEDIA_LOG(G_LOG_LEVEL_DEBUG, room, peer->id, "offer sdp:\n%s", text);
+  if (room->callbacks.offer)
+    room->callbacks.offer(room->user_data, peer->id, text, tracks, n_tracks);
+}
+
+static void
+on_offer_created(GstPromise *promise, gpointer user_data)
+{
+  GwPeerHandle *h = user_data;
+  OfferData *d = g_new0(OfferData, 1);
+  d->serial = h->serial;
+  if (gst_promise_wait(promise) == GST_PROMISE_RESULT_REPLIED) {
+    const GstStructure *reply = gst_promise_get_reply(promise);
+    if (reply && gst_structure_has_field(reply, "offer"))
+      gst_structure_get(reply, "offer", GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &d->offer, NULL);
+  }
+  gst_promise_unref(promise);
+  gw_media_room_invoke(h->room, h->peer_id, deliver_offer, d, offer_data_free);
+}
+
+void
+gw_peer_request_offer(GwPeer *peer)
+{
+  if (peer->offer_pending) {
+    peer->offer_wanted = TRUE;
+    return;
+  }
+  peer->offer_pending = TRUE;
+  peer->offer_wanted = FALSE;
+  peer->offer_serial++;
+  GstPromise *promise = gst_promise_new_with_change_func(
+      on_offer_created, peer_handle_new(peer, peer->offer_serial), peer_handle_destroy);
+  g_signal_emit_by_name(peer->webrtc, "create-offer", NULL, promise);
+}
+
+static void
+on_remote_set(GstPromise *promise, gpointer user_data)
+{
+  GwPeerHandle *h = user_data;
+  const GstStructure *reply = gst_promise_get_reply(promise);
+  if (reply && gst_structure_has_field(reply, "error")) {
+    g_autoptr(GError) err = NULL;
+    gst_structure_get(reply, "error", G_TYPE_ERROR, &err, NULL);
+    g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_WARNING, "ROOM", "%s", h->room->id, "PEER", "%s",
+                     h->peer_id, "MESSAGE", "room=%s peer=%s webrtcbin refused the answer: %s",
+                     h->room->id, h->peer_id, err ? err->message : "unknown error");
+    gw_media_room_invoke(h->room, h->peer_id, deliver_state,
+                         GINT_TO_POINTER(GW_MEDIA_PEER_FAILED), NULL);
+  }
+  gst_promise_unref(promise);
+}
+
+gboolean
+gw_peer_set_answer(GwPeer *peer, const char *text, GError **error)
+{
+  if (!peer->offer_pending || !peer->last_offer) {
+    g_set_error(error, GW_MEDIA_ERROR, GW_MEDIA_ERROR_WRONG_STATE,
+                "no offer is waiting for an answer");
+    return FALSE;
+  }
+  g_autoptr(GstSDPMessage) answer = gw_sdp_parse(text, peer->room->config->max_sdp_length, error);
+  if (!answer || !gw_sdp_check_answer(peer->last_offer, answer, error))
+    return FALSE;
+
+  GstWebRTCSessionDescription *desc =
+      gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_ANSWER, g_steal_pointer(&answer));
+  GstPromise *promise = gst_promise_new_with_change_func(
+      on_remote_set, peer_handle_new(peer, peer->offer_serial), peer_handle_destroy);
+  g_signal_emit_by_name(peer->webrtc, "set-remote-description", desc, promise);
+  gst_webrtc_session_description_free(desc);
+
+  peer->n_offered_mlines = gst_sdp_message_medias_len(peer->last_offer);
+  g_clear_pointer(&peer->last_offer, gst_sdp_message_free);
+  peer->offer_pending = FALSE;
+  GW_MEDIA_LOG(G_LOG_LEVEL_INFO, peer->room, peer->id, "answer %u applied", peer->offer_serial);
+  if (peer->offer_wanted)
+    gw_peer_request_offer(peer);
+  return TRUE;
+}
+
+gboolean
+gw_peer_add_ice_candidate(GwPeer *peer, guint mline, const char *candidate, GError **error)
+{
+  guint known = MAX(peer->n_offered_mlines,
+                    peer->last_offer ? gst_sdp_message_medias_len(peer->last_offer) : 0);
+  if (mline >= known) {
+    g_set_error(error, GW_MEDIA_ERROR, GW_MEDIA_ERROR_BAD_SDP,
+                "candidate for m-line %u, but the session has %u", mline, known);
+    return FALSE;
+  }
+  if (strlen(candidate) > GW_PEER_MAX_CANDIDATE) {
+    g_set_error(error, GW_MEDIA_ERROR, GW_MEDIA_ERROR_LIMIT, "candidate longer than %d bytes",
+                GW_PEER_MAX_CANDIDATE);
+    return FALSE;
+  }
+  if (peer->candidates >= peer->room->config->max_candidates) {
+    g_set_error(error, GW_MEDIA_ERROR, GW_MEDIA_ERROR_LIMIT,
+                "more than %u ICE candidates from one peer", peer->room->config->max_candidates);
+    return FALSE;
+  }
+  peer->candidates++;
+  g_signal_emit_by_name(peer->webrtc, "add-ice-candidate", mline, candidate);
+  return TRUE;
+}
+
+/* ---- life cycle ---- */
+
+GwPeer *
+gw_peer_new(GwMediaRoom *room, const char *peer_id, GError **error)
+{
+  g_autofree char *name = g_strdup_printf("peer-%s", peer_id);
+  GstElement *webrtc = gst_element_factory_make("webrtcbin", name);
+  if (!webrtc) {
+    g_set_error(error, GW_MEDIA_ERROR, GW_MEDIA_ERROR_MISSING_ELEMENT,
+                "GStreamer element webrtcbin is missing (install gstreamer1.0-plugins-bad)");
+    return NULL;
+  }
+  GwPeer *peer = g_new0(GwPeer, 1);
+  peer->room = room;
+  peer->id = g_strdup(peer_id);
+  peer->webrtc = gst_object_ref_sink(webrtc);
+  peer->slots = g_ptr_array_new_with_free_func((GDestroyNotify)slot_free);
+  peer->stray_tees = g_ptr_array_new();
+  peer->next_pt = 96;
+
+  g_object_set(webrtc, "bundle-policy", GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE, "latency",
+               room->config->jitterbuffer_ms, NULL);
+  g_signal_connect_data(webrtc, "on-ice-candidate", G_CALLBACK(on_ice_candidate),
+                        peer_handle_new(peer, 0), peer_handle_free, 0);
+  g_signal_connect_data(webrtc, "pad-added", G_CALLBACK(on_pad_added), peer_handle_new(peer, 0),
+                        peer_handle_free, 0);
+  g_signal_connect_data(webrtc, "notify::connection-state", G_CALLBACK(on_connection_state),
+                        peer_handle_new(peer, 0), peer_handle_free, 0);
+
+  /* libnice skips loopback and may skip other addresses an operator wants
+   * announced: add them explicitly. */
+  GstObject *ice = NULL;
+  g_object_get(webrtc, "ice-agent", &ice, NULL);
+  for (char **a = room->config->ice_local_addresses; ice && a && *a; a++) {
+    gboolean ok = FALSE;
+    g_signal_emit_by_name(ice, "add-local-ip-address", *a, &ok);
+    if (!ok)
+      GW_MEDIA_LOG(G_LOG_LEVEL_WARNING, room, peer_id, "ICE refused local address %s", *a);
+  }
+  g_clear_object(&ice);
+
+  gst_bin_add(GST_BIN(room->pipeline), webrtc);
+  if (!gw_peer_add_slot(peer, GW_MEDIA_SOURCE_AUDIO, GW_TRACK_CLIENT_SENDS, peer_id, error) ||
+      !gw_peer_add_slot(peer, GW_MEDIA_SOURCE_CAMERA, GW_TRACK_CLIENT_SENDS, peer_id, error)) {
+    gw_peer_free(peer);
+    return NULL;
+  }
+  gst_element_sync_state_with_parent(webrtc);
+  peer->state = GW_MEDIA_PEER_CONNECTING;
+  return peer;
+}
+
+/* Downstream branches into and out of this peer must be unlinked first (media-room.c). */
+void
+gw_peer_free(GwPeer *peer)
+{
+  g_signal_handlers_disconnect_matched(peer->webrtc, G_SIGNAL_MATCH_FUNC, 0, 0, NULL,
+                                       on_ice_candidate, NULL);
+  g_signal_handlers_disconnect_matched(peer->webrtc, G_SIGNAL_MATCH_FUNC, 0, 0, NULL,
+                                       on_pad_added, NULL);
+  g_signal_handlers_disconnect_matched(peer->webrtc, G_SIGNAL_MATCH_FUNC, 0, 0, NULL,
+                                       on_connection_state, NULL);
+  gst_element_set_state(peer->webrtc, GST_STATE_NULL);
+  GstObject *parent = gst_object_get_parent(GST_OBJECT(peer->webrtc));
+  if (parent) {
+    gst_bin_remove(GST_BIN(parent), peer->webrtc);
+    gst_object_unref(parent);
+  }
+  for (guint i = 0; i < peer->slots->len; i++) {
+    GwSlot *slot = g_ptr_array_index(peer->slots, i);
+    if (slot->tee) {
+      gw_forward_drop_tee(peer->room->pipeline, slot->tee);
+      gst_clear_object(&slot->tee);
+    }
+  }
+  for (guint i = 0; i < peer->stray_tees->len; i++) {
+    GstElement *tee = g_ptr_array_index(peer->stray_tees, i);
+    gw_forward_drop_tee(peer->room->pipeline, tee);
+    gst_object_unref(tee);
+  }
+  g_ptr_array_unref(peer->stray_tees);
+  g_ptr_array_unref(peer->slots);
+  g_clear_pointer(&peer->last_offer, gst_sdp_message_free);
+  gst_object_unref(peer->webrtc);
+  g_free(peer->id);
+  g_free(peer);
+}
