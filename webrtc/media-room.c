@@ -160,7 +160,7 @@ on_bus_message(GstBus *bus, GstMessage *msg, gpointer data)
     g_autofree char *debug = NULL;
     gst_message_parse_error(msg, &err, &debug);
     g_autofree char *peer_id = peer_of_element(GST_MESSAGE_SRC(msg));
-    GW_MEDIA_LOG(G_LOG_LEVEL_WARNING, room, peer_id, "GStreamer error from %s: %s",
+    GW_MEDIA_LOG(G_LOG_LEVEL_MESSAGE, room, peer_id, "GStreamer error from %s: %s",
                  GST_MESSAGE_SRC_NAME(msg), err->message);
     GW_MEDIA_LOG(G_LOG_LEVEL_DEBUG, room, peer_id, "GStreamer error detail: %s",
                  debug ? debug : "");

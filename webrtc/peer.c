@@ -171,7 +171,7 @@ deliver_state(GwMediaRoom *room, GwPeer *peer, gpointer data)
   if (peer->state == state)
     return;
   peer->state = state;
-  GW_MEDIA_LOG(state == GW_MEDIA_PEER_FAILED ? G_LOG_LEVEL_WARNING : G_LOG_LEVEL_INFO, room,
+  GW_MEDIA_LOG(state == GW_MEDIA_PEER_FAILED ? G_LOG_LEVEL_MESSAGE : G_LOG_LEVEL_INFO, room,
                peer->id, "media %s",
                state == GW_MEDIA_PEER_CONNECTED ? "connected"
                : state == GW_MEDIA_PEER_FAILED  ? "failed"
@@ -245,7 +245,7 @@ deliver_tee(GwMediaRoom *room, GwPeer *peer, gpointer data)
   }
   /* Media for an m-line we never asked this peer to send on: keep it going
    * nowhere (the tee discards), so it cannot stall the peer's other streams. */
-  GW_MEDIA_LOG(G_LOG_LEVEL_WARNING, room, peer->id, "ignoring media on an m-line it should not send on");
+  GW_MEDIA_LOG(G_LOG_LEVEL_MESSAGE, room, peer->id, "ignoring media on an m-line it should not send on");
   g_ptr_array_add(peer->stray_tees, g_steal_pointer(&d->tee));
 }
 
@@ -313,8 +313,9 @@ deliver_offer(GwMediaRoom *room, GwPeer *peer, gpointer data)
     tracks[n_tracks].peer_id = slot->producer_id ? slot->producer_id : "";
     n_tracks++;
   }
-  if (n != peer->slots->len)
-    GW_MEDIA_LOG(G_LOG_LEVEL_WARNING, room, peer->id, "offer has %u m-lines for %u slots", n,
+  /* Slots added after create-offer are in the next offer; more m-lines than slots is a bug. */
+  if (n > peer->slots->len)
+    GW_MEDIA_LOG(G_LOG_LEVEL_CRITICAL, room, peer->id, "offer has %u m-lines for %u slots", n,
                  peer->slots->len);
 
   g_autofree char *text = gst_sdp_message_as_text(sdp);
@@ -362,7 +363,7 @@ on_remote_set(GstPromise *promise, gpointer user_data)
   if (reply && gst_structure_has_field(reply, "error")) {
     g_autoptr(GError) err = NULL;
     gst_structure_get(reply, "error", G_TYPE_ERROR, &err, NULL);
-    g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_WARNING, "ROOM", "%s", h->room->id, "PEER", "%s",
+    g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE, "ROOM", "%s", h->room->id, "PEER", "%s",
                      h->peer_id, "MESSAGE", "room=%s peer=%s webrtcbin refused the answer: %s",
                      h->room->id, h->peer_id, err ? err->message : "unknown error");
     gw_media_room_invoke(h->room, h->peer_id, deliver_state,
@@ -461,7 +462,7 @@ gw_peer_new(GwMediaRoom *room, const char *peer_id, GError **error)
     gboolean ok = FALSE;
     g_signal_emit_by_name(ice, "add-local-ip-address", *a, &ok);
     if (!ok)
-      GW_MEDIA_LOG(G_LOG_LEVEL_WARNING, room, peer_id, "ICE refused local address %s", *a);
+      GW_MEDIA_LOG(G_LOG_LEVEL_MESSAGE, room, peer_id, "ICE refused local address %s", *a);
   }
   g_clear_object(&ice);
 

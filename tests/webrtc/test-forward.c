@@ -1,0 +1,263 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Two GStreamer "browsers" call through a media room on loopback; we count what arrives. */
+#define GST_USE_UNSTABLE_API
+#include <gst/gst.h>
+#include <gst/webrtc/webrtc.h>
+
+#include "webrtc/media-room.h"
+
+typedef struct _Fixture Fixture;
+
+typedef struct {
+  Fixture *f;
+  const char *id;
+  GstElement *pipeline;
+  GstElement *webrtc;
+  guint answers;
+  gint received_video; /* RTP buffers, counted on streaming threads */
+  gint received_audio;
+} Client;
+
+struct _Fixture {
+  GwConfig *config;
+  GwMediaRoom *room;
+  Client a, b;
+};
+
+/* Work from GStreamer threads hops to the test's main thread, as in the gateway. */
+typedef struct {
+  Client *c;
+  guint mline;
+  char *text;
+} Hop;
+
+static void
+hop_free(gpointer p)
+{
+  Hop *h = p;
+  g_free(h->text);
+  g_free(h);
+}
+
+static void
+hop(Client *c, guint mline, const char *text, GSourceFunc func)
+{
+  Hop *h = g_new0(Hop, 1);
+  h->c = c;
+  h->mline = mline;
+  h->text = g_strdup(text);
+  g_idle_add_full(G_PRIORITY_DEFAULT, func, h, hop_free);
+}
+
+static GstPadProbeReturn
+count_buffers(GstPad *pad, GstPadProbeInfo *info, gpointer data)
+{
+  g_atomic_int_inc((gint *)data);
+  return GST_PAD_PROBE_OK;
+}
+
+static void
+on_client_pad(GstElement *webrtc, GstPad *pad, Client *c)
+{
+  if (GST_PAD_DIRECTION(pad) != GST_PAD_SRC)
+    return;
+  g_autoptr(GstCaps) caps = gst_pad_get_current_caps(pad);
+  const char *media =
+      caps ? gst_structure_get_string(gst_caps_get_structure(caps, 0), "media") : NULL;
+  GstElement *sink = gst_element_factory_make("fakesink", NULL);
+  g_object_set(sink, "sync", FALSE, "async", FALSE, NULL);
+  gst_bin_add(GST_BIN(c->pipeline), sink);
+  gst_element_sync_state_with_parent(sink);
+  g_autoptr(GstPad) sinkpad = gst_element_get_static_pad(sink, "sink");
+  gst_pad_link(pad, sinkpad);
+  gst_pad_add_probe(sinkpad, GST_PAD_PROBE_TYPE_BUFFER, count_buffers,
+                    g_strcmp0(media, "audio") == 0 ? &c->received_audio : &c->received_video,
+                    NULL);
+}
+
+static gboolean
+deliver_client_candidate(gpointer p)
+{
+  Hop *h = p;
+  g_autoptr(GError) error = NULL;
+  if (h->c->f->room &&
+      !gw_media_room_add_ice_candidate(h->c->f->room, h->c->id, h->mline, h->text, &error))
+    g_message("candidate refused: %s", error->message);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_client_candidate(GstElement *webrtc, guint mline, const char *candidate, Client *c)
+{
+  hop(c, mline, candidate, deliver_client_candidate);
+}
+
+static gboolean
+deliver_answer(gpointer p)
+{
+  Hop *h = p;
+  g_autoptr(GError) error = NULL;
+  g_assert_true(gw_media_room_set_answer(h->c->f->room, h->c->id, h->text, &error));
+  g_assert_no_error(error);
+  h->c->answers++;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_answer_created(GstPromise *promise, gpointer data)
+{
+  Client *c = data;
+  const GstStructure *reply = gst_promise_get_reply(promise);
+  GstWebRTCSessionDescription *answer = NULL;
+  gst_structure_get(reply, "answer", GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &answer, NULL);
+  gst_promise_unref(promise);
+  g_assert_nonnull(answer);
+  g_signal_emit_by_name(c->webrtc, "set-local-description", answer, NULL);
+  g_autofree char *text = gst_sdp_message_as_text(answer->sdp);
+  gst_webrtc_session_description_free(answer);
+  hop(c, 0, text, deliver_answer);
+}
+
+static void
+on_offer(gpointer user_data, const char *peer_id, const char *sdp, const GwTrackInfo *tracks,
+         guint n_tracks)
+{
+  Fixture *f = user_data;
+  Client *c = g_str_equal(peer_id, "a") ? &f->a : &f->b;
+  GstSDPMessage *msg = NULL;
+  gst_sdp_message_new_from_text(sdp, &msg);
+  GstWebRTCSessionDescription *offer =
+      gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_OFFER, msg);
+  g_signal_emit_by_name(c->webrtc, "set-remote-description", offer, NULL);
+  gst_webrtc_session_description_free(offer);
+  g_signal_emit_by_name(c->webrtc, "create-answer", NULL,
+                        gst_promise_new_with_change_func(on_answer_created, c, NULL));
+}
+
+static void
+on_gateway_candidate(gpointer user_data, const char *peer_id, guint mline, const char *candidate)
+{
+  Fixture *f = user_data;
+  Client *c = g_str_equal(peer_id, "a") ? &f->a : &f->b;
+  g_signal_emit_by_name(c->webrtc, "add-ice-candidate", mline, candidate);
+}
+
+static const GwMediaRoomCallbacks callbacks = {
+    .offer = on_offer,
+    .ice_candidate = on_gateway_candidate,
+};
+
+/* A live test source shaped like a browser's: Opus on 96, VP8 on 97 (the
+ * room gives each peer's own audio and camera the first payload types). */
+static void
+client_start(Fixture *f, Client *c, const char *id)
+{
+  c->f = f;
+  c->id = id;
+  g_autoptr(GError) error = NULL;
+  c->pipeline = gst_parse_launch(
+      "webrtcbin name=w bundle-policy=max-bundle "
+      "audiotestsrc is-live=true wave=sine ! opusenc ! rtpopuspay pt=96 ! "
+      "application/x-rtp,media=audio,encoding-name=OPUS,payload=96 ! w. "
+      "videotestsrc is-live=true pattern=ball ! video/x-raw,width=320,height=240,framerate=15/1 ! "
+      "vp8enc deadline=1 cpu-used=8 ! rtpvp8pay pt=97 ! "
+      "application/x-rtp,media=video,encoding-name=VP8,payload=97 ! w.",
+      &error);
+  g_assert_no_error(error);
+  c->webrtc = gst_bin_get_by_name(GST_BIN(c->pipeline), "w");
+  g_signal_connect(c->webrtc, "pad-added", G_CALLBACK(on_client_pad), c);
+  g_signal_connect(c->webrtc, "on-ice-candidate", G_CALLBACK(on_client_candidate), c);
+  GstObject *ice = NULL;
+  g_object_get(c->webrtc, "ice-agent", &ice, NULL);
+  gboolean ok;
+  g_signal_emit_by_name(ice, "add-local-ip-address", "127.0.0.1", &ok);
+  gst_object_unref(ice);
+  gst_element_set_state(c->pipeline, GST_STATE_PLAYING);
+  g_assert_true(gw_media_room_add_peer(f->room, id, &error));
+  g_assert_no_error(error);
+}
+
+static void
+client_stop(Client *c)
+{
+  if (!c->pipeline)
+    return;
+  gst_element_set_state(c->pipeline, GST_STATE_NULL);
+  gst_clear_object(&c->webrtc);
+  gst_clear_object(&c->pipeline);
+}
+
+/* Iterates the main context until @done(f) or @seconds passed. */
+static gboolean
+run_until(Fixture *f, gboolean (*done)(Fixture *), guint seconds)
+{
+  gint64 deadline = g_get_monotonic_time() + seconds * G_USEC_PER_SEC;
+  while (!done(f) && g_get_monotonic_time() < deadline) {
+    if (!g_main_context_iteration(NULL, FALSE))
+      g_usleep(2000);
+  }
+  return done(f);
+}
+
+static gboolean
+both_receive(Fixture *f)
+{
+  return g_atomic_int_get(&f->a.received_video) > 60 &&
+         g_atomic_int_get(&f->b.received_video) > 60 &&
+         g_atomic_int_get(&f->a.received_audio) > 50 && g_atomic_int_get(&f->b.received_audio) > 50;
+}
+
+static void
+fixture_setup(Fixture *f, gconstpointer data)
+{
+  f->config = gw_config_new_default();
+  g_autoptr(GError) error = NULL;
+  f->room = gw_media_room_new(f->config, "fwd", &callbacks, f, &error);
+  g_assert_no_error(error);
+}
+
+static void
+fixture_teardown(Fixture *f, gconstpointer data)
+{
+  g_clear_pointer(&f->room, gw_media_room_free);
+  client_stop(&f->a);
+  client_stop(&f->b);
+  while (g_main_context_iteration(NULL, FALSE))
+    ;
+  gw_config_unref(f->config);
+}
+
+static void
+test_forward_both_ways(Fixture *f, gconstpointer data)
+{
+  client_start(f, &f->a, "a");
+  client_start(f, &f->b, "b");
+  gboolean ok = run_until(f, both_receive, 20);
+  g_test_message("a got %d video / %d audio, b got %d video / %d audio; answers %u/%u",
+                 f->a.received_video, f->a.received_audio, f->b.received_video,
+                 f->b.received_audio, f->a.answers, f->b.answers);
+  g_assert_true(ok);
+  /* a answered its first offer and the renegotiation that added b's tracks. */
+  g_assert_cmpuint(f->a.answers, >=, 2);
+
+  /* b leaves: a's stream from b stops, a stays in the room alone. */
+  gw_media_room_remove_peer(f->room, "b");
+  client_stop(&f->b);
+  g_assert_cmpuint(gw_media_room_get_peer_count(f->room), ==, 1);
+  gint before = g_atomic_int_get(&f->a.received_video);
+  g_usleep(500 * 1000);
+  while (g_main_context_iteration(NULL, FALSE))
+    ;
+  g_usleep(500 * 1000);
+  g_assert_cmpint(g_atomic_int_get(&f->a.received_video) - before, <, 10);
+}
+
+int
+main(int argc, char **argv)
+{
+  gst_init(&argc, &argv);
+  g_test_init(&argc, &argv, NULL);
+  g_test_add("/forward/both-ways", Fixture, NULL, fixture_setup, test_forward_both_ways,
+             fixture_teardown);
+  return g_test_run();
+}
