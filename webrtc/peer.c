@@ -40,8 +40,25 @@ peer_handle_destroy(gpointer data)
   peer_handle_free(data, NULL);
 }
 
+/* Transport-wide congestion control: with this header extension on every
+ * m-line (same id everywhere, audio too) rtpsession sends each browser the
+ * feedback it needs to raise its bitrate; without it Chrome stays at
+ * ~150-300 kbps. */
+#define GW_TWCC_EXTMAP_FIELD "extmap-3"
+#define GW_TWCC_URI "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01"
+
+static GstCaps *slot_codec_caps(GwMediaSource source, guint pt);
+
 static GstCaps *
 slot_caps(GwMediaSource source, guint pt)
+{
+  GstCaps *caps = slot_codec_caps(source, pt);
+  gst_caps_set_simple(caps, GW_TWCC_EXTMAP_FIELD, G_TYPE_STRING, GW_TWCC_URI, NULL);
+  return caps;
+}
+
+static GstCaps *
+slot_codec_caps(GwMediaSource source, guint pt)
 {
   if (source == GW_MEDIA_SOURCE_AUDIO)
     return gst_caps_new_simple("application/x-rtp", "media", G_TYPE_STRING, "audio",
