@@ -61,29 +61,72 @@ rewrite_list_item(GstBuffer **buffer, guint idx, gpointer data)
   return TRUE;
 }
 
+typedef struct {
+  guint pt;
+  GstCaps *caps; /* the consumer m-line's codec preferences */
+} Rewrite;
+
+static Rewrite *
+rewrite_new(GwSlot *downstream)
+{
+  Rewrite *r = g_new0(Rewrite, 1);
+  r->pt = downstream->pt;
+  r->caps = gst_caps_ref(downstream->caps);
+  return r;
+}
+
+static void
+rewrite_free(gpointer p)
+{
+  Rewrite *r = p;
+  gst_caps_unref(r->caps);
+  g_free(r);
+}
+
 /* The producer's m-line and the consumer's m-line have different payload
  * types (each unique within its BUNDLE group): rewrite before the queue, so
- * every element after it sees the consumer's numbering. */
+ * every element after it sees the consumer's numbering. The caps become the
+ * consumer m-line's own (plus the stream's SSRC): the browser's caps carry
+ * fields the consumer's webrtcbin would refuse as not negotiated. */
 static GstPadProbeReturn
 rewrite_payload_type(GstPad *pad, GstPadProbeInfo *info, gpointer data)
 {
-  guint pt = GPOINTER_TO_UINT(data);
+  Rewrite *r = data;
   if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
-    GST_PAD_PROBE_INFO_DATA(info) = rewrite_buffer(GST_PAD_PROBE_INFO_BUFFER(info), pt);
+    GST_PAD_PROBE_INFO_DATA(info) = rewrite_buffer(GST_PAD_PROBE_INFO_BUFFER(info), r->pt);
   } else if (info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST) {
     GstBufferList *list = gst_buffer_list_make_writable(GST_PAD_PROBE_INFO_BUFFER_LIST(info));
-    gst_buffer_list_foreach(list, rewrite_list_item, data);
+    gst_buffer_list_foreach(list, rewrite_list_item, GUINT_TO_POINTER(r->pt));
     GST_PAD_PROBE_INFO_DATA(info) = list;
+  } else if (info->type & GST_PAD_PROBE_TYPE_QUERY_DOWNSTREAM) {
+    /* The branch rewrites payload type and caps, so it accepts whatever the
+     * producer has: never let the consumer's numbering leak upstream (the
+     * producer's webrtcbin would find it clashes with its own and refuse to
+     * renegotiate). */
+    GstQuery *query = GST_PAD_PROBE_INFO_QUERY(info);
+    if (GST_QUERY_TYPE(query) == GST_QUERY_CAPS) {
+      GstCaps *filter = NULL;
+      gst_query_parse_caps(query, &filter);
+      g_autoptr(GstCaps) any = filter ? gst_caps_ref(filter) : gst_caps_new_any();
+      gst_query_set_caps_result(query, any);
+      return GST_PAD_PROBE_HANDLED;
+    }
+    if (GST_QUERY_TYPE(query) == GST_QUERY_ACCEPT_CAPS) {
+      gst_query_set_accept_caps_result(query, TRUE);
+      return GST_PAD_PROBE_HANDLED;
+    }
   } else if (info->type & GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM) {
     GstEvent *event = GST_PAD_PROBE_INFO_EVENT(info);
     if (GST_EVENT_TYPE(event) == GST_EVENT_CAPS) {
       GstCaps *caps;
       gst_event_parse_caps(event, &caps);
-      g_autoptr(GstCaps) copy = gst_caps_copy(caps);
-      for (guint i = 0; i < gst_caps_get_size(copy); i++)
-        gst_structure_set(gst_caps_get_structure(copy, i), "payload", G_TYPE_INT, (int)pt, NULL);
+      GstCaps *ours = gst_caps_copy(r->caps);
+      guint ssrc;
+      if (gst_structure_get_uint(gst_caps_get_structure(caps, 0), "ssrc", &ssrc))
+        gst_caps_set_simple(ours, "ssrc", G_TYPE_UINT, ssrc, NULL);
       gst_event_unref(event);
-      GST_PAD_PROBE_INFO_DATA(info) = gst_event_new_caps(copy);
+      GST_PAD_PROBE_INFO_DATA(info) = gst_event_new_caps(ours);
+      gst_caps_unref(ours);
     }
   }
   return GST_PAD_PROBE_OK;
@@ -106,8 +149,9 @@ gw_forward_link(GwMediaRoom *room, GwSlot *upstream, GwSlot *downstream)
   g_autoptr(GstPad) qsrc = gst_element_get_static_pad(queue, "src");
   gst_pad_add_probe(qsink,
                     GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST |
-                        GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
-                    rewrite_payload_type, GUINT_TO_POINTER(downstream->pt), NULL);
+                        GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM |
+                        GST_PAD_PROBE_TYPE_QUERY_DOWNSTREAM,
+                    rewrite_payload_type, rewrite_new(downstream), rewrite_free);
   GstPadLinkReturn ret = gst_pad_link(qsrc, downstream->sink_pad);
   if (ret != GST_PAD_LINK_OK)
     GW_MEDIA_LOG(G_LOG_LEVEL_WARNING, room, downstream->peer->id, "cannot link branch: %s",

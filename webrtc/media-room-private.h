@@ -2,7 +2,9 @@
 /* Internals shared by media-room.c, peer.c and forward.c; not for other modules. */
 #pragma once
 
+#ifndef GST_USE_UNSTABLE_API
 #define GST_USE_UNSTABLE_API
+#endif
 #include <gst/gst.h>
 #include <gst/sdp/sdp.h>
 #include <gst/webrtc/webrtc.h>
@@ -25,6 +27,8 @@ struct _GwSlot {
   GwTrackDirection direction;
   char *producer_id; /* whose track this m-line carries; NULL once that peer left */
   guint pt;          /* payload type on this m-line; unique within the peer (BUNDLE demux) */
+  GstCaps *caps;     /* the codec preferences of this m-line (owned) */
+  gboolean negotiated; /* an answer covering this m-line has been applied */
   GstWebRTCRTPTransceiver *transceiver; /* owned reference */
 
   /* upstream: the tee the browser's RTP goes into, once the first packet came (owned) */
@@ -42,7 +46,7 @@ struct _GwPeer {
   char *id;
   GstElement *webrtc; /* owned reference */
   GPtrArray *slots;   /* GwSlot*, creation order == m-line order */
-  GPtrArray *stray_tees; /* tees behind media on m-lines the peer should not send on (owned) */
+  GPtrArray *stray_tees; /* tees no slot uses (replaced, or unasked-for media), owned */
   guint next_pt;
 
   GstSDPMessage *last_offer; /* the offer the browser must answer, while offer_pending */
@@ -78,6 +82,7 @@ void gw_media_room_invoke(GwMediaRoom *room, const char *peer_id,
                           void (*func)(GwMediaRoom *, GwPeer *, gpointer), gpointer data,
                           GDestroyNotify free_data);
 void gw_media_room_upstream_ready(GwMediaRoom *room, GwPeer *peer, GwSlot *slot);
+void gw_media_room_downstream_ready(GwMediaRoom *room, GwSlot *slot);
 
 /* peer.c */
 GwPeer *gw_peer_new(GwMediaRoom *room, const char *peer_id, GError **error);

@@ -245,10 +245,22 @@ add_downstream(GwMediaRoom *room, GwPeer *consumer, GwPeer *producer, GwMediaSou
     if (!slot)
       return FALSE;
   }
-  GwSlot *up = gw_peer_find_slot(producer, GW_TRACK_CLIENT_SENDS, source, producer->id);
-  if (up && up->tee)
-    gw_forward_link(room, up, slot);
+  gw_media_room_downstream_ready(room, slot);
   return TRUE;
+}
+
+/* Links @down to its producer's tee once both ends exist and @down is negotiated. */
+void
+gw_media_room_downstream_ready(GwMediaRoom *room, GwSlot *down)
+{
+  if (!down->negotiated || !down->producer_id)
+    return;
+  GwPeer *producer = gw_media_room_lookup(room, down->producer_id);
+  GwSlot *up = producer ? gw_peer_find_slot(producer, GW_TRACK_CLIENT_SENDS, down->source,
+                                            producer->id)
+                        : NULL;
+  if (up && up->tee && down->tee_of_branch != up->tee)
+    gw_forward_link(room, up, down);
 }
 
 void
@@ -260,7 +272,7 @@ gw_media_room_upstream_ready(GwMediaRoom *room, GwPeer *producer, GwSlot *up)
       continue;
     GwSlot *down =
         gw_peer_find_slot(consumer, GW_TRACK_CLIENT_RECEIVES, up->source, producer->id);
-    if (down && down->tee_of_branch != up->tee)
+    if (down && down->negotiated && down->tee_of_branch != up->tee)
       gw_forward_link(room, up, down);
   }
 }

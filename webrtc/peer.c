@@ -77,6 +77,7 @@ static void
 slot_free(GwSlot *slot)
 {
   g_free(slot->producer_id);
+  gst_clear_caps(&slot->caps);
   g_clear_object(&slot->transceiver);
   g_clear_object(&slot->sink_pad);
   g_free(slot);
@@ -126,6 +127,7 @@ gw_peer_add_slot(GwPeer *peer, GwMediaSource source, GwTrackDirection direction,
   slot->direction = direction;
   slot->producer_id = g_strdup(producer_id);
   slot->pt = pt;
+  slot->caps = gst_caps_ref(caps);
   slot->transceiver = trans;
   slot->sink_pad = sink_pad;
   peer->next_pt += source == GW_MEDIA_SOURCE_AUDIO ? 1 : 2;
@@ -252,8 +254,11 @@ deliver_tee(GwMediaRoom *room, GwPeer *peer, gpointer data)
       continue;
     if (slot->direction != GW_TRACK_CLIENT_SENDS)
       break;
+    /* webrtcbin may expose a new pad for the same stream after a
+     * renegotiation while the old pad still carries packets: the old tee
+     * stays linked (discarding) until the peer goes, the branches move. */
     if (slot->tee)
-      gw_forward_drop_tee(room->pipeline, slot->tee);
+      g_ptr_array_add(peer->stray_tees, slot->tee);
     slot->tee = g_steal_pointer(&d->tee); /* the slot now owns the reference */
     GW_MEDIA_LOG(G_LOG_LEVEL_INFO, room, peer->id, "receiving %s (pt %u)",
                  gw_media_source_to_string(slot->source), slot->pt);
@@ -277,6 +282,11 @@ on_pad_added(GstElement *webrtc, GstPad *pad, GwPeerHandle *h)
   GstObject *pipeline = gst_object_get_parent(GST_OBJECT(webrtc));
   if (!pipeline)
     return;
+  g_autoptr(GstCaps) caps = gst_pad_get_current_caps(pad);
+  g_autofree char *caps_text = caps ? gst_caps_to_string(caps) : g_strdup("none");
+  g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_DEBUG, "ROOM", "%s", h->room->id, "PEER", "%s",
+                   h->peer_id, "MESSAGE", "room=%s peer=%s new stream %s caps %s", h->room->id,
+                   h->peer_id, GST_PAD_NAME(pad), caps_text);
   TeeData *d = g_new0(TeeData, 1);
   g_object_get(pad, "transceiver", &d->transceiver, NULL);
   d->tee = gw_forward_attach_tee(GST_ELEMENT(pipeline), pad);
@@ -289,6 +299,7 @@ on_pad_added(GstElement *webrtc, GstPad *pad, GwPeerHandle *h)
 typedef struct {
   guint serial;
   GstWebRTCSessionDescription *offer;
+  GError *error;
 } OfferData;
 
 static void
@@ -297,6 +308,7 @@ offer_data_free(gpointer p)
   OfferData *d = p;
   if (d->offer)
     gst_webrtc_session_description_free(d->offer);
+  g_clear_error(&d->error);
   g_free(d);
 }
 
@@ -307,7 +319,8 @@ deliver_offer(GwMediaRoom *room, GwPeer *peer, gpointer data)
   if (d->serial != peer->offer_serial)
     return; /* superseded */
   if (!d->offer) {
-    GW_MEDIA_LOG(G_LOG_LEVEL_WARNING, room, peer->id, "webrtcbin could not create an offer");
+    GW_MEDIA_LOG(G_LOG_LEVEL_WARNING, room, peer->id, "webrtcbin could not create an offer: %s",
+                 d->error ? d->error->message : "no reason given");
     peer->offer_pending = FALSE;
     deliver_state(room, peer, GINT_TO_POINTER(GW_MEDIA_PEER_FAILED));
     return;
@@ -352,6 +365,8 @@ on_offer_created(GstPromise *promise, gpointer user_data)
     const GstStructure *reply = gst_promise_get_reply(promise);
     if (reply && gst_structure_has_field(reply, "offer"))
       gst_structure_get(reply, "offer", GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &d->offer, NULL);
+    else if (reply && gst_structure_has_field(reply, "error"))
+      gst_structure_get(reply, "error", G_TYPE_ERROR, &d->error, NULL);
   }
   gst_promise_unref(promise);
   gw_media_room_invoke(h->room, h->peer_id, deliver_offer, d, offer_data_free);
@@ -372,12 +387,32 @@ gw_peer_request_offer(GwPeer *peer)
   g_signal_emit_by_name(peer->webrtc, "create-offer", NULL, promise);
 }
 
+/* webrtcbin has applied an answer covering the first @data m-lines: only now
+ * may media flow into their sink pads (earlier, a sink pad answers
+ * not-negotiated, and that error travels up and stops the producer). */
+static void
+deliver_negotiated(GwMediaRoom *room, GwPeer *peer, gpointer data)
+{
+  guint n = GPOINTER_TO_UINT(data);
+  for (guint i = 0; i < n && i < peer->slots->len; i++) {
+    GwSlot *slot = g_ptr_array_index(peer->slots, i);
+    if (slot->negotiated)
+      continue;
+    slot->negotiated = TRUE;
+    if (slot->direction == GW_TRACK_CLIENT_RECEIVES)
+      gw_media_room_downstream_ready(room, slot);
+  }
+}
+
 static void
 on_remote_set(GstPromise *promise, gpointer user_data)
 {
   GwPeerHandle *h = user_data;
   const GstStructure *reply = gst_promise_get_reply(promise);
-  if (reply && gst_structure_has_field(reply, "error")) {
+  if (!reply || !gst_structure_has_field(reply, "error")) {
+    gw_media_room_invoke(h->room, h->peer_id, deliver_negotiated, GUINT_TO_POINTER(h->serial),
+                         NULL);
+  } else {
     g_autoptr(GError) err = NULL;
     gst_structure_get(reply, "error", G_TYPE_ERROR, &err, NULL);
     g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE, "ROOM", "%s", h->room->id, "PEER", "%s",
@@ -403,8 +438,10 @@ gw_peer_set_answer(GwPeer *peer, const char *text, GError **error)
 
   GstWebRTCSessionDescription *desc =
       gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_ANSWER, g_steal_pointer(&answer));
+  /* The handle's serial carries the m-line count this answer negotiates. */
   GstPromise *promise = gst_promise_new_with_change_func(
-      on_remote_set, peer_handle_new(peer, peer->offer_serial), peer_handle_destroy);
+      on_remote_set, peer_handle_new(peer, gst_sdp_message_medias_len(peer->last_offer)),
+      peer_handle_destroy);
   g_signal_emit_by_name(peer->webrtc, "set-remote-description", desc, promise);
   gst_webrtc_session_description_free(desc);
 
