@@ -70,6 +70,16 @@ GwConfig *gw_config_load(const char *path, char **envp, GError **error);
 GwConfig *gw_config_parse(const char *data, gsize length, char **envp, GError **error);
 
 /**
+ * gw_config_dup_public_url:
+ * @bound_port: the port the server really bound (gw_server_get_port()), or 0
+ *
+ * Returns: (transfer full): config->public_url, except that when public_url was
+ * not configured (derived from the port) it names @bound_port instead, which
+ * differs from config->port when that is 0 (any free port).
+ */
+char *gw_config_dup_public_url(const GwConfig *config, guint bound_port);
+
+/**
  * gw_config_ref / gw_config_unref: the config is shared by reference between modules.
  */
 GwConfig *gw_config_ref(GwConfig *config);

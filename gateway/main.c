@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* balie: command line, configuration and GStreamer start-up; the rest is in lifecycle.c. */
+#include <gst/gst.h>
+#include <locale.h>
+#include <signal.h>
+#include <stdio.h>
+
+#include "config/config.h"
+#include "gateway/lifecycle.h"
+
+int
+main(int argc, char **argv)
+{
+  g_autofree char *config_path = NULL;
+  gboolean check_config = FALSE;
+  gboolean version = FALSE;
+  const GOptionEntry entries[] = {
+      {"config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path,
+       "Read the configuration from FILE (default: $BALIE_CONFIG, else built-in defaults)", "FILE"},
+      {"check-config", 0, 0, G_OPTION_ARG_NONE, &check_config,
+       "Check the configuration (file and BALIE_* environment), print \"config OK\" or the "
+       "error, and exit",
+       NULL},
+      {"version", 'V', 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL},
+      {NULL, 0, 0, 0, NULL, NULL, NULL},
+  };
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GwConfig) config = NULL;
+  g_auto(GStrv) envp = NULL;
+  int status;
+
+  setlocale(LC_ALL, "");
+  g_set_prgname("balie");
+  /* stdout carries the "Balie listening on" lines that scripts read; logs go to stderr. */
+  g_log_writer_default_set_use_stderr(TRUE);
+  /* A peer closing a socket mid-write must not kill the process. */
+  signal(SIGPIPE, SIG_IGN);
+
+  context = g_option_context_new("- on-prem WebRTC video gateway");
+  g_option_context_set_summary(context,
+                               "Every setting is documented in config/balie.conf.sample and can\n"
+                               "be overridden by an environment variable BALIE_<GROUP>_<KEY>.");
+  g_option_context_add_main_entries(context, entries, NULL);
+  /* Parsing also initialises GStreamer (gst_init) and takes its --gst-* options. */
+  g_option_context_add_group(context, gst_init_get_option_group());
+  if (!g_option_context_parse(context, &argc, &argv, &error)) {
+    fprintf(stderr, "balie: %s (try --help)\n", error->message);
+    return 1;
+  }
+  if (argc > 1) {
+    fprintf(stderr, "balie: unexpected argument \"%s\" (try --help)\n", argv[1]);
+    return 1;
+  }
+  if (version) {
+    g_autofree char *gst = gst_version_string();
+
+    printf("balie %s (%s)\n", BALIE_VERSION, gst);
+    return 0;
+  }
+
+  if (config_path == NULL && g_getenv("BALIE_CONFIG") != NULL)
+    config_path = g_strdup(g_getenv("BALIE_CONFIG"));
+  envp = g_get_environ();
+  config = gw_config_load(config_path, envp, &error);
+  if (check_config) {
+    if (config == NULL) {
+      fprintf(stderr, "%s\n", error->message);
+      return 1;
+    }
+    printf("config OK\n");
+    return 0;
+  }
+  if (config == NULL) {
+    fprintf(stderr, "balie: %s\n", error->message);
+    return 1;
+  }
+
+  status = gw_lifecycle_run(config);
+  g_clear_pointer(&config, gw_config_unref);
+  gst_deinit();
+  return status;
+}
