@@ -54,6 +54,11 @@ static const KeySpec keys[] = {
     {"server", "log_format", KEY_ENUM, FIELD(log_format), 0, 0, log_formats},
     {"media", "ice_local_addresses", KEY_ADDRESS_LIST, FIELD(ice_local_addresses), 0, 0, NULL},
     {"media", "jitterbuffer_ms", KEY_UINT, FIELD(jitterbuffer_ms), 0, 2000, NULL},
+    {"media", "start_kbps", KEY_UINT, FIELD(start_kbps), 100, 20000, NULL},
+    {"media", "camera_max_kbps", KEY_UINT, FIELD(camera_max_kbps), 100, 20000, NULL},
+    {"media", "screen_max_kbps", KEY_UINT, FIELD(screen_max_kbps), 100, 20000, NULL},
+    {"media", "keyframe_min_interval_ms", KEY_UINT, FIELD(keyframe_min_interval_ms), 0, 10000,
+     NULL},
     {"limits", "max_rooms", KEY_UINT, FIELD(max_rooms), 1, 10000, NULL},
     {"limits", "max_participants", KEY_UINT, FIELD(max_participants), 2, 4, NULL},
     {"limits", "ws_max_message", KEY_UINT, FIELD(ws_max_message), 1024, 1048576, NULL},
@@ -121,6 +126,10 @@ config_fill_defaults(GwConfig *config)
   config->ice_local_addresses = g_new0(char *, 2);
   config->ice_local_addresses[0] = g_strdup("127.0.0.1");
   config->jitterbuffer_ms = 200;
+  config->start_kbps = 1000;
+  config->camera_max_kbps = 2000;
+  config->screen_max_kbps = 2500;
+  config->keyframe_min_interval_ms = 1000;
 
   config->max_rooms = 100;
   config->max_participants = 2;

@@ -35,6 +35,10 @@ typedef struct {
   /* [media] */
   char **ice_local_addresses; /* extra addresses offered as host candidates; default 127.0.0.1 */
   guint jitterbuffer_ms;      /* 0..2000, default 200: bound on waiting for a retransmission */
+  guint start_kbps;           /* 100..20000, default 1000: browsers' first video bitrate */
+  guint camera_max_kbps;      /* 100..20000, default 2000: cap on a camera track */
+  guint screen_max_kbps;      /* 100..20000, default 2500: cap on a screen-share track */
+  guint keyframe_min_interval_ms; /* 0..10000, default 1000: keyframe requests per sender */
 
   /* [limits] */
   guint max_rooms;             /* 1..10000, default 100 */

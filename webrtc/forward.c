@@ -8,8 +8,46 @@
  * consumer cannot hold the producer back. */
 #define GW_FORWARD_QUEUE_PACKETS 300
 
+/* At most one keyframe request per interval reaches a sender: every viewer's
+ * PLI/FIR arrives here as an upstream GstForceKeyUnit event. */
+typedef struct {
+  GMutex lock; /* requests come from every viewer's streaming thread */
+  gint64 interval_us;
+  gint64 last_us;
+  guint passed, dropped;
+} KeyframeLimit;
+
+static void
+keyframe_limit_free(gpointer p)
+{
+  KeyframeLimit *limit = p;
+  g_mutex_clear(&limit->lock);
+  g_free(limit);
+}
+
+static GstPadProbeReturn
+limit_keyframe_requests(GstPad *pad, GstPadProbeInfo *info, gpointer data)
+{
+  KeyframeLimit *limit = data;
+  GstEvent *event = GST_PAD_PROBE_INFO_EVENT(info);
+  if (GST_EVENT_TYPE(event) != GST_EVENT_CUSTOM_UPSTREAM ||
+      !gst_structure_has_name(gst_event_get_structure(event), "GstForceKeyUnit"))
+    return GST_PAD_PROBE_OK;
+  gint64 now = g_get_monotonic_time();
+  g_mutex_lock(&limit->lock);
+  gboolean pass = limit->last_us == 0 || now - limit->last_us >= limit->interval_us;
+  if (pass) {
+    limit->last_us = now;
+    limit->passed++;
+  } else {
+    limit->dropped++;
+  }
+  g_mutex_unlock(&limit->lock);
+  return pass ? GST_PAD_PROBE_OK : GST_PAD_PROBE_DROP;
+}
+
 GstElement *
-gw_forward_attach_tee(GstElement *pipeline, GstPad *pad)
+gw_forward_attach_tee(GstElement *pipeline, GstPad *pad, guint keyframe_interval_ms)
 {
   GstElement *tee = gst_element_factory_make("tee", NULL);
   /* With no branches yet (or none left) the tee must swallow buffers, not fail. */
@@ -18,6 +56,11 @@ gw_forward_attach_tee(GstElement *pipeline, GstPad *pad)
   gst_bin_add(GST_BIN(pipeline), tee);
   gst_element_sync_state_with_parent(tee);
   g_autoptr(GstPad) sink = gst_element_get_static_pad(tee, "sink");
+  KeyframeLimit *limit = g_new0(KeyframeLimit, 1);
+  g_mutex_init(&limit->lock);
+  limit->interval_us = (gint64)keyframe_interval_ms * 1000;
+  gst_pad_add_probe(sink, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, limit_keyframe_requests, limit,
+                    keyframe_limit_free);
   GstPadLinkReturn ret = gst_pad_link(pad, sink);
   if (ret != GST_PAD_LINK_OK)
     g_warning("cannot link %s to a tee: %s", GST_PAD_NAME(pad), gst_pad_link_get_name(ret));

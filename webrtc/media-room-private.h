@@ -100,7 +100,7 @@ gboolean gw_peer_add_ice_candidate(GwPeer *peer, guint mline, const char *candid
 void gw_forward_link(GwMediaRoom *room, GwSlot *upstream, GwSlot *downstream);
 void gw_forward_unlink(GwMediaRoom *room, GwSlot *downstream);
 /* Called from a streaming thread in pad-added: puts a tee behind @pad. */
-GstElement *gw_forward_attach_tee(GstElement *pipeline, GstPad *pad);
+GstElement *gw_forward_attach_tee(GstElement *pipeline, GstPad *pad, guint keyframe_interval_ms);
 void gw_forward_drop_tee(GstElement *pipeline, GstElement *tee);
 
 #define GW_MEDIA_LOG(level, room, peer_id, fmt, ...)                                         \

@@ -289,7 +289,8 @@ on_pad_added(GstElement *webrtc, GstPad *pad, GwPeerHandle *h)
                    h->peer_id, GST_PAD_NAME(pad), caps_text);
   TeeData *d = g_new0(TeeData, 1);
   g_object_get(pad, "transceiver", &d->transceiver, NULL);
-  d->tee = gw_forward_attach_tee(GST_ELEMENT(pipeline), pad);
+  d->tee = gw_forward_attach_tee(GST_ELEMENT(pipeline), pad,
+                                 h->room->config->keyframe_min_interval_ms);
   gst_object_unref(pipeline);
   gw_media_room_invoke(h->room, h->peer_id, deliver_tee, d, tee_data_free);
 }
@@ -348,7 +349,20 @@ deliver_offer(GwMediaRoom *room, GwPeer *peer, gpointer data)
     GW_MEDIA_LOG(G_LOG_LEVEL_CRITICAL, room, peer->id, "offer has %u m-lines for %u slots", n,
                  peer->slots->len);
 
-  g_autofree char *text = gst_sdp_message_as_text(sdp);
+  /* What the browser gets also says how fast to send: a copy, because
+   * webrtcbin keeps its own description as it made it. */
+  GstSDPMessage *edited = NULL;
+  gst_sdp_message_copy(sdp, &edited);
+  for (guint i = 0; i < n_tracks; i++) {
+    GwSlot *slot = g_ptr_array_index(peer->slots, i);
+    if (slot->direction == GW_TRACK_CLIENT_SENDS && slot->source != GW_MEDIA_SOURCE_AUDIO)
+      gw_sdp_set_video_bitrate(edited, i, slot->pt, room->config->start_kbps,
+                               slot->source == GW_MEDIA_SOURCE_SCREEN
+                                   ? room->config->screen_max_kbps
+                                   : room->config->camera_max_kbps);
+  }
+  g_autofree char *text = gst_sdp_message_as_text(edited);
+  gst_sdp_message_free(edited);
   GW_MEDIA_LOG(G_LOG_LEVEL_INFO, room, peer->id, "offer %u with %u m-lines", d->serial, n);
   GW_MEDIA_LOG(G_LOG_LEVEL_DEBUG, room, peer->id, "offer sdp:\n%s", text);
   if (room->callbacks.offer)

@@ -104,3 +104,26 @@ gw_sdp_check_answer(const GstSDPMessage *offer, const GstSDPMessage *answer, GEr
   }
   return TRUE;
 }
+
+gboolean
+gw_sdp_set_video_bitrate(GstSDPMessage *sdp, guint index, guint pt, guint start_kbps,
+                         guint max_kbps)
+{
+  if (!gw_sdp_media_has_payload(sdp, index, pt))
+    return FALSE;
+  GstSDPMedia *media = (GstSDPMedia *)gst_sdp_message_get_media(sdp, index);
+  g_autofree char *prefix = g_strdup_printf("%u ", pt);
+  g_autofree char *params = g_strdup_printf("x-google-start-bitrate=%u;x-google-max-bitrate=%u",
+                                            MIN(start_kbps, max_kbps), max_kbps);
+  for (guint i = 0; i < gst_sdp_media_attributes_len(media); i++) {
+    const GstSDPAttribute *attr = gst_sdp_media_get_attribute(media, i);
+    if (g_strcmp0(attr->key, "fmtp") == 0 && attr->value && g_str_has_prefix(attr->value, prefix)) {
+      GstSDPAttribute replaced;
+      g_autofree char *value = g_strdup_printf("%s;%s", attr->value, params);
+      gst_sdp_attribute_set(&replaced, "fmtp", value);
+      return gst_sdp_media_replace_attribute(media, i, &replaced) == GST_SDP_OK;
+    }
+  }
+  g_autofree char *value = g_strdup_printf("%u %s", pt, params);
+  return gst_sdp_media_add_attribute(media, "fmtp", value) == GST_SDP_OK;
+}

@@ -38,4 +38,16 @@ const char *gw_sdp_media_mid(const GstSDPMessage *sdp, guint index);
 gboolean gw_sdp_media_has_payload(const GstSDPMessage *sdp, guint index, guint pt);
 
 
+/**
+ * gw_sdp_set_video_bitrate:
+ * Tells the browser that sends on m-line @index (payload type @pt) where to
+ * start and where to stop: adds x-google-start-bitrate and
+ * x-google-max-bitrate (kbit/s) to that payload type's fmtp, creating the
+ * fmtp line if there is none. Chrome reads them from the remote description;
+ * GStreamer caps fields starting with "x-" never become fmtp, hence an edit.
+ * Returns: FALSE if there is no such m-line or payload type.
+ */
+gboolean gw_sdp_set_video_bitrate(GstSDPMessage *sdp, guint index, guint pt, guint start_kbps,
+                                  guint max_kbps);
+
 G_END_DECLS

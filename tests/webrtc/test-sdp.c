@@ -107,6 +107,25 @@ test_answer_refusals(void)
                      "keeps none of the offered payload types");
 }
 
+static void
+test_video_bitrate(void)
+{
+  GstSDPMessage *sdp = parse_ok(OFFER);
+  g_assert_true(gw_sdp_set_video_bitrate(sdp, 1, 97, 1000, 2500));
+  g_autofree char *text = gst_sdp_message_as_text(sdp);
+  g_assert_nonnull(strstr(text, "a=fmtp:97 x-google-start-bitrate=1000;x-google-max-bitrate=2500"));
+  /* An existing fmtp keeps its parameters; start never exceeds max. */
+  g_assert_true(gw_sdp_set_video_bitrate(sdp, 1, 98, 3000, 2000));
+  g_free(text);
+  text = gst_sdp_message_as_text(sdp);
+  g_assert_nonnull(
+      strstr(text, "a=fmtp:98 apt=97;x-google-start-bitrate=2000;x-google-max-bitrate=2000"));
+  /* No such payload type or m-line: refused, nothing changed. */
+  g_assert_false(gw_sdp_set_video_bitrate(sdp, 0, 97, 1000, 2000));
+  g_assert_false(gw_sdp_set_video_bitrate(sdp, 9, 97, 1000, 2000));
+  gst_sdp_message_free(sdp);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -115,5 +134,6 @@ main(int argc, char **argv)
   g_test_add_func("/sdp/parse-and-mid", test_parse_and_mid);
   g_test_add_func("/sdp/answer-ok", test_answer_ok);
   g_test_add_func("/sdp/answer-refusals", test_answer_refusals);
+  g_test_add_func("/sdp/video-bitrate", test_video_bitrate);
   return g_test_run();
 }
