@@ -1,0 +1,439 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Parsing and validation of browser → gateway signaling messages; pure, so tests and the fuzzer
+ * reach it directly. */
+#include "signaling/protocol.h"
+
+#include <json-glib/json-glib.h>
+#include <string.h>
+
+/* clang-format off */
+G_DEFINE_QUARK(gw-protocol-error-quark, gw_protocol_error)
+/* clang-format on */
+
+static const char *const error_names[] = {
+    [GW_PROTOCOL_ERROR_BAD_JSON] = "bad-json",
+    [GW_PROTOCOL_ERROR_TOO_LARGE] = "too-large",
+    [GW_PROTOCOL_ERROR_UNKNOWN_TYPE] = "unknown-type",
+    [GW_PROTOCOL_ERROR_BAD_FIELD] = "bad-field",
+    [GW_PROTOCOL_ERROR_WRONG_STATE] = "wrong-state",
+    [GW_PROTOCOL_ERROR_UNSUPPORTED_VERSION] = "unsupported-version",
+    [GW_PROTOCOL_ERROR_ROOM_FULL] = "room-full",
+    [GW_PROTOCOL_ERROR_CAPACITY] = "capacity",
+    [GW_PROTOCOL_ERROR_LIMIT] = "limit",
+    [GW_PROTOCOL_ERROR_BAD_SDP] = "bad-sdp",
+    [GW_PROTOCOL_ERROR_INTERNAL] = "internal",
+};
+
+static const char *const type_names[] = {
+    [GW_MESSAGE_JOIN] = "join",     [GW_MESSAGE_ANSWER] = "answer", [GW_MESSAGE_ICE] = "ice",
+    [GW_MESSAGE_SCREEN] = "screen", [GW_MESSAGE_MUTE] = "mute",     [GW_MESSAGE_CHAT] = "chat",
+    [GW_MESSAGE_HANGUP] = "hangup",
+};
+
+/* An unknown type is echoed back as `ref` only when it is this short: the
+ * reply must not amplify whatever a peer sent. */
+#define MAX_ECHOED_TYPE 32
+
+const char *
+gw_protocol_error_to_string(GwProtocolError code)
+{
+  if ((guint)code >= G_N_ELEMENTS(error_names))
+    return "internal";
+  return error_names[code];
+}
+
+const char *
+gw_message_type_to_string(GwMessageType type)
+{
+  g_return_val_if_fail((guint)type < G_N_ELEMENTS(type_names), NULL);
+  return type_names[type];
+}
+
+const char *
+gw_role_to_string(GwRole role)
+{
+  return role == GW_ROLE_ADVISOR ? "advisor" : "customer";
+}
+
+void
+gw_message_free(GwMessage *message)
+{
+  if (message == NULL)
+    return;
+  switch (message->type) {
+  case GW_MESSAGE_JOIN:
+    g_free(message->join.room);
+    g_free(message->join.name);
+    break;
+  case GW_MESSAGE_ANSWER:
+    g_free(message->answer.sdp);
+    break;
+  case GW_MESSAGE_ICE:
+    g_free(message->ice.candidate);
+    break;
+  case GW_MESSAGE_CHAT:
+    g_free(message->chat.text);
+    break;
+  case GW_MESSAGE_SCREEN:
+  case GW_MESSAGE_MUTE:
+  case GW_MESSAGE_HANGUP:
+    break;
+  }
+  g_free(message);
+}
+
+/*
+ * json-glib recurses once per nesting level and has no depth limit of its own,
+ * so a frame of 64 KiB of '[' would exhaust the stack. It is also lenient:
+ * it reads on after the first value ("{} {}") and takes GScanner extensions
+ * such as 'single-quoted strings'. Outside strings only JSON's own characters
+ * pass here, so this scan and json-glib agree on where strings are.
+ */
+#define JSON_OUTSIDE_STRINGS "\"{}[]:,+-.0123456789 \t\r\n"
+
+static gboolean
+check_structure(const char *data, gsize length, GError **error)
+{
+  guint depth = 0;
+  gboolean in_string = FALSE;
+  gboolean closed = FALSE;
+
+  for (gsize i = 0; i < length; i++) {
+    char c = data[i];
+    if (in_string) {
+      if (c == '\\')
+        i++;
+      else if (c == '"')
+        in_string = FALSE;
+    } else if (c == '\0' || (strchr(JSON_OUTSIDE_STRINGS, c) == NULL && !g_ascii_isalpha(c))) {
+      g_set_error_literal(error, GW_PROTOCOL_ERROR, GW_PROTOCOL_ERROR_BAD_JSON,
+                          "message is not JSON");
+      return FALSE;
+    } else if (closed && !g_ascii_isspace(c)) {
+      g_set_error_literal(error, GW_PROTOCOL_ERROR, GW_PROTOCOL_ERROR_BAD_JSON,
+                          "message has more than one JSON value");
+      return FALSE;
+    } else if (c == '"') {
+      in_string = TRUE;
+    } else if (c == '[' || c == '{') {
+      if (++depth > GW_PROTOCOL_MAX_DEPTH) {
+        g_set_error(error, GW_PROTOCOL_ERROR, GW_PROTOCOL_ERROR_BAD_JSON,
+                    "message is nested deeper than %d levels", GW_PROTOCOL_MAX_DEPTH);
+        return FALSE;
+      }
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      closed = --depth == 0;
+    }
+  }
+  return TRUE;
+}
+
+/* Strips leading and trailing Unicode white space from valid UTF-8. */
+static char *
+strdup_trimmed(const char *text)
+{
+  const char *start = text;
+  const char *end = text + strlen(text);
+
+  while (*start != '\0' && g_unichar_isspace(g_utf8_get_char(start)))
+    start = g_utf8_next_char(start);
+  while (end > start) {
+    const char *prev = g_utf8_find_prev_char(start, end);
+    if (prev == NULL || !g_unichar_isspace(g_utf8_get_char(prev)))
+      break;
+    end = prev;
+  }
+  return g_strndup(start, end - start);
+}
+
+static gboolean
+has_control_chars(const char *text)
+{
+  for (const char *p = text; *p != '\0'; p = g_utf8_next_char(p)) {
+    if (g_unichar_iscntrl(g_utf8_get_char(p)))
+      return TRUE;
+  }
+  return FALSE;
+}
+
+static gboolean
+is_valid_room_id(const char *room)
+{
+  gsize length = strlen(room);
+
+  if (length < 1 || length > GW_PROTOCOL_MAX_ROOM_ID)
+    return FALSE;
+  for (gsize i = 0; i < length; i++) {
+    if (!g_ascii_isalnum(room[i]) && room[i] != '_' && room[i] != '-')
+      return FALSE;
+  }
+  return TRUE;
+}
+
+/* Member @name of @object if it holds a JSON string (valid UTF-8), else NULL. */
+static const char *
+get_string(JsonObject *object, const char *name)
+{
+  JsonNode *node = json_object_get_member(object, name);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE(node) ||
+      json_node_get_value_type(node) != G_TYPE_STRING)
+    return NULL;
+  const char *value = json_node_get_string(node);
+  /* json-glib decodes \u escapes itself; a lone surrogate must not slip through. */
+  if (value == NULL || !g_utf8_validate(value, -1, NULL))
+    return NULL;
+  return value;
+}
+
+static gboolean
+get_boolean(JsonObject *object, const char *name, gboolean *out)
+{
+  JsonNode *node = json_object_get_member(object, name);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE(node) ||
+      json_node_get_value_type(node) != G_TYPE_BOOLEAN)
+    return FALSE;
+  *out = json_node_get_boolean(node);
+  return TRUE;
+}
+
+static gboolean
+bad_field(GError **error, const char *type, const char *field, const char *why)
+{
+  g_set_error(error, GW_PROTOCOL_ERROR, GW_PROTOCOL_ERROR_BAD_FIELD, "%s: `%s` %s", type, field,
+              why);
+  return FALSE;
+}
+
+static gboolean
+parse_join(const GwConfig *config, JsonObject *object, GwMessage *message, GError **error)
+{
+  JsonNode *v = json_object_get_member(object, "v");
+  if (v == NULL || !JSON_NODE_HOLDS_VALUE(v) ||
+      (json_node_get_value_type(v) != G_TYPE_INT64 && json_node_get_value_type(v) != G_TYPE_DOUBLE))
+    return bad_field(error, "join", "v", "must be a number");
+  if (json_node_get_value_type(v) == G_TYPE_INT64
+          ? json_node_get_int(v) != GW_PROTOCOL_VERSION
+          : json_node_get_double(v) != GW_PROTOCOL_VERSION) {
+    g_set_error(error, GW_PROTOCOL_ERROR, GW_PROTOCOL_ERROR_UNSUPPORTED_VERSION,
+                "join: this gateway speaks protocol version %d only", GW_PROTOCOL_VERSION);
+    return FALSE;
+  }
+
+  const char *room = get_string(object, "room");
+  if (room == NULL || !is_valid_room_id(room))
+    return bad_field(error, "join", "room", "must be 1 to 64 of A-Z a-z 0-9 _ -");
+
+  const char *role = get_string(object, "role");
+  if (g_strcmp0(role, "customer") == 0)
+    message->join.role = GW_ROLE_CUSTOMER;
+  else if (g_strcmp0(role, "advisor") == 0)
+    message->join.role = GW_ROLE_ADVISOR;
+  else
+    return bad_field(error, "join", "role", "must be \"customer\" or \"advisor\"");
+
+  const char *name = "";
+  JsonNode *name_node = json_object_get_member(object, "name");
+  if (name_node != NULL && !JSON_NODE_HOLDS_NULL(name_node)) {
+    name = get_string(object, "name");
+    if (name == NULL)
+      return bad_field(error, "join", "name", "must be a string");
+  }
+  g_autofree char *trimmed = strdup_trimmed(name);
+  if (g_utf8_strlen(trimmed, -1) > (glong)config->max_name_length) {
+    g_set_error(error, GW_PROTOCOL_ERROR, GW_PROTOCOL_ERROR_BAD_FIELD,
+                "join: `name` is longer than %u characters", config->max_name_length);
+    return FALSE;
+  }
+  if (has_control_chars(trimmed))
+    return bad_field(error, "join", "name", "must not contain control characters");
+
+  message->join.room = g_strdup(room);
+  message->join.name = g_steal_pointer(&trimmed);
+  return TRUE;
+}
+
+static gboolean
+parse_answer(const GwConfig *config, JsonObject *object, GwMessage *message, GError **error)
+{
+  const char *sdp = get_string(object, "sdp");
+  if (sdp == NULL || sdp[0] == '\0')
+    return bad_field(error, "answer", "sdp", "must be a non-empty string");
+  if (strlen(sdp) > config->max_sdp_length) {
+    g_set_error(error, GW_PROTOCOL_ERROR, GW_PROTOCOL_ERROR_TOO_LARGE,
+                "answer: `sdp` is longer than %u bytes", config->max_sdp_length);
+    return FALSE;
+  }
+  message->answer.sdp = g_strdup(sdp);
+  return TRUE;
+}
+
+static gboolean
+parse_ice(const GwConfig *config, JsonObject *object, GwMessage *message, GError **error)
+{
+  JsonNode *mline = json_object_get_member(object, "mline");
+  if (mline == NULL || !JSON_NODE_HOLDS_VALUE(mline) ||
+      json_node_get_value_type(mline) != G_TYPE_INT64 || json_node_get_int(mline) < 0 ||
+      json_node_get_int(mline) > G_MAXUINT16)
+    return bad_field(error, "ice", "mline", "must be an integer from 0 to 65535");
+
+  const char *candidate = get_string(object, "candidate");
+  if (candidate == NULL)
+    return bad_field(error, "ice", "candidate", "must be a string");
+  if (strlen(candidate) > GW_PROTOCOL_MAX_CANDIDATE)
+    return bad_field(error, "ice", "candidate", "is longer than 1024 bytes");
+
+  message->ice.mline = (guint)json_node_get_int(mline);
+  message->ice.candidate = g_strdup(candidate);
+  return TRUE;
+}
+
+static gboolean
+parse_screen(const GwConfig *config, JsonObject *object, GwMessage *message, GError **error)
+{
+  const char *action = get_string(object, "action");
+  if (g_strcmp0(action, "start") == 0)
+    message->screen.start = TRUE;
+  else if (g_strcmp0(action, "stop") == 0)
+    message->screen.start = FALSE;
+  else
+    return bad_field(error, "screen", "action", "must be \"start\" or \"stop\"");
+  return TRUE;
+}
+
+static gboolean
+parse_mute(const GwConfig *config, JsonObject *object, GwMessage *message, GError **error)
+{
+  if (!get_boolean(object, "audio", &message->mute.audio))
+    return bad_field(error, "mute", "audio", "must be true or false");
+  if (!get_boolean(object, "video", &message->mute.video))
+    return bad_field(error, "mute", "video", "must be true or false");
+  return TRUE;
+}
+
+static gboolean
+parse_chat(const GwConfig *config, JsonObject *object, GwMessage *message, GError **error)
+{
+  const char *text = get_string(object, "text");
+  if (text == NULL)
+    return bad_field(error, "chat", "text", "must be a string");
+
+  g_autofree char *trimmed = strdup_trimmed(text);
+  if (trimmed[0] == '\0')
+    return bad_field(error, "chat", "text", "is empty");
+  if (g_utf8_strlen(trimmed, -1) > (glong)config->chat_max_length) {
+    g_set_error(error, GW_PROTOCOL_ERROR, GW_PROTOCOL_ERROR_TOO_LARGE,
+                "chat: `text` is longer than %u characters", config->chat_max_length);
+    return FALSE;
+  }
+  message->chat.text = g_steal_pointer(&trimmed);
+  return TRUE;
+}
+
+static gboolean
+parse_hangup(const GwConfig *config, JsonObject *object, GwMessage *message, GError **error)
+{
+  return TRUE;
+}
+
+typedef gboolean (*ParseFunc)(const GwConfig *config, JsonObject *object, GwMessage *message,
+                              GError **error);
+
+static const ParseFunc parsers[] = {
+    [GW_MESSAGE_JOIN] = parse_join,     [GW_MESSAGE_ANSWER] = parse_answer,
+    [GW_MESSAGE_ICE] = parse_ice,       [GW_MESSAGE_SCREEN] = parse_screen,
+    [GW_MESSAGE_MUTE] = parse_mute,     [GW_MESSAGE_CHAT] = parse_chat,
+    [GW_MESSAGE_HANGUP] = parse_hangup,
+};
+
+static gboolean
+lookup_type(const char *name, GwMessageType *out)
+{
+  for (guint i = 0; i < G_N_ELEMENTS(type_names); i++) {
+    if (strcmp(type_names[i], name) == 0) {
+      *out = (GwMessageType)i;
+      return TRUE;
+    }
+  }
+  return FALSE;
+}
+
+/* Reads the frame into a JSON object, or fails with bad-json / too-large. */
+static JsonNode *
+load_object(const GwConfig *config, const char *data, gsize length, GError **error)
+{
+  if (length == 0) {
+    g_set_error_literal(error, GW_PROTOCOL_ERROR, GW_PROTOCOL_ERROR_BAD_JSON, "message is empty");
+    return NULL;
+  }
+  if (length > config->ws_max_message) {
+    g_set_error(error, GW_PROTOCOL_ERROR, GW_PROTOCOL_ERROR_TOO_LARGE,
+                "message of %" G_GSIZE_FORMAT " bytes is over the limit of %u", length,
+                config->ws_max_message);
+    return NULL;
+  }
+  /* Also refuses NUL bytes, which json-glib would silently stop at. */
+  if (!g_utf8_validate_len(data, length, NULL)) {
+    g_set_error_literal(error, GW_PROTOCOL_ERROR, GW_PROTOCOL_ERROR_BAD_JSON,
+                        "message is not valid UTF-8");
+    return NULL;
+  }
+  if (!check_structure(data, length, error))
+    return NULL;
+
+  g_autoptr(JsonParser) parser = json_parser_new_immutable();
+  g_autoptr(GError) json_error = NULL;
+  if (!json_parser_load_from_data(parser, data, (gssize)length, &json_error)) {
+    /* json-glib's text quotes the input, possibly as invalid UTF-8: not for the reply. */
+    g_set_error_literal(error, GW_PROTOCOL_ERROR, GW_PROTOCOL_ERROR_BAD_JSON,
+                        "message is not valid JSON");
+    return NULL;
+  }
+  JsonNode *root = json_parser_get_root(parser);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT(root)) {
+    g_set_error_literal(error, GW_PROTOCOL_ERROR, GW_PROTOCOL_ERROR_BAD_JSON,
+                        "message is not a JSON object");
+    return NULL;
+  }
+  return json_node_ref(root);
+}
+
+GwMessage *
+gw_message_parse(const GwConfig *config, const char *data, gsize length, char **ref, GError **error)
+{
+  g_return_val_if_fail(config != NULL, NULL);
+  g_return_val_if_fail(data != NULL || length == 0, NULL);
+
+  if (ref != NULL)
+    *ref = NULL;
+
+  g_autoptr(JsonNode) root = load_object(config, data, length, error);
+  if (root == NULL)
+    return NULL;
+  JsonObject *object = json_node_get_object(root);
+
+  const char *type_name = get_string(object, "type");
+  if (type_name == NULL) {
+    g_set_error_literal(error, GW_PROTOCOL_ERROR, GW_PROTOCOL_ERROR_BAD_FIELD,
+                        "message has no string `type`");
+    return NULL;
+  }
+
+  GwMessageType type;
+  if (!lookup_type(type_name, &type)) {
+    if (ref != NULL && strlen(type_name) <= MAX_ECHOED_TYPE && !has_control_chars(type_name))
+      *ref = g_strdup(type_name);
+    g_set_error_literal(error, GW_PROTOCOL_ERROR, GW_PROTOCOL_ERROR_UNKNOWN_TYPE,
+                        "unknown message type");
+    return NULL;
+  }
+  if (ref != NULL)
+    *ref = g_strdup(type_names[type]);
+
+  g_autoptr(GwMessage) message = g_new0(GwMessage, 1);
+  message->type = type;
+  if (!parsers[type](config, object, message, error))
+    return NULL;
+  return g_steal_pointer(&message);
+}

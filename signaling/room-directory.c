@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The rooms open on this node, keyed by room id, with the node-wide room limit. */
+#include "signaling/room-directory.h"
+
+#include "signaling/protocol.h"
+#include "signaling/signaling-log.h"
+
+struct _GwRoomDirectory {
+  GwConfig *config;
+  GHashTable *rooms; /* room id (owned by the room) → GwRoom (owned) */
+};
+
+GwRoomDirectory *
+gw_room_directory_new(GwConfig *config)
+{
+  GwRoomDirectory *directory = g_new0(GwRoomDirectory, 1);
+
+  directory->config = gw_config_ref(config);
+  directory->rooms =
+      g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)gw_room_free);
+  return directory;
+}
+
+void
+gw_room_directory_free(GwRoomDirectory *directory)
+{
+  if (directory == NULL)
+    return;
+  g_hash_table_destroy(directory->rooms);
+  gw_config_unref(directory->config);
+  g_free(directory);
+}
+
+GwRoom *
+gw_room_directory_lookup(GwRoomDirectory *directory, const char *room_id)
+{
+  return g_hash_table_lookup(directory->rooms, room_id);
+}
+
+GwRoom *
+gw_room_directory_create(GwRoomDirectory *directory, const char *room_id, GError **error)
+{
+  g_return_val_if_fail(gw_room_directory_lookup(directory, room_id) == NULL, NULL);
+
+  if (g_hash_table_size(directory->rooms) >= directory->config->max_rooms) {
+    g_set_error(error, GW_PROTOCOL_ERROR, GW_PROTOCOL_ERROR_CAPACITY,
+                "this gateway is at its limit of %u rooms; try again later",
+                directory->config->max_rooms);
+    return NULL;
+  }
+  GwRoom *room = gw_room_new(directory->config, room_id, error);
+  if (room == NULL)
+    return NULL;
+  g_hash_table_insert(directory->rooms, (gpointer)gw_room_get_id(room), room);
+  gw_signaling_log(G_LOG_LEVEL_INFO, room_id, NULL, "room opened (%u open)",
+                   g_hash_table_size(directory->rooms));
+  return room;
+}
+
+void
+gw_room_directory_remove(GwRoomDirectory *directory, GwRoom *room)
+{
+  g_autofree char *room_id = g_strdup(gw_room_get_id(room));
+
+  g_return_if_fail(g_hash_table_lookup(directory->rooms, room_id) == room);
+  g_hash_table_remove(directory->rooms, room_id);
+  gw_signaling_log(G_LOG_LEVEL_INFO, room_id, NULL, "room closed (%u open)",
+                   g_hash_table_size(directory->rooms));
+}
+
+guint
+gw_room_directory_get_room_count(GwRoomDirectory *directory)
+{
+  return g_hash_table_size(directory->rooms);
+}
+
+guint
+gw_room_directory_get_participant_count(GwRoomDirectory *directory)
+{
+  GHashTableIter iter;
+  gpointer room;
+  guint count = 0;
+
+  g_hash_table_iter_init(&iter, directory->rooms);
+  while (g_hash_table_iter_next(&iter, NULL, &room))
+    count += gw_room_get_size(room);
+  return count;
+}

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The rooms open on this node, keyed by room id, with the node-wide room limit. */
+#pragma once
+
+#include <glib.h>
+
+#include "config/config.h"
+#include "signaling/room.h"
+
+G_BEGIN_DECLS
+
+/* typedef struct _GwRoomDirectory GwRoomDirectory; is in session.h */
+
+/** gw_room_directory_new: @config: (transfer none): a reference is kept. Returns: (transfer full)
+ */
+GwRoomDirectory *gw_room_directory_new(GwConfig *config);
+
+/** gw_room_directory_free: frees every room left (see gw_room_free()). */
+void gw_room_directory_free(GwRoomDirectory *directory);
+
+/** gw_room_directory_lookup: Returns: (transfer none) (nullable) */
+GwRoom *gw_room_directory_lookup(GwRoomDirectory *directory, const char *room_id);
+
+/**
+ * gw_room_directory_create:
+ * Opens a new room (which must not exist yet); refuses with `capacity` past
+ * config->max_rooms.
+ * Returns: (transfer none) (nullable): owned by the directory
+ */
+GwRoom *gw_room_directory_create(GwRoomDirectory *directory, const char *room_id, GError **error);
+
+/** gw_room_directory_remove: closes and frees @room. */
+void gw_room_directory_remove(GwRoomDirectory *directory, GwRoom *room);
+
+guint gw_room_directory_get_room_count(GwRoomDirectory *directory);
+guint gw_room_directory_get_participant_count(GwRoomDirectory *directory);
+
+G_END_DECLS

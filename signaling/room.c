@@ -1,0 +1,212 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* A signaling room: the sessions in one call and the media room that forwards between them. */
+#include "signaling/room.h"
+
+#include "signaling/protocol.h"
+#include "signaling/signaling-log.h"
+
+struct _GwRoom {
+  char *id;
+  GwConfig *config;
+  GwMediaRoom *media;
+  GPtrArray *sessions; /* GwSession (not owned), in joining order */
+};
+
+static GwSession *
+find_session(GwRoom *room, const char *peer_id)
+{
+  for (guint i = 0; i < room->sessions->len; i++) {
+    GwSession *session = g_ptr_array_index(room->sessions, i);
+    if (g_strcmp0(gw_session_get_peer_id(session), peer_id) == 0)
+      return session;
+  }
+  return NULL;
+}
+
+/* The media callbacks run on the control thread, outside any gw_media_room_*
+ * call; a peer that has left by then is simply no longer found. */
+static void
+on_media_offer(gpointer user_data, const char *peer_id, const char *sdp, const GwTrackInfo *tracks,
+               guint n_tracks)
+{
+  GwRoom *room = user_data;
+  GwSession *session = find_session(room, peer_id);
+
+  if (session == NULL)
+    return;
+  g_autofree char *json = gw_protocol_build_offer(sdp, tracks, n_tracks);
+  gw_signaling_log(G_LOG_LEVEL_INFO, room->id, peer_id, "offer sent (%u tracks)", n_tracks);
+  gw_signaling_log(G_LOG_LEVEL_DEBUG, room->id, peer_id, "offer sdp:\n%s", sdp);
+  gw_session_send(session, json);
+}
+
+static void
+on_media_ice_candidate(gpointer user_data, const char *peer_id, guint mline, const char *candidate)
+{
+  GwRoom *room = user_data;
+  GwSession *session = find_session(room, peer_id);
+
+  if (session == NULL)
+    return;
+  g_autofree char *json = gw_protocol_build_ice(mline, candidate);
+  gw_signaling_log(G_LOG_LEVEL_DEBUG, room->id, peer_id, "gateway candidate %u: %s", mline,
+                   candidate);
+  gw_session_send(session, json);
+}
+
+static void
+on_media_peer_state(gpointer user_data, const char *peer_id, GwMediaPeerState state)
+{
+  GwRoom *room = user_data;
+  GwSession *session = find_session(room, peer_id);
+
+  if (session == NULL)
+    return;
+  g_autofree char *json = gw_protocol_build_media(state);
+  gw_signaling_log(state == GW_MEDIA_PEER_FAILED ? G_LOG_LEVEL_WARNING : G_LOG_LEVEL_INFO, room->id,
+                   peer_id, "media %s",
+                   state == GW_MEDIA_PEER_CONNECTED ? "connected"
+                   : state == GW_MEDIA_PEER_FAILED  ? "failed"
+                                                    : "connecting");
+  gw_session_send(session, json);
+}
+
+static const GwMediaRoomCallbacks media_callbacks = {
+    .offer = on_media_offer,
+    .ice_candidate = on_media_ice_candidate,
+    .peer_state = on_media_peer_state,
+};
+
+GwRoom *
+gw_room_new(GwConfig *config, const char *room_id, GError **error)
+{
+  g_autoptr(GError) media_error = NULL;
+  GwRoom *room = g_new0(GwRoom, 1);
+
+  room->id = g_strdup(room_id);
+  room->config = gw_config_ref(config);
+  room->sessions = g_ptr_array_new();
+  /* The room is the callbacks' user data: it outlives its media room. */
+  room->media = gw_media_room_new(config, room_id, &media_callbacks, room, &media_error);
+  if (room->media == NULL) {
+    gw_signaling_log(G_LOG_LEVEL_WARNING, room_id, NULL, "cannot create the media room: %s",
+                     media_error->message);
+    g_set_error_literal(error, GW_PROTOCOL_ERROR, GW_PROTOCOL_ERROR_INTERNAL,
+                        "the gateway cannot start a call right now");
+    gw_room_free(room);
+    return NULL;
+  }
+  return room;
+}
+
+void
+gw_room_free(GwRoom *room)
+{
+  if (room == NULL)
+    return;
+  g_clear_pointer(&room->media, gw_media_room_free);
+  g_ptr_array_unref(room->sessions);
+  gw_config_unref(room->config);
+  g_free(room->id);
+  g_free(room);
+}
+
+const char *
+gw_room_get_id(GwRoom *room)
+{
+  return room->id;
+}
+
+guint
+gw_room_get_size(GwRoom *room)
+{
+  return room->sessions->len;
+}
+
+GwMediaRoom *
+gw_room_get_media(GwRoom *room)
+{
+  return room->media;
+}
+
+gboolean
+gw_room_add_session(GwRoom *room, GwSession *session, GError **error)
+{
+  const char *peer_id = gw_session_get_peer_id(session);
+  g_autoptr(GError) media_error = NULL;
+
+  if (room->sessions->len >= room->config->max_participants) {
+    g_set_error(error, GW_PROTOCOL_ERROR, GW_PROTOCOL_ERROR_ROOM_FULL,
+                "this room already has %u participants", room->config->max_participants);
+    return FALSE;
+  }
+  /* Offers come later, from the main loop, so `welcome` still reaches the
+   * browser first; adding the peer first means a failure changes nothing. */
+  if (!gw_media_room_add_peer(room->media, peer_id, &media_error)) {
+    gw_signaling_log(G_LOG_LEVEL_WARNING, room->id, peer_id, "cannot add the media peer: %s",
+                     media_error->message);
+    g_set_error_literal(error, GW_PROTOCOL_ERROR, GW_PROTOCOL_ERROR_INTERNAL,
+                        "the gateway cannot connect you right now");
+    return FALSE;
+  }
+
+  g_autofree GwParticipantInfo *others = g_new0(GwParticipantInfo, room->sessions->len + 1);
+  for (guint i = 0; i < room->sessions->len; i++) {
+    GwSession *other = g_ptr_array_index(room->sessions, i);
+    others[i].peer = gw_session_get_peer_id(other);
+    others[i].role = gw_session_get_role(other);
+    others[i].name = gw_session_get_name(other);
+  }
+  g_autofree char *welcome = gw_protocol_build_welcome(
+      peer_id, room->id, gw_session_get_role(session), others, room->sessions->len);
+  g_autofree char *joined = gw_protocol_build_participant_joined(
+      peer_id, gw_session_get_role(session), gw_session_get_name(session));
+
+  gw_session_send(session, welcome);
+  gw_room_broadcast(room, joined, NULL);
+  g_ptr_array_add(room->sessions, session);
+  gw_signaling_log(G_LOG_LEVEL_INFO, room->id, peer_id, "joined as %s (%u in the room)",
+                   gw_role_to_string(gw_session_get_role(session)), room->sessions->len);
+  return TRUE;
+}
+
+void
+gw_room_remove_session(GwRoom *room, GwSession *session)
+{
+  const char *peer_id = gw_session_get_peer_id(session);
+
+  if (!g_ptr_array_remove(room->sessions, session))
+    return;
+  gw_media_room_remove_peer(room->media, peer_id);
+  g_autofree char *left = gw_protocol_build_participant_left(peer_id, "disconnected");
+  gw_room_broadcast(room, left, NULL);
+  gw_signaling_log(G_LOG_LEVEL_INFO, room->id, peer_id, "left (%u in the room)",
+                   room->sessions->len);
+}
+
+void
+gw_room_broadcast(GwRoom *room, const char *json, GwSession *except)
+{
+  for (guint i = 0; i < room->sessions->len; i++) {
+    GwSession *session = g_ptr_array_index(room->sessions, i);
+    if (session != except)
+      gw_session_send(session, json);
+  }
+}
+
+void
+gw_room_hang_up(GwRoom *room, GwSession *by)
+{
+  g_autofree char *ended = gw_protocol_build_ended("hangup", gw_session_get_peer_id(by));
+  /* Take the list first: ending a session must not find itself still listed. */
+  g_autoptr(GPtrArray) sessions = g_steal_pointer(&room->sessions);
+
+  room->sessions = g_ptr_array_new();
+  gw_signaling_log(G_LOG_LEVEL_INFO, room->id, gw_session_get_peer_id(by),
+                   "hung up for %u participants", sessions->len);
+  for (guint i = 0; i < sessions->len; i++) {
+    GwSession *session = g_ptr_array_index(sessions, i);
+    gw_session_send(session, ended);
+    gw_session_end(session, SOUP_WEBSOCKET_CLOSE_NORMAL, "hangup");
+  }
+}

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* A signaling room: the sessions in one call and the media room that forwards between them. */
+#pragma once
+
+#include <glib.h>
+
+#include "config/config.h"
+#include "signaling/session.h"
+#include "webrtc/media-room.h"
+
+G_BEGIN_DECLS
+
+typedef struct _GwRoom GwRoom;
+
+/**
+ * gw_room_new:
+ * @config: (transfer none): a reference is kept
+ *
+ * Creates the room and its GwMediaRoom (a PLAYING pipeline).
+ * Returns: (transfer full) (nullable): NULL with @error in GW_PROTOCOL_ERROR (internal)
+ */
+GwRoom *gw_room_new(GwConfig *config, const char *room_id, GError **error);
+
+/**
+ * gw_room_free:
+ * Frees the media room; sessions still listed are forgotten, not told.
+ */
+void gw_room_free(GwRoom *room);
+
+/** gw_room_get_id: (transfer none) */
+const char *gw_room_get_id(GwRoom *room);
+
+/** gw_room_get_size: sessions currently in the room. */
+guint gw_room_get_size(GwRoom *room);
+
+/** gw_room_get_media: (transfer none) */
+GwMediaRoom *gw_room_get_media(GwRoom *room);
+
+/**
+ * gw_room_add_session:
+ * @session: (transfer none): must stay valid until removed
+ *
+ * Refuses with room-full past config->max_participants. Otherwise adds the
+ * session's peer to the media room (which offers asynchronously), sends it
+ * `welcome` listing the others, and tells the others `participant-joined`.
+ * Nothing changes on failure.
+ */
+gboolean gw_room_add_session(GwRoom *room, GwSession *session, GError **error);
+
+/**
+ * gw_room_remove_session:
+ * Removes the session's peer from the media room and tells the others
+ * `participant-left` (reason "disconnected").
+ */
+void gw_room_remove_session(GwRoom *room, GwSession *session);
+
+/**
+ * gw_room_broadcast:
+ * @except: (nullable): a session not to send to
+ */
+void gw_room_broadcast(GwRoom *room, const char *json, GwSession *except);
+
+/**
+ * gw_room_hang_up:
+ * Sends `ended` (by @by) to every session, ends each one (close code 1000)
+ * and empties the room. The caller frees the room afterwards.
+ */
+void gw_room_hang_up(GwRoom *room, GwSession *by);
+
+G_END_DECLS

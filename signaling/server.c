@@ -1,0 +1,294 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The HTTPS and WebSocket front door: static pages, /healthz and the /ws signaling endpoint. */
+#include "signaling/server.h"
+
+#include <gio/gio.h>
+#include <libsoup/soup.h>
+#include <string.h>
+
+#include "signaling/room-directory.h"
+#include "signaling/session.h"
+#include "signaling/signaling-log.h"
+#include "signaling/static-files.h"
+
+/* clang-format off */
+G_DEFINE_QUARK(gw-server-error-quark, gw_server_error)
+/* clang-format on */
+
+/* Pings keep NATs and proxies from dropping an idle call's signaling. */
+#define KEEPALIVE_SECONDS 15
+#define KEEPALIVE_PONG_TIMEOUT_SECONDS 30
+/* Frames up to this multiple of ws_max_message get a `too-large` reply; past
+ * it libsoup drops the connection before buffering more (its error says 1009,
+ * but libsoup 3.2 closes without sending a close frame). */
+#define HARD_FRAME_FACTOR 4
+/* How long gw_server_free() lets close frames reach the browsers. */
+#define CLOSE_GRACE_USEC (1 * G_USEC_PER_SEC)
+
+#define CONTENT_SECURITY_POLICY                                                                    \
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "          \
+  "media-src 'self' blob:; connect-src 'self' wss:; object-src 'none'; base-uri 'none'; "          \
+  "form-action 'self'; frame-ancestors 'none'"
+
+struct _GwServer {
+  GwConfig *config;
+  SoupServer *soup;
+  GwRoomDirectory *rooms;
+  GHashTable *sessions; /* peer id (owned by the session) → GwSession (owned) */
+  guint port;
+};
+
+static void
+add_security_headers(SoupServerMessage *msg)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers(msg);
+
+  soup_message_headers_replace(headers, "X-Content-Type-Options", "nosniff");
+  soup_message_headers_replace(headers, "Referrer-Policy", "no-referrer");
+  soup_message_headers_replace(headers, "Content-Security-Policy", CONTENT_SECURITY_POLICY);
+  soup_message_headers_replace(headers, "X-Frame-Options", "DENY");
+}
+
+/* One line per refused HTTP request; the path is escaped and cut, the client
+ * address stays at debug level (it is personal data). */
+static void
+log_http_error(SoupServerMessage *msg)
+{
+  guint status = soup_server_message_get_status(msg);
+
+  if (status < 400)
+    return;
+  g_autofree char *path = g_strescape(g_uri_get_path(soup_server_message_get_uri(msg)), NULL);
+  gw_signaling_log(G_LOG_LEVEL_INFO, NULL, NULL, "http %u %s %.200s", status,
+                   soup_server_message_get_method(msg), path);
+  gw_signaling_log(G_LOG_LEVEL_DEBUG, NULL, NULL, "http %u from %s", status,
+                   soup_server_message_get_remote_host(msg));
+}
+
+static void
+handle_static(SoupServer *soup, SoupServerMessage *msg, const char *path, GHashTable *query,
+              gpointer user_data)
+{
+  GwServer *server = user_data;
+
+  add_security_headers(msg);
+  gw_static_files_serve(msg, server->config->web_root);
+  log_http_error(msg);
+}
+
+static void
+handle_healthz(SoupServer *soup, SoupServerMessage *msg, const char *path, GHashTable *query,
+               gpointer user_data)
+{
+  GwServer *server = user_data;
+  const char *method = soup_server_message_get_method(msg);
+
+  add_security_headers(msg);
+  soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Cache-Control",
+                               "no-store");
+  if (method != SOUP_METHOD_GET && method != SOUP_METHOD_HEAD) {
+    soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Allow",
+                                 "GET, HEAD");
+    soup_server_message_set_status(msg, SOUP_STATUS_METHOD_NOT_ALLOWED, NULL);
+    log_http_error(msg);
+    return;
+  }
+  g_autofree char *body = g_strdup_printf(
+      "{\"status\":\"ok\",\"rooms\":%u,\"participants\":%u,\"version\":\"%s\"}",
+      gw_server_get_room_count(server), gw_server_get_participant_count(server), BALIE_VERSION);
+  gsize length = strlen(body);
+  soup_server_message_set_status(msg, SOUP_STATUS_OK, NULL);
+  soup_server_message_set_response(msg, "application/json", SOUP_MEMORY_TAKE,
+                                   g_steal_pointer(&body), length);
+}
+
+static void
+on_session_closed(GwSession *session, gpointer user_data)
+{
+  GwServer *server = user_data;
+
+  /* Frees the session (the table owns it). */
+  g_hash_table_remove(server->sessions, gw_session_get_peer_id(session));
+}
+
+/* "p" and 8 hex digits, unique among this node's connections. */
+static char *
+new_peer_id(GwServer *server)
+{
+  for (;;) {
+    char *peer_id = g_strdup_printf("p%08x", g_random_int());
+    if (!g_hash_table_contains(server->sessions, peer_id))
+      return peer_id;
+    g_free(peer_id);
+  }
+}
+
+/* Sets @name on @object only where this libsoup has it (added after 3.2). */
+static void
+set_uint_if_supported(gpointer object, const char *name, guint64 value)
+{
+  GParamSpec *spec = g_object_class_find_property(G_OBJECT_GET_CLASS(object), name);
+
+  if (spec == NULL)
+    return;
+  if (G_PARAM_SPEC_VALUE_TYPE(spec) == G_TYPE_UINT64)
+    g_object_set(object, name, value, NULL);
+  else if (G_PARAM_SPEC_VALUE_TYPE(spec) == G_TYPE_UINT)
+    g_object_set(object, name, (guint)value, NULL);
+}
+
+static void
+handle_websocket(SoupServer *soup, SoupServerMessage *msg, const char *path,
+                 SoupWebsocketConnection *connection, gpointer user_data)
+{
+  GwServer *server = user_data;
+  guint64 hard_limit = (guint64)server->config->ws_max_message * HARD_FRAME_FACTOR;
+  g_autofree char *peer_id = new_peer_id(server);
+
+  soup_websocket_connection_set_max_incoming_payload_size(connection, hard_limit);
+  /* libsoup 3.2 limits frames only; later versions can also cap a message
+   * reassembled from fragments. */
+  set_uint_if_supported(connection, "max-total-message-size", hard_limit);
+  soup_websocket_connection_set_keepalive_interval(connection, KEEPALIVE_SECONDS);
+  set_uint_if_supported(connection, "keepalive-pong-timeout", KEEPALIVE_PONG_TIMEOUT_SECONDS);
+
+  GwSession *session =
+      gw_session_new(server->config, server->rooms, connection, peer_id, on_session_closed, server);
+  g_hash_table_insert(server->sessions, (gpointer)gw_session_get_peer_id(session), session);
+  gw_signaling_log(G_LOG_LEVEL_INFO, NULL, peer_id, "websocket opened (%u open)",
+                   g_hash_table_size(server->sessions));
+  gw_signaling_log(G_LOG_LEVEL_DEBUG, NULL, peer_id, "websocket from %s",
+                   soup_server_message_get_remote_host(msg));
+}
+
+static gboolean
+load_certificate(GwServer *server, GError **error)
+{
+  g_autoptr(GError) tls_error = NULL;
+  g_autoptr(GTlsCertificate) certificate = g_tls_certificate_new_from_files(
+      server->config->tls_cert_file, server->config->tls_key_file, &tls_error);
+
+  if (certificate == NULL) {
+    g_set_error(error, GW_SERVER_ERROR, GW_SERVER_ERROR_TLS,
+                "cannot load the TLS certificate %s with key %s: %s", server->config->tls_cert_file,
+                server->config->tls_key_file, tls_error->message);
+    return FALSE;
+  }
+  soup_server_set_tls_certificate(server->soup, certificate);
+  return TRUE;
+}
+
+static gboolean
+listen_on(GwServer *server, GError **error)
+{
+  GwConfig *config = server->config;
+  g_autoptr(GError) listen_error = NULL;
+  g_autoptr(GInetAddress) address = g_inet_address_new_from_string(config->listen_address);
+
+  if (address == NULL) {
+    g_set_error(error, GW_SERVER_ERROR, GW_SERVER_ERROR_LISTEN,
+                "listen address \"%s\" is not an IP address", config->listen_address);
+    return FALSE;
+  }
+  g_autoptr(GSocketAddress) socket_address = g_inet_socket_address_new(address, config->port);
+  SoupServerListenOptions options = config->tls ? SOUP_SERVER_LISTEN_HTTPS : 0;
+  if (!soup_server_listen(server->soup, socket_address, options, &listen_error)) {
+    g_set_error(error, GW_SERVER_ERROR, GW_SERVER_ERROR_LISTEN, "cannot listen on %s port %u: %s",
+                config->listen_address, config->port, listen_error->message);
+    return FALSE;
+  }
+
+  GSList *listeners = soup_server_get_listeners(server->soup);
+  if (listeners != NULL) {
+    g_autoptr(GSocketAddress) local = g_socket_get_local_address(listeners->data, NULL);
+    if (local != NULL)
+      server->port = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(local));
+  }
+  g_slist_free(listeners);
+  gw_signaling_log(G_LOG_LEVEL_MESSAGE, NULL, NULL, "listening on %s://%s:%u/",
+                   config->tls ? "https" : "http", config->listen_address, server->port);
+  return TRUE;
+}
+
+GwServer *
+gw_server_new(GwConfig *config, GError **error)
+{
+  g_return_val_if_fail(config != NULL, NULL);
+
+  GwServer *server = g_new0(GwServer, 1);
+  server->config = gw_config_ref(config);
+  server->rooms = gw_room_directory_new(config);
+  server->sessions =
+      g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)gw_session_free);
+  server->soup = soup_server_new("server-header", "balie", NULL);
+  /* Signaling messages are small; permessage-deflate would only let a small
+   * frame inflate past every size limit. */
+  soup_server_remove_websocket_extension(server->soup, SOUP_TYPE_WEBSOCKET_EXTENSION_DEFLATE);
+
+  if (config->tls && !load_certificate(server, error)) {
+    gw_server_free(server);
+    return NULL;
+  }
+  soup_server_add_handler(server->soup, NULL, handle_static, server, NULL);
+  soup_server_add_handler(server->soup, "/healthz", handle_healthz, server, NULL);
+  soup_server_add_websocket_handler(server->soup, "/ws", NULL, NULL, handle_websocket, server,
+                                    NULL);
+  if (!listen_on(server, error)) {
+    gw_server_free(server);
+    return NULL;
+  }
+  return server;
+}
+
+guint
+gw_server_get_port(GwServer *server)
+{
+  return server->port;
+}
+
+guint
+gw_server_get_room_count(GwServer *server)
+{
+  return gw_room_directory_get_room_count(server->rooms);
+}
+
+guint
+gw_server_get_participant_count(GwServer *server)
+{
+  return gw_room_directory_get_participant_count(server->rooms);
+}
+
+/* Ends every session (1001) after the rooms are gone, then lets the close
+ * frames go out for a bounded time. */
+static void
+close_sessions(GwServer *server)
+{
+  GHashTableIter iter;
+  gpointer session;
+
+  g_hash_table_iter_init(&iter, server->sessions);
+  while (g_hash_table_iter_next(&iter, NULL, &session))
+    gw_session_end(session, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, "gateway stopping");
+
+  GMainContext *context = g_main_context_get_thread_default();
+  gint64 deadline = g_get_monotonic_time() + CLOSE_GRACE_USEC;
+  while (g_hash_table_size(server->sessions) > 0 && g_get_monotonic_time() < deadline) {
+    if (!g_main_context_iteration(context, FALSE))
+      g_usleep(1000);
+  }
+}
+
+void
+gw_server_free(GwServer *server)
+{
+  if (server == NULL)
+    return;
+  soup_server_disconnect(server->soup);
+  /* Rooms first: sessions must not be in a room when ended or freed. */
+  g_clear_pointer(&server->rooms, gw_room_directory_free);
+  close_sessions(server);
+  g_hash_table_destroy(server->sessions);
+  g_object_unref(server->soup);
+  gw_config_unref(server->config);
+  g_free(server);
+}

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* One browser's WebSocket: the per-connection state machine of docs/protocol.md (new → joined →
+ * closed). */
+#pragma once
+
+#include <glib.h>
+#include <libsoup/soup.h>
+
+#include "config/config.h"
+#include "signaling/protocol.h"
+
+G_BEGIN_DECLS
+
+typedef struct _GwSession GwSession;
+typedef struct _GwRoomDirectory GwRoomDirectory;
+
+typedef enum {
+  GW_SESSION_NEW,
+  GW_SESSION_JOINED,
+  GW_SESSION_CLOSED,
+} GwSessionState;
+
+/* Called once, on the control thread, when the socket has closed and the session has left its
+ * room. The callee may free @session from inside the callback. */
+typedef void (*GwSessionClosedFunc)(GwSession *session, gpointer user_data);
+
+/**
+ * gw_session_new:
+ * @config: (transfer none): a reference is kept
+ * @directory: (transfer none): must outlive the session
+ * @connection: (transfer none): a reference is kept; its signals drive the session
+ * @peer_id: (transfer none): a unique id for this connection, copied
+ * @closed_func: told when the socket has closed
+ *
+ * Returns: (transfer full): a session in state GW_SESSION_NEW
+ */
+GwSession *gw_session_new(GwConfig *config, GwRoomDirectory *directory,
+                          SoupWebsocketConnection *connection, const char *peer_id,
+                          GwSessionClosedFunc closed_func, gpointer user_data);
+
+/**
+ * gw_session_free:
+ * Disconnects from the socket's signals and drops the socket. The session must
+ * not be in a room (it is not once closed, or after gw_session_end()).
+ */
+void gw_session_free(GwSession *session);
+
+/** gw_session_get_peer_id: (transfer none) */
+const char *gw_session_get_peer_id(GwSession *session);
+/** gw_session_get_room_id: (transfer none) (nullable): the room joined, NULL otherwise */
+const char *gw_session_get_room_id(GwSession *session);
+GwSessionState gw_session_get_state(GwSession *session);
+GwRole gw_session_get_role(GwSession *session);
+/** gw_session_get_name: (transfer none): "" when the browser gave none */
+const char *gw_session_get_name(GwSession *session);
+
+/**
+ * gw_session_send:
+ * Sends one JSON text frame if the socket is still open; otherwise drops it.
+ */
+void gw_session_send(GwSession *session, const char *json);
+
+/**
+ * gw_session_end:
+ * Moves the session to GW_SESSION_CLOSED without leaving its room (the caller
+ * tears the room down) and closes the socket with @code. The closed callback
+ * still runs later, when the socket is gone.
+ */
+void gw_session_end(GwSession *session, gushort code, const char *reason);
+
+G_END_DECLS
