@@ -526,6 +526,14 @@ gw_peer_new(GwMediaRoom *room, const char *peer_id, GError **error)
    * announced: add them explicitly. */
   GstObject *ice = NULL;
   g_object_get(webrtc, "ice-agent", &ice, NULL);
+  /* UPnP makes libnice probe every interface for a router to open ports on:
+   * traffic beyond what a call needs, and a server has no such router. */
+  GObject *agent = NULL;
+  if (ice && g_object_class_find_property(G_OBJECT_GET_CLASS(ice), "agent"))
+    g_object_get(ice, "agent", &agent, NULL);
+  if (agent && g_object_class_find_property(G_OBJECT_GET_CLASS(agent), "upnp"))
+    g_object_set(agent, "upnp", FALSE, NULL);
+  g_clear_object(&agent);
   for (char **a = room->config->ice_local_addresses; ice && a && *a; a++) {
     gboolean ok = FALSE;
     g_signal_emit_by_name(ice, "add-local-ip-address", *a, &ok);

@@ -171,6 +171,10 @@ client_start(Fixture *f, Client *c, const char *id)
   g_object_get(c->webrtc, "ice-agent", &ice, NULL);
   gboolean ok;
   g_signal_emit_by_name(ice, "add-local-ip-address", "127.0.0.1", &ok);
+  GObject *agent = NULL;
+  g_object_get(ice, "agent", &agent, NULL);
+  g_object_set(agent, "upnp", FALSE, NULL); /* no router discovery: loopback only */
+  g_object_unref(agent);
   gst_object_unref(ice);
   gst_element_set_state(c->pipeline, GST_STATE_PLAYING);
   g_assert_true(gw_media_room_add_peer(f->room, id, &error));
