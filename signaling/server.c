@@ -36,6 +36,7 @@ struct _GwServer {
   GwRoomDirectory *rooms;
   GHashTable *sessions; /* peer id (owned by the session) → GwSession (owned) */
   guint port;
+  GwContactSink contact_sink;
 };
 
 static void
@@ -276,6 +277,53 @@ close_sessions(GwServer *server)
     if (!g_main_context_iteration(context, FALSE))
       g_usleep(1000);
   }
+}
+
+typedef struct {
+  SoupServerCallback callback;
+  gpointer user_data;
+  GDestroyNotify destroy;
+} MountedHandler;
+
+static void
+mounted_handler_free(gpointer p)
+{
+  MountedHandler *h = p;
+  if (h->destroy)
+    h->destroy(h->user_data);
+  g_free(h);
+}
+
+static void
+handle_mounted(SoupServer *soup, SoupServerMessage *msg, const char *path, GHashTable *query,
+               gpointer data)
+{
+  MountedHandler *h = data;
+  add_security_headers(msg);
+  h->callback(soup, msg, path, query, h->user_data);
+}
+
+void
+gw_server_add_handler(GwServer *server, const char *path, SoupServerCallback callback,
+                      gpointer user_data, GDestroyNotify destroy)
+{
+  MountedHandler *h = g_new0(MountedHandler, 1);
+  h->callback = callback;
+  h->user_data = user_data;
+  h->destroy = destroy;
+  soup_server_add_handler(server->soup, path, handle_mounted, h, mounted_handler_free);
+}
+
+void
+gw_server_set_contact_sink(GwServer *server, const GwContactSink *sink)
+{
+  server->contact_sink = *sink;
+}
+
+const GwContactSink *
+gw_server_get_contact_sink(GwServer *server)
+{
+  return &server->contact_sink;
 }
 
 void

@@ -4,7 +4,10 @@
 
 #include <glib.h>
 
+#include <libsoup/soup.h>
+
 #include "config/config.h"
+#include "signaling/contact-sink.h"
 
 G_BEGIN_DECLS
 
@@ -37,6 +40,30 @@ guint gw_server_get_room_count(GwServer *server);
 
 /** gw_server_get_participant_count: participants across all rooms. */
 guint gw_server_get_participant_count(GwServer *server);
+
+/**
+ * gw_server_add_handler:
+ * Mounts @callback at @path (a prefix, as soup_server_add_handler()) so other
+ * modules (gateway/: /metrics, /api/v1/insights, ...) serve from the same
+ * server without signaling knowing them. The security headers every page
+ * gets are added before @callback runs.
+ * @destroy: (nullable): frees @user_data when the server goes
+ */
+void gw_server_add_handler(GwServer *server, const char *path, SoupServerCallback callback,
+                           gpointer user_data, GDestroyNotify destroy);
+
+/**
+ * gw_server_set_contact_sink:
+ * Where contact lifecycle events go (the store). @sink is copied; its
+ * sink_data must outlive the server. Without one, events are only logged.
+ */
+void gw_server_set_contact_sink(GwServer *server, const GwContactSink *sink);
+
+/**
+ * gw_server_get_contact_sink:
+ * Returns: (transfer none): the sink set, or one whose record is NULL.
+ */
+const GwContactSink *gw_server_get_contact_sink(GwServer *server);
 
 /**
  * gw_server_free:
