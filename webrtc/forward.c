@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Forwarding branches: a producer's tee -> leaky queue -> a consumer's webrtcbin sink pad. */
+#include "webrtc/isolate.h"
 #include "webrtc/media-room-private.h"
 
 #include <gst/rtp/rtp.h>
@@ -187,9 +188,12 @@ gw_forward_link(GwMediaRoom *room, GwSlot *upstream, GwSlot *downstream)
                GW_FORWARD_QUEUE_PACKETS, "max-size-bytes", 0, "max-size-time", (guint64)0, NULL);
   gst_object_ref_sink(queue);
   gst_bin_add(GST_BIN(room->pipeline), queue);
+  GstElement *isolate = gst_object_ref_sink(gw_isolate_new());
+  gst_bin_add(GST_BIN(room->pipeline), isolate);
+  gst_element_link(queue, isolate);
 
   g_autoptr(GstPad) qsink = gst_element_get_static_pad(queue, "sink");
-  g_autoptr(GstPad) qsrc = gst_element_get_static_pad(queue, "src");
+  g_autoptr(GstPad) qsrc = gst_element_get_static_pad(isolate, "src");
   gst_pad_add_probe(qsink,
                     GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST |
                         GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM |
@@ -199,6 +203,7 @@ gw_forward_link(GwMediaRoom *room, GwSlot *upstream, GwSlot *downstream)
   if (ret != GST_PAD_LINK_OK)
     GW_MEDIA_LOG(G_LOG_LEVEL_WARNING, room, downstream->peer->id, "cannot link branch: %s",
                  gst_pad_link_get_name(ret));
+  gst_element_sync_state_with_parent(isolate);
   gst_element_sync_state_with_parent(queue);
 
   GstPad *tee_pad = gst_element_request_pad_simple(upstream->tee, "src_%u");
@@ -208,6 +213,7 @@ gw_forward_link(GwMediaRoom *room, GwSlot *upstream, GwSlot *downstream)
                  gst_pad_link_get_name(ret));
 
   downstream->queue = queue;
+  downstream->isolate = isolate;
   downstream->tee_pad = tee_pad;
   downstream->tee_of_branch = gst_object_ref(upstream->tee);
   GW_MEDIA_LOG(G_LOG_LEVEL_INFO, room, downstream->peer->id, "forwarding %s of %s (pt %u -> %u)",
@@ -236,6 +242,9 @@ gw_forward_unlink(GwMediaRoom *room, GwSlot *downstream)
   gst_clear_object(&downstream->tee_of_branch);
 
   gst_element_set_state(downstream->queue, GST_STATE_NULL);
+  gst_element_set_state(downstream->isolate, GST_STATE_NULL);
   gst_bin_remove(GST_BIN(room->pipeline), downstream->queue);
+  gst_bin_remove(GST_BIN(room->pipeline), downstream->isolate);
   gst_clear_object(&downstream->queue);
+  gst_clear_object(&downstream->isolate);
 }

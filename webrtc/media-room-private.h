@@ -36,7 +36,8 @@ struct _GwSlot {
 
   /* downstream */
   GstPad *sink_pad;  /* webrtcbin request pad, owned reference */
-  GstElement *queue; /* the branch feeding sink_pad, while linked */
+  GstElement *queue; /* the branch feeding sink_pad, while linked (owned) */
+  GstElement *isolate; /* after the queue: keeps sink_pad's errors from the producer (owned) */
   GstPad *tee_pad;   /* the producer tee's request pad feeding queue, owned reference */
   GstElement *tee_of_branch; /* the tee tee_pad belongs to, owned reference */
 };

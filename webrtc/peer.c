@@ -224,6 +224,7 @@ on_connection_state(GstElement *webrtc, GParamSpec *pspec, GwPeerHandle *h)
 
 typedef struct {
   GstWebRTCRTPTransceiver *transceiver;
+  gint pt; /* the stream's payload type, -1 if its caps had none */
   GstElement *tee;
 } TeeData;
 
@@ -248,21 +249,27 @@ static void
 deliver_tee(GwMediaRoom *room, GwPeer *peer, gpointer data)
 {
   TeeData *d = data;
-  for (guint i = 0; i < peer->slots->len; i++) {
+  /* Which slot is this stream? By payload type, unique per m-line within a
+   * peer: after a renegotiation webrtcbin 1.22 can name the wrong transceiver
+   * on a new pad (a screen stream under the audio transceiver was seen). */
+  GwSlot *match = NULL;
+  for (guint i = 0; i < peer->slots->len && !match; i++) {
     GwSlot *slot = g_ptr_array_index(peer->slots, i);
-    if (slot->transceiver != d->transceiver)
-      continue;
-    if (slot->direction != GW_TRACK_CLIENT_SENDS)
-      break;
-    /* webrtcbin may expose a new pad for the same stream after a
-     * renegotiation while the old pad still carries packets: the old tee
-     * stays linked (discarding) until the peer goes, the branches move. */
-    if (slot->tee)
-      g_ptr_array_add(peer->stray_tees, slot->tee);
-    slot->tee = g_steal_pointer(&d->tee); /* the slot now owns the reference */
+    if (d->pt >= 0 ? slot->pt == (guint)d->pt : slot->transceiver == d->transceiver)
+      match = slot;
+  }
+  if (match && match->transceiver != d->transceiver)
+    GW_MEDIA_LOG(G_LOG_LEVEL_DEBUG, room, peer->id,
+                 "stream with pt %d came on another transceiver's pad", d->pt);
+  if (match && match->direction == GW_TRACK_CLIENT_SENDS) {
+    /* A replaced tee stays linked (discarding) until the peer goes: its old
+     * pad may still carry packets. The branches move to the new one. */
+    if (match->tee)
+      g_ptr_array_add(peer->stray_tees, match->tee);
+    match->tee = g_steal_pointer(&d->tee); /* the slot now owns the reference */
     GW_MEDIA_LOG(G_LOG_LEVEL_INFO, room, peer->id, "receiving %s (pt %u)",
-                 gw_media_source_to_string(slot->source), slot->pt);
-    gw_media_room_upstream_ready(room, peer, slot);
+                 gw_media_source_to_string(match->source), match->pt);
+    gw_media_room_upstream_ready(room, peer, match);
     return;
   }
   /* Media for an m-line we never asked this peer to send on: keep it going
@@ -289,6 +296,9 @@ on_pad_added(GstElement *webrtc, GstPad *pad, GwPeerHandle *h)
                    h->peer_id, GST_PAD_NAME(pad), caps_text);
   TeeData *d = g_new0(TeeData, 1);
   g_object_get(pad, "transceiver", &d->transceiver, NULL);
+  d->pt = -1;
+  if (caps && gst_caps_get_size(caps) > 0)
+    gst_structure_get_int(gst_caps_get_structure(caps, 0), "payload", &d->pt);
   d->tee = gw_forward_attach_tee(GST_ELEMENT(pipeline), pad,
                                  h->room->config->keyframe_min_interval_ms);
   gst_object_unref(pipeline);
