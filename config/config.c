@@ -39,6 +39,7 @@ typedef struct {
 } KeySpec;
 
 static const char *const log_formats[] = {"text", "json", NULL};
+static const char *const store_backends[] = {"sqlite", "postgresql", NULL};
 
 #define FIELD(f) G_STRUCT_OFFSET(GwConfig, f)
 
@@ -52,6 +53,7 @@ static const KeySpec keys[] = {
     {"server", "web_root", KEY_STRING, FIELD(web_root), 0, 0, NULL},
     {"server", "public_url", KEY_URL, FIELD(public_url), 0, 0, NULL},
     {"server", "log_format", KEY_ENUM, FIELD(log_format), 0, 0, log_formats},
+    {"server", "token_key_file", KEY_STRING, FIELD(token_key_file), 0, 0, NULL},
     {"media", "ice_local_addresses", KEY_ADDRESS_LIST, FIELD(ice_local_addresses), 0, 0, NULL},
     {"media", "jitterbuffer_ms", KEY_UINT, FIELD(jitterbuffer_ms), 0, 2000, NULL},
     {"media", "start_kbps", KEY_UINT, FIELD(start_kbps), 100, 20000, NULL},
@@ -66,11 +68,18 @@ static const KeySpec keys[] = {
     {"limits", "max_candidates", KEY_UINT, FIELD(max_candidates), 1, 500, NULL},
     {"limits", "chat_max_length", KEY_UINT, FIELD(chat_max_length), 1, 10000, NULL},
     {"limits", "max_name_length", KEY_UINT, FIELD(max_name_length), 1, 256, NULL},
+    {"limits", "invites_per_minute", KEY_UINT, FIELD(invites_per_minute), 1, 1000, NULL},
+    {"limits", "invite_ttl_minutes", KEY_UINT, FIELD(invite_ttl_minutes), 5, 43200, NULL},
+    {"store", "backend", KEY_ENUM, FIELD(store_backend), 0, 0, store_backends},
+    {"store", "postgres_conninfo_file", KEY_STRING, FIELD(postgres_conninfo_file), 0, 0, NULL},
+    {"store", "comment_retention_days", KEY_UINT, FIELD(comment_retention_days), 1, 3650, NULL},
+    {"store", "service_level_seconds", KEY_UINT, FIELD(service_level_seconds), 1, 3600, NULL},
+    {"store", "short_abandon_seconds", KEY_UINT, FIELD(short_abandon_seconds), 0, 600, NULL},
 };
 
 #define N_KEYS G_N_ELEMENTS(keys)
 
-static const char *const groups[] = {"server", "media", "limits", NULL};
+static const char *const groups[] = {"server", "media", "limits", "store", NULL};
 
 /*
  * The public struct comes first so a GwConfig * is also the rc box pointer.
@@ -104,7 +113,10 @@ config_clear(gpointer data)
   g_free(config->web_root);
   g_free(config->public_url);
   g_free(config->log_format);
+  g_free(config->token_key_file);
   g_strfreev(config->ice_local_addresses);
+  g_free(config->store_backend);
+  g_free(config->postgres_conninfo_file);
 }
 
 static GwConfig *
@@ -138,6 +150,13 @@ config_fill_defaults(GwConfig *config)
   config->max_candidates = 50;
   config->chat_max_length = 1000;
   config->max_name_length = 64;
+  config->invites_per_minute = 10;
+  config->invite_ttl_minutes = 1440;
+
+  config->store_backend = g_strdup("sqlite");
+  config->comment_retention_days = 180;
+  config->service_level_seconds = 30;
+  config->short_abandon_seconds = 5;
 }
 
 static char *
@@ -559,7 +578,7 @@ env_name(const KeySpec *spec)
 }
 
 /*
- * Variables under BALIE_SERVER_, BALIE_MEDIA_ and BALIE_LIMITS_ are ours: an
+ * Variables under BALIE_SERVER_, BALIE_MEDIA_, BALIE_LIMITS_ and BALIE_STORE_ are ours: an
  * unknown one is a typo. Other BALIE_* variables (tests, scripts) are left alone.
  */
 static gboolean

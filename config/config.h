@@ -31,6 +31,7 @@ typedef struct {
   char *web_root;         /* default: the source tree's web/ or the installed copy */
   char *public_url;       /* base for printed links; default https://localhost:PORT */
   char *log_format;       /* "text" or "json"; default "text" */
+  char *token_key_file;   /* join-link HMAC key; NULL (default): DATA_DIR/secrets/token.key */
 
   /* [media] */
   char **ice_local_addresses; /* extra addresses offered as host candidates; default 127.0.0.1 */
@@ -48,6 +49,15 @@ typedef struct {
   guint max_candidates;        /* 1..500 per peer, default 50 */
   guint chat_max_length;       /* 1..10000 characters, default 1000 */
   guint max_name_length;       /* 1..256 characters, default 64 */
+  guint invites_per_minute;    /* 1..1000 per advisor, default 10 */
+  guint invite_ttl_minutes;    /* 5..43200, default 1440: how long a join link lives at most */
+
+  /* [store] the experience-metrics store (docs/metrics.md) */
+  char *store_backend;           /* "sqlite" (DATA_DIR/metrics.db) or "postgresql"; default sqlite */
+  char *postgres_conninfo_file;  /* file holding a libpq conninfo string; NULL unless set */
+  guint comment_retention_days;  /* 1..3650, default 180: rating comments are purged after */
+  guint service_level_seconds;   /* 1..3600, default 30: answered within this counts as served */
+  guint short_abandon_seconds;   /* 0..600, default 5: abandons quicker than this are "short" */
 } GwConfig;
 
 /**

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "gateway/experience.h"
 #include "gateway/log-json.h"
 #include "signaling/server.h"
 #include "signaling/tls-cert.h"
@@ -131,6 +132,8 @@ gw_lifecycle_run(GwConfig *config)
   Lifecycle on_term = {loop, "SIGTERM"};
   guint int_source, term_source;
   GwServer *server;
+  GwExperience *experience = NULL;
+  g_autoptr(GError) error = NULL;
 
   if (g_str_equal(config->log_format, "json"))
     g_log_set_writer_func(gw_log_json_writer, NULL, NULL);
@@ -145,6 +148,10 @@ gw_lifecycle_run(GwConfig *config)
   term_source = g_unix_signal_add(SIGTERM, on_signal, &on_term);
 
   server = lifecycle_start(config);
+  if (server != NULL && (experience = gw_experience_start(config, server, &error)) == NULL) {
+    startup_failed(config, "cannot open the metrics store", error);
+    g_clear_pointer(&server, gw_server_free);
+  }
   if (server != NULL) {
     print_banner(config, gw_server_get_port(server));
     g_main_loop_run(loop);
@@ -155,6 +162,8 @@ gw_lifecycle_run(GwConfig *config)
   if (server == NULL)
     return 1;
   gw_server_free(server);
+  /* After the server: its last contact events are written before the store closes. */
+  gw_experience_stop(experience);
   drain_main_context();
   g_message("stopped");
   return 0;

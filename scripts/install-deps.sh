@@ -20,7 +20,7 @@ packages=(
   # build
   build-essential cmake ninja-build pkg-config
   clang libclang-rt-dev            # libFuzzer and the sanitizer runtimes for clang
-  libglib2.0-dev libsoup-3.0-dev libjson-glib-dev libssl-dev libsqlite3-dev
+  libglib2.0-dev libsoup-3.0-dev libjson-glib-dev libssl-dev libsqlite3-dev libpq-dev libargon2-dev
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev
   libnice-dev
   # run: the GStreamer elements the gateway checks for at start, and openssl
@@ -28,6 +28,10 @@ packages=(
   gstreamer1.0-nice gstreamer1.0-tools openssl ca-certificates
   # test: browser, test tools, network namespaces and packet loss
   chromium nodejs npm iproute2 util-linux nftables curl
+  # test: the metrics store (a real PostgreSQL, the sqlite3 shell) and promtool
+  postgresql sqlite3 prometheus
+  # benchmark (tests/bench/run.sh): the gateway we compare with, the runner, the plot
+  janus python3 gnuplot-nox
 )
 
 # A package counts as present when dpkg has it installed. node and npm may also

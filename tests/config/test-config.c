@@ -48,6 +48,10 @@ assert_defaults(const GwConfig *config)
   g_assert_cmpuint(config->max_candidates, ==, 50);
   g_assert_cmpuint(config->chat_max_length, ==, 1000);
   g_assert_cmpuint(config->max_name_length, ==, 64);
+  g_assert_cmpstr(config->store_backend, ==, "sqlite");
+  g_assert_cmpuint(config->comment_retention_days, ==, 180);
+  g_assert_cmpuint(config->service_level_seconds, ==, 30);
+  g_assert_cmpuint(config->short_abandon_seconds, ==, 5);
 }
 
 static void
@@ -409,6 +413,7 @@ test_sample(void)
                                           "web_root",
                                           "public_url",
                                           "log_format",
+                                          "token_key_file",
                                           "ice_local_addresses",
                                           "jitterbuffer_ms",
                                           "start_kbps",
@@ -422,6 +427,13 @@ test_sample(void)
                                           "max_candidates",
                                           "chat_max_length",
                                           "max_name_length",
+                                          "invites_per_minute",
+                                          "invite_ttl_minutes",
+                                          "backend",
+                                          "postgres_conninfo_file",
+                                          "comment_retention_days",
+                                          "service_level_seconds",
+                                          "short_abandon_seconds",
                                           NULL};
 
   g_assert_true(g_file_get_contents(BALIE_SAMPLE_CONFIG, &text, NULL, &error));

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Wires the experience metrics into a running server: the store as contact sink, and the analyst API. */
+#pragma once
+
+#include "config/config.h"
+#include "signaling/server.h"
+
+G_BEGIN_DECLS
+
+typedef struct _GwExperience GwExperience;
+
+/**
+ * gw_experience_start:
+ * Opens the store from @config (DATA_DIR/metrics.db or PostgreSQL), makes it
+ * @server's contact sink, and mounts /api/v1/insights and /api/v1/export/
+ * behind the token in DATA_DIR/secrets/api.token.
+ * Returns: (transfer full) (nullable)
+ */
+GwExperience *gw_experience_start(GwConfig *config, GwServer *server, GError **error);
+
+/** gw_experience_stop: after gw_server_free(): writes what is queued and closes the store. */
+void gw_experience_stop(GwExperience *experience);
+
+G_END_DECLS
