@@ -1,0 +1,121 @@
+#!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
+# Browser end-to-end test: starts the gateway and runs tests/e2e/*.test.mjs
+# (two headless Chromium pages in one call) inside a private network namespace,
+# so no traffic can leave the machine.
+#
+# usage: tests/e2e/run-in-netns.sh PATH/TO/balie
+# env:   BALIE_SCREENSHOTS=1  also write docs/screenshots/call-{advisor,customer}.png
+#        BALIE_E2E_KEEP=1     keep the temporary data directory and gateway log
+set -eu
+
+if [ $# -ne 1 ]; then
+  echo "usage: $0 PATH/TO/balie" >&2
+  exit 2
+fi
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+gateway=$(realpath "$1")
+
+if [ -z "${BALIE_E2E_IN_NETNS:-}" ]; then
+  if ! command -v unshare >/dev/null; then
+    echo "e2e: unshare (util-linux) is needed" >&2
+    exit 1
+  fi
+  BALIE_E2E_IN_NETNS=1 exec unshare --net "$0" "$gateway"
+fi
+
+# From here on we are alone in a fresh network namespace: only loopback exists.
+ip link set lo up
+
+[ -x "$gateway" ] || { echo "e2e: gateway binary $gateway is not executable" >&2; exit 1; }
+[ -d "$root/node_modules/playwright-core" ] || {
+  echo "e2e: run 'npm ci' in $root first (playwright-core is missing)" >&2
+  exit 1
+}
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/balie-e2e.XXXXXX")
+log="$work/gateway.log"
+mkdir -p "$root/tests/e2e/out"
+gateway_pid=
+status=1
+
+stop_gateway() {
+  [ -n "$gateway_pid" ] || return 0
+  if kill -0 "$gateway_pid" 2>/dev/null; then
+    kill -TERM "$gateway_pid" 2>/dev/null || true
+    i=0
+    while kill -0 "$gateway_pid" 2>/dev/null && [ $i -lt 100 ]; do
+      sleep 0.1
+      i=$((i + 1))
+    done
+    if kill -0 "$gateway_pid" 2>/dev/null; then
+      echo "e2e: gateway did not stop within 10 s of SIGTERM, sending SIGKILL" >&2
+      kill -KILL "$gateway_pid" 2>/dev/null || true
+    fi
+  fi
+  gateway_rc=0
+  wait "$gateway_pid" || gateway_rc=$?
+  gateway_pid=
+  return $gateway_rc
+}
+
+finish() {
+  gw_status=0
+  stop_gateway || gw_status=$?
+  if [ "$status" -eq 0 ] && [ "$gw_status" -ne 0 ]; then
+    echo "e2e: the gateway exited with status $gw_status after SIGTERM" >&2
+    status=1
+  fi
+  cp "$log" "$root/tests/e2e/out/gateway.log" 2>/dev/null || true
+  if [ "$status" -ne 0 ]; then
+    echo "---- gateway log (last 80 lines of $log) ----" >&2
+    tail -n 80 "$log" >&2 || true
+    echo "---- end of gateway log ----" >&2
+  fi
+  if [ -z "${BALIE_E2E_KEEP:-}" ] && [ "$status" -eq 0 ]; then
+    rm -rf "$work"
+  else
+    echo "e2e: kept $work" >&2
+  fi
+  exit "$status"
+}
+trap finish EXIT
+trap 'exit 1' INT TERM
+
+# Info and debug lines of our own domains: the test looks for the room
+# teardown line, and a failure is easier to read with the SDPs in the log.
+G_MESSAGES_DEBUG="${G_MESSAGES_DEBUG:-balie balie-signaling balie-webrtc balie-config}" \
+BALIE_SERVER_PORT=0 \
+BALIE_SERVER_LISTEN_ADDRESS=127.0.0.1 \
+BALIE_SERVER_DATA_DIR="$work/data" \
+BALIE_MEDIA_ICE_LOCAL_ADDRESSES=127.0.0.1 \
+  "$gateway" >"$log" 2>&1 &
+gateway_pid=$!
+
+# The gateway prints "Balie listening on URL" once it accepts connections.
+url=
+i=0
+while [ $i -lt 200 ]; do
+  url=$(sed -n 's/^Balie listening on \([^ ]*\).*/\1/p' "$log" | head -n 1)
+  [ -n "$url" ] && break
+  if ! kill -0 "$gateway_pid" 2>/dev/null; then
+    echo "e2e: the gateway exited before listening" >&2
+    exit 1
+  fi
+  sleep 0.1
+  i=$((i + 1))
+done
+if [ -z "$url" ]; then
+  echo "e2e: no 'Balie listening on' line within 20 s" >&2
+  exit 1
+fi
+echo "e2e: gateway pid $gateway_pid at $url, log $log"
+
+cd "$root"
+set +e
+BALIE_URL="$url" BALIE_GATEWAY_LOG="$log" \
+  node --test --test-reporter=spec --test-timeout=270000 "$here"/*.test.mjs
+status=$?
+set -e

@@ -1,0 +1,294 @@
+// SPDX-License-Identifier: Apache-2.0
+// The call page (customer.html and advisor.html): wires the DOM to a Call.
+// The role comes from <body data-role>, the room from ?room= (default "demo"),
+// the display name from ?name=.
+import { Call } from './call.js';
+import { strings } from './strings.js';
+
+const role = document.body.dataset.role === 'advisor' ? 'advisor' : 'customer';
+const params = new URLSearchParams(location.search);
+const room = params.get('room') || 'demo';
+const name = params.get('name') || '';
+const scheme = location.protocol === 'http:' ? 'ws' : 'wss';
+
+const el = (id) => document.getElementById(id);
+const ui = {
+  status: el('status'),
+  alert: el('alert'),
+  screenView: el('screen-view'),
+  screenHeading: el('screen-heading'),
+  remoteScreen: el('remote-screen'),
+  remoteVideo: el('remote-video'),
+  remoteAudio: el('remote-audio'),
+  remoteNote: el('remote-note'),
+  selfView: el('self-view'),
+  sharingNote: el('sharing-note'),
+  controls: el('controls'),
+  mute: el('mute'),
+  camera: el('camera'),
+  share: el('share'),
+  sound: el('sound'),
+  hangup: el('hangup'),
+  chatLog: el('chat-log'),
+  chatForm: el('chat-form'),
+  chatInput: el('chat-input'),
+  chatSend: el('chat-send'),
+};
+
+const call = new Call({ role, room, name, url: `${scheme}://${location.host}/ws` });
+const remoteMute = { audio: false, video: false };
+let screenSharer = null; // peer id of the remote participant sharing, or null
+
+fillStaticText();
+exposeDebugHook();
+wireControls();
+wireCall();
+call.start();
+
+function fillStaticText() {
+  document.title = strings.pageTitle[role];
+  for (const node of document.querySelectorAll('[data-text]')) {
+    const value = node.dataset.text === 'heading' ? strings.heading[role] : strings[node.dataset.text];
+    if (typeof value === 'string') node.textContent = value;
+  }
+  ui.controls.setAttribute('aria-label', strings.controls);
+  ui.chatLog.setAttribute('aria-label', strings.chatLog);
+  ui.selfView.setAttribute('aria-label', strings.selfView);
+  ui.remoteVideo.setAttribute('aria-label', strings.remoteVideo);
+  ui.remoteScreen.setAttribute('aria-label', strings.remoteScreen);
+  ui.mute.textContent = strings.mute;
+  ui.camera.textContent = strings.cameraOff;
+  ui.share.textContent = strings.shareScreen;
+  ui.sound.textContent = strings.enableSound;
+  ui.hangup.textContent = strings.hangUp;
+  ui.sharingNote.textContent = strings.youAreSharing;
+  setStatus(strings.status.connecting);
+}
+
+// Read-only, for tests and support: window.balie.pc.getStats() and friends.
+function exposeDebugHook() {
+  const hook = {};
+  Object.defineProperties(hook, {
+    pc: { get: () => call.pc, enumerable: true },
+    state: { get: () => call.state, enumerable: true },
+    tracks: { get: () => structuredClone(call.tracks), enumerable: true },
+    peer: { get: () => call.peerId, enumerable: true },
+    room: { get: () => room, enumerable: true },
+    role: { get: () => role, enumerable: true },
+  });
+  Object.defineProperty(window, 'balie', { value: Object.freeze(hook) });
+}
+
+function wireControls() {
+  ui.mute.addEventListener('click', () => {
+    call.setMicMuted(!call.micMuted);
+    ui.mute.textContent = call.micMuted ? strings.unmute : strings.mute;
+  });
+  ui.camera.addEventListener('click', () => {
+    call.setCameraOff(!call.cameraOff);
+    ui.camera.textContent = call.cameraOff ? strings.cameraOn : strings.cameraOff;
+    ui.selfView.classList.toggle('off', call.cameraOff);
+  });
+  ui.share.addEventListener('click', async () => {
+    if (call.screenTrack) {
+      call.stopScreenShare();
+      return;
+    }
+    ui.share.disabled = true;
+    // getDisplayMedia() is the first thing startScreenShare() awaits, so it
+    // still runs inside this click's user activation.
+    const started = await call.startScreenShare();
+    ui.share.disabled = call.ended;
+    if (!started && !call.ended) showAlert(strings.status.shareFailed);
+  });
+  ui.sound.addEventListener('click', () => {
+    ui.sound.hidden = true;
+    playMedia(ui.remoteAudio);
+  });
+  ui.hangup.addEventListener('click', () => call.hangUp());
+  ui.chatForm.addEventListener('submit', (event) => {
+    event.preventDefault();
+    if (call.sendChat(ui.chatInput.value)) ui.chatInput.value = '';
+    ui.chatInput.focus();
+  });
+}
+
+function wireCall() {
+  call.addEventListener('localstream', ({ detail }) => {
+    ui.selfView.srcObject = detail.stream;
+    playMedia(ui.selfView);
+  });
+  call.addEventListener('remotetrack', ({ detail }) => {
+    const target = {
+      audio: ui.remoteAudio,
+      camera: ui.remoteVideo,
+      screen: ui.remoteScreen,
+    }[detail.source];
+    if (!target) return;
+    const current = target.srcObject?.getTracks()[0];
+    if (current === detail.track) return;
+    target.srcObject = new MediaStream([detail.track]);
+    playMedia(target);
+  });
+  call.addEventListener('screen', ({ detail }) => {
+    if (detail.active) screenSharer = detail.peer;
+    else if (screenSharer === detail.peer) screenSharer = null;
+    renderScreenView();
+  });
+  call.addEventListener('sharing', ({ detail }) => {
+    ui.share.textContent = detail.active ? strings.stopSharing : strings.shareScreen;
+    ui.sharingNote.hidden = !detail.active;
+  });
+  call.addEventListener('mute', ({ detail }) => {
+    remoteMute.audio = detail.audio;
+    remoteMute.video = detail.video;
+    renderRemoteNote();
+  });
+  call.addEventListener('participants', () => {
+    if (call.participants.size === 0) {
+      // Their tracks are gone; show nothing rather than a frozen frame.
+      for (const media of [ui.remoteVideo, ui.remoteAudio, ui.remoteScreen]) media.srcObject = null;
+      remoteMute.audio = remoteMute.video = false;
+      screenSharer = null;
+      renderScreenView();
+      renderRemoteNote();
+    }
+    renderStatus();
+  });
+  call.addEventListener('chat', ({ detail }) => appendChat(detail));
+  call.addEventListener('error', ({ detail }) => {
+    if (detail.code === 'no-devices') showAlert(strings.status.noDevices, { sticky: true });
+    else if (!detail.fatal) showAlert(strings.errors[detail.code] ?? detail.message ?? strings.errorFallback);
+    // A fatal error (a refused join) is the status line itself; see renderStatus().
+    if (detail.fatal) console.warn(`balie: the gateway refused to join: ${detail.code}: ${detail.message}`);
+  });
+  call.addEventListener('statechange', () => renderStatus());
+}
+
+function otherSide() {
+  const [other] = call.participants.values();
+  if (other?.name) return other.name;
+  return strings.roleName[role === 'advisor' ? 'customer' : 'advisor'];
+}
+
+function renderStatus() {
+  const s = strings.status;
+  const who = otherSide();
+  const joined = call.joined && !call.ended;
+  ui.share.disabled = !joined;
+  ui.chatInput.disabled = !joined;
+  ui.chatSend.disabled = !joined;
+  switch (call.state) {
+    case 'connecting':
+      setStatus(s.connecting);
+      break;
+    case 'waiting':
+      setStatus(s.waiting(who));
+      break;
+    case 'other-left':
+      setStatus(s.otherLeft(who));
+      break;
+    case 'media-connecting':
+      setStatus(s.mediaConnecting);
+      break;
+    case 'connected':
+      setStatus(s.connected(who));
+      break;
+    case 'failed':
+      setStatus(s.mediaFailed);
+      break;
+    case 'ended':
+      if (call.endedBy && call.endedBy === call.peerId) setStatus(s.endedByYou);
+      else if (call.endedBy) setStatus(s.endedByOther(who));
+      else setStatus(s.ended);
+      disableAll();
+      break;
+    case 'error':
+      setStatus(errorText(call.fatalError));
+      disableAll();
+      break;
+  }
+  document.body.dataset.state = call.state;
+}
+
+function errorText(reason) {
+  const s = strings.status;
+  if (reason === 'no-webrtc') return s.noWebRTC;
+  if (reason === 'unreachable') return s.serverUnreachable;
+  if (reason === 'server-lost') return s.serverLost;
+  return strings.errors[reason] ?? call.fatalMessage ?? strings.errorFallback;
+}
+
+function disableAll() {
+  for (const button of ui.controls.querySelectorAll('button')) button.disabled = true;
+  ui.chatInput.disabled = true;
+  ui.chatSend.disabled = true;
+  ui.sharingNote.hidden = true;
+  ui.share.textContent = strings.shareScreen;
+  screenSharer = null;
+  renderScreenView();
+}
+
+function setStatus(text) {
+  if (ui.status.textContent !== text) ui.status.textContent = text;
+}
+
+let alertTimer = 0;
+function showAlert(text, { sticky = false } = {}) {
+  ui.alert.textContent = text;
+  ui.alert.hidden = false;
+  clearTimeout(alertTimer);
+  // A refused chat line or share is news for a moment, not for the whole call.
+  if (!sticky) alertTimer = setTimeout(() => (ui.alert.hidden = true), 10000);
+}
+
+function renderScreenView() {
+  const active = screenSharer !== null;
+  ui.screenView.hidden = !active;
+  document.body.classList.toggle('remote-sharing', active);
+  if (active) {
+    ui.screenHeading.textContent = strings.remoteScreenHeading(otherSide());
+    playMedia(ui.remoteScreen);
+  }
+}
+
+function renderRemoteNote() {
+  const who = otherSide();
+  const notes = [];
+  if (remoteMute.video) notes.push(strings.remoteCameraOff(who));
+  if (remoteMute.audio) notes.push(strings.remoteMicOff(who));
+  ui.remoteNote.textContent = notes.join(' ');
+  ui.remoteNote.hidden = notes.length === 0;
+  ui.remoteVideo.classList.toggle('off', remoteMute.video);
+}
+
+function appendChat({ name: author, text, ts, own, role: authorRole }) {
+  const item = document.createElement('li');
+  item.className = own ? 'own' : 'other';
+  const who = document.createElement('span');
+  who.className = 'who';
+  who.textContent = own ? strings.you : author || strings.roleLabel[authorRole] || '?';
+  const time = document.createElement('time');
+  const date = Number.isFinite(ts) ? new Date(ts) : new Date();
+  time.dateTime = date.toISOString();
+  time.textContent = date.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  const body = document.createElement('span');
+  body.className = 'text';
+  body.textContent = text; // never innerHTML: chat text comes from the other side
+  item.append(who, ' ', time, ' ', body);
+  ui.chatLog.append(item);
+  ui.chatLog.scrollTop = ui.chatLog.scrollHeight;
+}
+
+function playMedia(media) {
+  if (!media.srcObject) return;
+  const played = media.play();
+  if (played && media === ui.remoteAudio) {
+    // Browsers without the capture exemption block sound until a click.
+    played.catch((err) => {
+      if (err.name === 'NotAllowedError') ui.sound.hidden = false;
+    });
+  } else if (played) {
+    played.catch(() => {});
+  }
+}
