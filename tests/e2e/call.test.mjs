@@ -7,41 +7,25 @@
 // network namespace and passes BALIE_URL and BALIE_GATEWAY_LOG.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { request } from 'node:https';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  UI_TIMEOUT_MS,
+  assertCodecsMatchKinds,
+  baseUrl,
+  dumpDiagnostics,
+  getHealth,
+  launchBrowser,
+  openSide,
+  outDir,
+  roomTeardownLine,
+  root,
+  waitFor,
+  waitForAudio,
+  waitForMedia,
+  waitForStatus,
+} from './lib.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const root = join(here, '..', '..');
-const outDir = join(here, 'out');
-const baseUrl = (process.env.BALIE_URL || '').replace(/\/+$/, '');
-const gatewayLog = process.env.BALIE_GATEWAY_LOG || '';
-
-// DESIGN.md, "Facts about testing here". Playwright adds its own
-// --disable-features; a second one would silently replace it, so none here.
-const CHROMIUM_ARGS = [
-  '--headless=new',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--use-fake-device-for-media-stream',
-  '--use-fake-ui-for-media-stream',
-  '--allow-loopback-in-peer-connection',
-  '--autoplay-policy=no-user-gesture-required',
-];
-
-const MIN_FPS = 5;
-const WINDOW_MS = 3000; // one measuring window
-const MEDIA_DEADLINE_MS = 40000; // how long media may take to reach the rates
-const UI_TIMEOUT_MS = 15000;
-
-mkdirSync(outDir, { recursive: true });
 // A stale failure report from an earlier run must not pass for this run's.
 for (const f of ['failure.txt', 'failure-advisor.png', 'failure-customer.png']) rmSync(join(outDir, f), { force: true });
 
@@ -50,7 +34,7 @@ let browser;
 let failed = false;
 
 after(async () => {
-  if (failed) await dumpDiagnostics();
+  if (failed) await dumpDiagnostics(sides, 'failure');
   await browser?.close().catch(() => {});
 });
 
@@ -70,27 +54,11 @@ test('a call through the gateway: media, screen share, chat, hang-up', async (t)
     });
 
   await step('both sides join one fresh room', async () => {
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: CHROMIUM_ARGS,
-      timeout: 30000,
-    });
+    browser = await launchBrowser();
     // The advisor opens the room first, as in a real consultation.
     for (const role of ['advisor', 'customer']) {
-      const context = await browser.newContext({
-        ignoreHTTPSErrors: true,
-        permissions: ['camera', 'microphone'],
-        viewport: { width: 1280, height: 800 },
-      });
-      const page = await context.newPage();
-      const logs = [];
-      page.on('console', (m) => logs.push(`[${elapsed()}] ${m.type()}: ${m.text()}`));
-      page.on('pageerror', (e) => logs.push(`[${elapsed()}] pageerror: ${e.stack || e}`));
-      sides[role] = { context, page, logs };
-      const name = role === 'advisor' ? 'Anna' : '';
-      const query = `room=${room}${name ? `&name=${name}` : ''}`;
-      await page.goto(`${baseUrl}/${role}.html?${query}`, { timeout: UI_TIMEOUT_MS });
-      if (role === 'advisor') await waitForStatus(page, /Waiting for/);
+      sides[role] = await openSide(browser, role, room, { name: role === 'advisor' ? 'Anna' : '' });
+      if (role === 'advisor') await waitForStatus(sides[role].page, /Waiting for/);
     }
     await waitForStatus(sides.advisor.page, /Connected/);
     await waitForStatus(sides.customer.page, /Connected/);
@@ -115,6 +83,7 @@ test('a call through the gateway: media, screen share, chat, hang-up', async (t)
       ['advisor', 'customer'].map(async (role) => {
         await waitForMedia(sides[role].page, `${role} receives camera`, 'camera');
         await waitForAudio(sides[role].page, `${role} receives audio`);
+        await assertCodecsMatchKinds(sides[role].page, role);
       }),
     );
   });
@@ -130,6 +99,7 @@ test('a call through the gateway: media, screen share, chat, hang-up', async (t)
     assert.notEqual(screen.mid, camera.mid, 'screen and camera arrive on different m-lines');
     assert.notEqual(screen.trackIdentifier, camera.trackIdentifier, 'screen and camera are different tracks');
     noteScreenSize('customer → advisor', screen);
+    await assertCodecsMatchKinds(advisor, 'advisor');
     customerScreenMid = screen.mid;
     await screenshot('advisor', advisor);
   });
@@ -149,6 +119,7 @@ test('a call through the gateway: media, screen share, chat, hang-up', async (t)
     const camera = await waitForMedia(customer, 'customer still receives camera', 'camera');
     assert.notEqual(screen.trackIdentifier, camera.trackIdentifier, 'screen and camera are different tracks');
     noteScreenSize('advisor → customer', screen);
+    await assertCodecsMatchKinds(customer, 'customer');
     await screenshot('customer', customer);
     await advisor.getByRole('button', { name: 'Stop sharing', exact: true }).click();
     await screenRegion(customer).waitFor({ state: 'hidden', timeout: UI_TIMEOUT_MS });
@@ -163,6 +134,8 @@ test('a call through the gateway: media, screen share, chat, hang-up', async (t)
     assert.equal(screen.mid, customerScreenMid, 'the second share reuses the first share’s m-line');
     const offersAfter = await customer.evaluate(() => window.balie.tracks.length);
     assert.equal(offersAfter, offersBefore, 'no new m-line for a second share');
+    await assertCodecsMatchKinds(advisor, 'advisor');
+    await assertCodecsMatchKinds(customer, 'customer');
   });
 
   await step('chat reaches the other side', async () => {
@@ -223,163 +196,8 @@ function pages() {
   return { advisor: sides.advisor.page, customer: sides.customer.page };
 }
 
-const started = Date.now();
-function elapsed() {
-  return `${((Date.now() - started) / 1000).toFixed(1)}s`;
-}
-
 function screenRegion(page) {
   return page.getByRole('region', { name: /^Screen shared by/ });
-}
-
-/** Polls fn until it returns something truthy, at most timeoutMs. */
-async function waitFor(what, fn, timeoutMs, intervalMs = 250) {
-  const deadline = Date.now() + timeoutMs;
-  let last;
-  for (;;) {
-    try {
-      const value = await fn();
-      if (value) return value;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for: ${what}${last ? ` (${last.message})` : ''}`);
-    }
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
-}
-
-async function waitForStatus(page, pattern) {
-  const status = page.getByRole('status');
-  return waitFor(
-    `status matching ${pattern} on ${page.url()}`,
-    async () => pattern.test((await status.textContent()) || ''),
-    UI_TIMEOUT_MS,
-  ).catch(async (err) => {
-    err.message += ` — status is "${await status.textContent().catch(() => '?')}"`;
-    throw err;
-  });
-}
-
-/** inbound-rtp stats of the page, each labelled with its source from the latest offer. */
-async function inboundStats(page) {
-  return page.evaluate(async () => {
-    const { pc, tracks } = window.balie;
-    const midOfTrack = new Map();
-    for (const t of pc.getTransceivers()) if (t.mid != null) midOfTrack.set(t.receiver.track.id, t.mid);
-    const report = await pc.getStats();
-    const inbound = [];
-    report.forEach((r) => {
-      if (r.type !== 'inbound-rtp') return;
-      const mid = r.mid ?? midOfTrack.get(r.trackIdentifier);
-      const entry = tracks.find((e) => e.mid === mid);
-      inbound.push({
-        kind: r.kind,
-        mid,
-        source: entry?.source,
-        direction: entry?.direction,
-        trackIdentifier: r.trackIdentifier,
-        ssrc: r.ssrc,
-        packetsReceived: r.packetsReceived ?? 0,
-        packetsLost: r.packetsLost ?? 0,
-        bytesReceived: r.bytesReceived ?? 0,
-        framesDecoded: r.framesDecoded ?? 0,
-        frameWidth: r.frameWidth ?? 0,
-        frameHeight: r.frameHeight ?? 0,
-        totalAudioEnergy: r.totalAudioEnergy ?? 0,
-        audioLevel: r.audioLevel ?? 0,
-        codecId: r.codecId,
-      });
-    });
-    return { now: performance.now(), inbound };
-  });
-}
-
-/** outbound-rtp stats, for failure reports: is the browser sending what it should? */
-async function outboundStats(page) {
-  return page.evaluate(async () => {
-    const out = [];
-    (await window.balie.pc.getStats()).forEach((r) => {
-      if (r.type !== 'outbound-rtp') return;
-      out.push({
-        kind: r.kind,
-        mid: r.mid,
-        ssrc: r.ssrc,
-        packetsSent: r.packetsSent,
-        framesEncoded: r.framesEncoded,
-        frameWidth: r.frameWidth,
-        frameHeight: r.frameHeight,
-        targetBitrate: r.targetBitrate,
-        qualityLimitationReason: r.qualityLimitationReason,
-      });
-    });
-    return out;
-  });
-}
-
-function pick(sample, source) {
-  return sample.inbound.filter((r) => r.source === source && r.direction === 'recv');
-}
-
-/**
- * Waits until one inbound video track of `source` decodes ≥ MIN_FPS over a
- * WINDOW_MS window at a non-zero size. A dead or muted track still yields
- * ~1 black frame a second, so a rate is what proves the call is alive.
- */
-async function waitForMedia(page, what, source) {
-  let lastRate = 'no inbound video of that source';
-  return waitFor(
-    what,
-    async () => {
-      const a = await inboundStats(page);
-      await page.waitForTimeout(WINDOW_MS);
-      const b = await inboundStats(page);
-      const seconds = (b.now - a.now) / 1000;
-      for (const end of pick(b, source)) {
-        if (end.kind !== 'video') continue;
-        const start = pick(a, source).find((r) => r.ssrc === end.ssrc);
-        if (!start) continue;
-        const fps = (end.framesDecoded - start.framesDecoded) / seconds;
-        lastRate = `${fps.toFixed(1)} fps at ${end.frameWidth}x${end.frameHeight} on mid ${end.mid}`;
-        if (fps >= MIN_FPS && end.frameWidth > 0 && end.frameHeight > 0) return { ...end, fps };
-      }
-      return null;
-    },
-    MEDIA_DEADLINE_MS,
-    0,
-  ).catch((err) => {
-    err.message += ` — last window: ${lastRate}`;
-    throw err;
-  });
-}
-
-/** Waits until inbound audio arrives at a packet rate with rising energy (not silence). */
-async function waitForAudio(page, what) {
-  let last = 'no inbound audio';
-  return waitFor(
-    what,
-    async () => {
-      const a = await inboundStats(page);
-      await page.waitForTimeout(WINDOW_MS);
-      const b = await inboundStats(page);
-      const seconds = (b.now - a.now) / 1000;
-      for (const end of pick(b, 'audio')) {
-        const start = pick(a, 'audio').find((r) => r.ssrc === end.ssrc);
-        if (!start) continue;
-        const pps = (end.packetsReceived - start.packetsReceived) / seconds;
-        const energy = end.totalAudioEnergy - start.totalAudioEnergy;
-        last = `${pps.toFixed(1)} packets/s, energy +${energy.toExponential(2)} on mid ${end.mid}`;
-        if (pps >= 25 && energy > 0) return { ...end, pps, energy };
-      }
-      return null;
-    },
-    MEDIA_DEADLINE_MS,
-    0,
-  ).catch((err) => {
-    err.message += ` — last window: ${last}`;
-    throw err;
-  });
 }
 
 function noteScreenSize(what, stats) {
@@ -395,61 +213,4 @@ async function screenshot(role, page) {
     mkdirSync(docs, { recursive: true });
     copyFileSync(file, join(docs, `call-${role}.png`));
   }
-}
-
-function getHealth() {
-  return new Promise((resolve, reject) => {
-    const req = request(`${baseUrl}/healthz`, { rejectUnauthorized: false, timeout: 5000 }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk) => (body += chunk));
-      res.on('end', () => {
-        if (res.statusCode !== 200) return reject(new Error(`/healthz answered ${res.statusCode}: ${body}`));
-        try {
-          resolve(JSON.parse(body));
-        } catch {
-          reject(new Error(`/healthz is not JSON: ${body}`));
-        }
-      });
-    });
-    req.on('timeout', () => req.destroy(new Error('/healthz timed out')));
-    req.on('error', reject);
-    req.end();
-  });
-}
-
-function roomTeardownLine(room) {
-  if (!gatewayLog) return 'no log to check';
-  const lines = readFileSync(gatewayLog, 'utf8').split('\n');
-  // signaling/room-directory.c: "room=ID peer=-: room closed (N open)", at info level.
-  return lines.find((l) => l.includes(`room=${room} `) && l.includes('room closed'));
-}
-
-async function dumpDiagnostics() {
-  const report = [];
-  for (const [role, side] of Object.entries(sides)) {
-    report.push(`==== ${role} page ${side.page.url()}`);
-    try {
-      const state = await side.page.evaluate(() => ({
-        state: window.balie.state,
-        peer: window.balie.peer,
-        tracks: window.balie.tracks,
-        connectionState: window.balie.pc?.connectionState,
-        iceConnectionState: window.balie.pc?.iceConnectionState,
-        signalingState: window.balie.pc?.signalingState,
-        status: document.getElementById('status')?.textContent,
-        alert: document.getElementById('alert')?.textContent,
-      }));
-      report.push(`state: ${JSON.stringify(state)}`);
-      report.push(`inbound: ${JSON.stringify((await inboundStats(side.page)).inbound)}`);
-      report.push(`outbound: ${JSON.stringify(await outboundStats(side.page))}`);
-      await side.page.screenshot({ path: join(outDir, `failure-${role}.png`) });
-    } catch (err) {
-      report.push(`(page state unavailable: ${err.message})`);
-    }
-    report.push(`console (last 60):\n${side.logs.slice(-60).join('\n')}`);
-  }
-  const text = report.join('\n');
-  writeFileSync(join(outDir, 'failure.txt'), text);
-  console.error(text);
 }

@@ -4,26 +4,29 @@
 # (two headless Chromium pages in one call) inside a private network namespace,
 # so no traffic can leave the machine.
 #
-# usage: tests/e2e/run-in-netns.sh PATH/TO/balie
+# usage: tests/e2e/run-in-netns.sh PATH/TO/balie [TEST.test.mjs ...]
+#        without TEST names every tests/e2e/*.test.mjs runs; a name without a
+#        slash is looked up in tests/e2e/.
 # env:   BALIE_SCREENSHOTS=1  also write docs/screenshots/call-{advisor,customer}.png
 #        BALIE_E2E_KEEP=1     keep the temporary data directory and gateway log
 set -eu
 
-if [ $# -ne 1 ]; then
-  echo "usage: $0 PATH/TO/balie" >&2
+if [ $# -lt 1 ]; then
+  echo "usage: $0 PATH/TO/balie [TEST.test.mjs ...]" >&2
   exit 2
 fi
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 gateway=$(realpath "$1")
+shift
 
 if [ -z "${BALIE_E2E_IN_NETNS:-}" ]; then
   if ! command -v unshare >/dev/null; then
     echo "e2e: unshare (util-linux) is needed" >&2
     exit 1
   fi
-  BALIE_E2E_IN_NETNS=1 exec unshare --net "$0" "$gateway"
+  BALIE_E2E_IN_NETNS=1 exec unshare --net "$0" "$gateway" "$@"
 fi
 
 # From here on we are alone in a fresh network namespace: only loopback exists.
@@ -113,9 +116,26 @@ if [ -z "$url" ]; then
 fi
 echo "e2e: gateway pid $gateway_pid at $url, log $log"
 
+# The test files: the ones named, else all of them.
+if [ $# -eq 0 ]; then
+  set -- "$here"/*.test.mjs
+else
+  n=$#
+  while [ $n -gt 0 ]; do
+    case "$1" in
+      */*) t=$(realpath "$1") ;;
+      *) t=$here/$1 ;;
+    esac
+    [ -f "$t" ] || { echo "e2e: no test file $t" >&2; exit 2; }
+    set -- "$@" "$t"
+    shift
+    n=$((n - 1))
+  done
+fi
+
 cd "$root"
 set +e
 BALIE_URL="$url" BALIE_GATEWAY_LOG="$log" \
-  node --test --test-reporter=spec --test-timeout=270000 "$here"/*.test.mjs
+  node --test --test-reporter=spec --test-concurrency=1 --test-timeout=${BALIE_E2E_TEST_TIMEOUT_MS:-270000} "$@"
 status=$?
 set -e
