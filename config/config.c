@@ -2,6 +2,8 @@
 /* Loading and validating the config file and its BALIE_<GROUP>_<KEY> environment overrides. */
 #include "config/config.h"
 
+#include "config/opening-hours.h"
+
 #include <errno.h>
 #include <string.h>
 
@@ -17,6 +19,8 @@
 #define CONFIG_MAX_SIZE (1024 * 1024)
 #define CONFIG_MAX_STRING 4096
 #define CONFIG_MAX_ADDRESSES 16
+#define CONFIG_MAX_NAMES 32
+#define CONFIG_MAX_NAME_LENGTH 64
 #define CONFIG_WEB_INSTALLED BALIE_WEB_INSTALL_DIR
 
 typedef enum {
@@ -27,6 +31,8 @@ typedef enum {
   KEY_UINT,         /* a decimal number in [min, max] */
   KEY_BOOL,         /* true/false (also yes/no, on/off, 1/0) */
   KEY_ENUM,         /* one of a fixed set of words */
+  KEY_NAME_LIST,    /* ';'-separated names of [A-Za-z0-9_-], possibly none */
+  KEY_HOURS,        /* opening hours, see config/opening-hours.h */
 } KeyType;
 
 typedef struct {
@@ -39,6 +45,7 @@ typedef struct {
 } KeySpec;
 
 static const char *const log_formats[] = {"text", "json", NULL};
+static const char *const log_levels[] = {"warning", "message", "info", "debug", NULL};
 static const char *const store_backends[] = {"sqlite", "postgresql", NULL};
 
 #define FIELD(f) G_STRUCT_OFFSET(GwConfig, f)
@@ -54,6 +61,8 @@ static const KeySpec keys[] = {
     {"server", "public_url", KEY_URL, FIELD(public_url), 0, 0, NULL},
     {"server", "log_format", KEY_ENUM, FIELD(log_format), 0, 0, log_formats},
     {"server", "token_key_file", KEY_STRING, FIELD(token_key_file), 0, 0, NULL},
+    {"server", "log_level", KEY_ENUM, FIELD(log_level), 0, 0, log_levels},
+    {"server", "drain_seconds", KEY_UINT, FIELD(drain_seconds), 0, 86400, NULL},
     {"media", "ice_local_addresses", KEY_ADDRESS_LIST, FIELD(ice_local_addresses), 0, 0, NULL},
     {"media", "jitterbuffer_ms", KEY_UINT, FIELD(jitterbuffer_ms), 0, 2000, NULL},
     {"media", "start_kbps", KEY_UINT, FIELD(start_kbps), 100, 20000, NULL},
@@ -70,6 +79,8 @@ static const KeySpec keys[] = {
     {"limits", "max_name_length", KEY_UINT, FIELD(max_name_length), 1, 256, NULL},
     {"limits", "invites_per_minute", KEY_UINT, FIELD(invites_per_minute), 1, 1000, NULL},
     {"limits", "invite_ttl_minutes", KEY_UINT, FIELD(invite_ttl_minutes), 5, 43200, NULL},
+    {"queues", "names", KEY_NAME_LIST, FIELD(queue_names), 0, 0, NULL},
+    {"queues", "opening_hours", KEY_HOURS, FIELD(opening_hours), 0, 0, NULL},
     {"store", "backend", KEY_ENUM, FIELD(store_backend), 0, 0, store_backends},
     {"store", "postgres_conninfo_file", KEY_STRING, FIELD(postgres_conninfo_file), 0, 0, NULL},
     {"store", "comment_retention_days", KEY_UINT, FIELD(comment_retention_days), 1, 3650, NULL},
@@ -79,7 +90,7 @@ static const KeySpec keys[] = {
 
 #define N_KEYS G_N_ELEMENTS(keys)
 
-static const char *const groups[] = {"server", "media", "limits", "store", NULL};
+static const char *const groups[] = {"server", "media", "limits", "queues", "store", NULL};
 
 /*
  * The public struct comes first so a GwConfig * is also the rc box pointer.
@@ -114,7 +125,10 @@ config_clear(gpointer data)
   g_free(config->public_url);
   g_free(config->log_format);
   g_free(config->token_key_file);
+  g_free(config->log_level);
   g_strfreev(config->ice_local_addresses);
+  g_strfreev(config->queue_names);
+  g_free(config->opening_hours);
   g_free(config->store_backend);
   g_free(config->postgres_conninfo_file);
 }
@@ -134,6 +148,8 @@ config_fill_defaults(GwConfig *config)
   config->tls = TRUE;
   config->data_dir = g_strdup("balie-data");
   config->log_format = g_strdup("text");
+  config->log_level = g_strdup("message");
+  config->drain_seconds = 60;
 
   config->ice_local_addresses = g_new0(char *, 2);
   config->ice_local_addresses[0] = g_strdup("127.0.0.1");
@@ -152,6 +168,8 @@ config_fill_defaults(GwConfig *config)
   config->max_name_length = 64;
   config->invites_per_minute = 10;
   config->invite_ttl_minutes = 1440;
+
+  config->queue_names = g_new0(char *, 1);
 
   config->store_backend = g_strdup("sqlite");
   config->comment_retention_days = 180;
@@ -412,6 +430,44 @@ check_address_list(const char *origin, char **items, GError **error)
   return (char **)g_ptr_array_free(g_steal_pointer(&out), FALSE);
 }
 
+/* Takes ownership of @items; drops empty entries and checks each name (a URL path segment). */
+static char **
+check_name_list(const char *origin, char **items, GError **error)
+{
+  g_auto(GStrv) owned = items;
+  g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func(g_free);
+
+  for (guint i = 0; owned[i] != NULL; i++) {
+    char *item = g_strstrip(owned[i]);
+    gsize length = strlen(item);
+
+    if (length == 0)
+      continue;
+    for (gsize c = 0; c < length; c++) {
+      if (!g_ascii_isalnum(item[c]) && item[c] != '_' && item[c] != '-')
+        length = 0;
+    }
+    if (length == 0 || length > CONFIG_MAX_NAME_LENGTH) {
+      value_error(error, origin, item, "each name must be 1 to %d of A-Z a-z 0-9 _ -",
+                  CONFIG_MAX_NAME_LENGTH);
+      return NULL;
+    }
+    for (guint j = 0; j < out->len; j++) {
+      if (g_str_equal(g_ptr_array_index(out, j), item)) {
+        value_error(error, origin, item, "is listed twice");
+        return NULL;
+      }
+    }
+    if (out->len == CONFIG_MAX_NAMES) {
+      value_error(error, origin, item, "at most %d names", CONFIG_MAX_NAMES);
+      return NULL;
+    }
+    g_ptr_array_add(out, g_strdup(item));
+  }
+  g_ptr_array_add(out, NULL);
+  return (char **)g_ptr_array_free(g_steal_pointer(&out), FALSE);
+}
+
 static void
 replace_string(GwConfig *config, const KeySpec *spec, char *value)
 {
@@ -457,6 +513,32 @@ apply_value(GwConfig *config, const KeySpec *spec, const char *origin, const cha
     if (url == NULL)
       return FALSE;
     replace_string(config, spec, url);
+    return TRUE;
+  }
+  case KEY_HOURS: {
+    g_autoptr(GError) local = NULL;
+    g_autoptr(GwOpeningHours) hours = NULL;
+
+    g_strfreev(list);
+    if (!check_string(origin, text, error))
+      return FALSE;
+    hours = gw_opening_hours_parse(text, &local);
+    if (hours == NULL)
+      return value_error(error, origin, text, "%s", local->message);
+    replace_string(config, spec, g_strdup(text));
+    return TRUE;
+  }
+  case KEY_NAME_LIST: {
+    char ***field = G_STRUCT_MEMBER_P(config, spec->offset);
+    char **names;
+
+    if (list == NULL)
+      list = g_strsplit_set(text, ";,", -1);
+    names = check_name_list(origin, list, error);
+    if (names == NULL)
+      return FALSE;
+    g_strfreev(*field);
+    *field = names;
     return TRUE;
   }
   case KEY_ADDRESS_LIST: {
@@ -513,7 +595,7 @@ apply_file_key(GwConfig *config, ConfigSeen *seen, GKeyFile *file, const KeySpec
 
   if (!g_utf8_validate(raw, -1, NULL))
     return value_error(error, origin, raw, "is not valid UTF-8");
-  if (spec->type == KEY_ADDRESS_LIST) {
+  if (spec->type == KEY_ADDRESS_LIST || spec->type == KEY_NAME_LIST) {
     list = g_key_file_get_string_list(file, spec->group, spec->name, NULL, &local);
     text = g_strdup(raw);
   } else {

@@ -32,6 +32,8 @@ typedef struct {
   char *public_url;       /* base for printed links; default https://localhost:PORT */
   char *log_format;       /* "text" or "json"; default "text" */
   char *token_key_file;   /* join-link HMAC key; NULL (default): DATA_DIR/secrets/token.key */
+  char *log_level;        /* "warning", "message", "info" or "debug"; default "message" */
+  guint drain_seconds;    /* 0..86400, default 60: how long SIGTERM lets running calls go on */
 
   /* [media] */
   char **ice_local_addresses; /* extra addresses offered as host candidates; default 127.0.0.1 */
@@ -51,6 +53,10 @@ typedef struct {
   guint max_name_length;       /* 1..256 characters, default 64 */
   guint invites_per_minute;    /* 1..1000 per advisor, default 10 */
   guint invite_ttl_minutes;    /* 5..43200, default 1440: how long a join link lives at most */
+
+  /* [queues] walk-in queues (https://HOST/q/NAME) */
+  char **queue_names;  /* ';'-separated, each 1..64 of [A-Za-z0-9_-], at most 32; default none */
+  char *opening_hours; /* "mon-fri 08:00-18:00; sat 09:00-12:00" (local time); NULL: always open */
 
   /* [store] the experience-metrics store (docs/metrics.md) */
   char *store_backend;           /* "sqlite" (DATA_DIR/metrics.db) or "postgresql"; default sqlite */

@@ -32,6 +32,8 @@ packages=(
   postgresql sqlite3 prometheus
   # benchmark (tests/bench/run.sh): the gateway we compare with, the runner, the plot
   janus python3 gnuplot-nox
+  # containers (tests/containers): image build without a Docker engine, manifest checks
+  podman debootstrap yamllint python3-yaml
 )
 
 # A package counts as present when dpkg has it installed. node and npm may also

@@ -22,6 +22,10 @@ static const char *const error_names[] = {
     [GW_PROTOCOL_ERROR_LIMIT] = "limit",
     [GW_PROTOCOL_ERROR_BAD_SDP] = "bad-sdp",
     [GW_PROTOCOL_ERROR_INTERNAL] = "internal",
+    [GW_PROTOCOL_ERROR_BAD_TOKEN] = "bad-token",
+    [GW_PROTOCOL_ERROR_TOKEN_EXPIRED] = "token-expired",
+    [GW_PROTOCOL_ERROR_CONTACT_CLOSED] = "contact-closed",
+    [GW_PROTOCOL_ERROR_UNAUTHORIZED] = "unauthorized",
 };
 
 static const char *const type_names[] = {
@@ -64,6 +68,7 @@ gw_message_free(GwMessage *message)
   case GW_MESSAGE_JOIN:
     g_free(message->join.room);
     g_free(message->join.name);
+    g_free(message->join.token);
     break;
   case GW_MESSAGE_ANSWER:
     g_free(message->answer.sdp);
@@ -206,6 +211,20 @@ bad_field(GError **error, const char *type, const char *field, const char *why)
   return FALSE;
 }
 
+/* Only the shape: the signature is checked later, by signaling/admission. */
+static gboolean
+is_token_text(const char *text)
+{
+  gsize n = 0;
+
+  for (; text[n] != '\0'; n++) {
+    if (n >= GW_PROTOCOL_MAX_TOKEN ||
+        !(g_ascii_isalnum(text[n]) || text[n] == '-' || text[n] == '_' || text[n] == '.'))
+      return FALSE;
+  }
+  return n > 0;
+}
+
 static gboolean
 parse_join(const GwConfig *config, JsonObject *object, GwMessage *message, GError **error)
 {
@@ -249,8 +268,17 @@ parse_join(const GwConfig *config, JsonObject *object, GwMessage *message, GErro
   if (has_control_chars(trimmed))
     return bad_field(error, "join", "name", "must not contain control characters");
 
+  const char *token = NULL;
+  JsonNode *token_node = json_object_get_member(object, "token");
+  if (token_node != NULL && !JSON_NODE_HOLDS_NULL(token_node)) {
+    token = get_string(object, "token");
+    if (token == NULL || !is_token_text(token))
+      return bad_field(error, "join", "token", "must be a join link's token");
+  }
+
   message->join.room = g_strdup(room);
   message->join.name = g_steal_pointer(&trimmed);
+  message->join.token = g_strdup(token);
   return TRUE;
 }
 

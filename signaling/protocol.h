@@ -27,6 +27,10 @@ typedef enum {
   GW_PROTOCOL_ERROR_LIMIT,
   GW_PROTOCOL_ERROR_BAD_SDP,
   GW_PROTOCOL_ERROR_INTERNAL,
+  GW_PROTOCOL_ERROR_BAD_TOKEN,      /* a join link that is not ours (malformed or forged) */
+  GW_PROTOCOL_ERROR_TOKEN_EXPIRED,  /* a genuine join link past its expiry */
+  GW_PROTOCOL_ERROR_CONTACT_CLOSED, /* the link's call is over, or the invite was revoked */
+  GW_PROTOCOL_ERROR_UNAUTHORIZED,   /* an advisor action without a logged-in account */
 } GwProtocolError;
 
 /* The only protocol version this gateway speaks. */
@@ -35,6 +39,8 @@ typedef enum {
 /* Fixed limits that have no config key (docs/protocol.md, "Limits"). */
 #define GW_PROTOCOL_MAX_ROOM_ID 64
 #define GW_PROTOCOL_MAX_CANDIDATE 1024
+/* A join link's token (signaling/join-token.h, GW_JOIN_TOKEN_MAX_LENGTH). */
+#define GW_PROTOCOL_MAX_TOKEN 1024
 /* JSON nesting deeper than this is refused before json-glib recurses into it. */
 #define GW_PROTOCOL_MAX_DEPTH 16
 
@@ -62,6 +68,7 @@ typedef struct {
       char *room; /* 1..64 of [A-Za-z0-9_-] */
       GwRole role;
       char *name; /* trimmed, without control characters; "" when absent */
+      char *token; /* nullable: 1..1024 of [A-Za-z0-9_.-], not yet verified */
     } join;
     struct {
       char *sdp; /* non-empty, at most config->max_sdp_length bytes */

@@ -8,14 +8,18 @@
 struct _GwRoomDirectory {
   GwConfig *config;
   GHashTable *rooms; /* room id (owned by the room) → GwRoom (owned) */
+  const GwContactSink *sink; /* not owned */
+  GwContactLedger *ledger;   /* not owned */
 };
 
 GwRoomDirectory *
-gw_room_directory_new(GwConfig *config)
+gw_room_directory_new(GwConfig *config, const GwContactSink *sink, GwContactLedger *ledger)
 {
   GwRoomDirectory *directory = g_new0(GwRoomDirectory, 1);
 
   directory->config = gw_config_ref(config);
+  directory->sink = sink;
+  directory->ledger = ledger;
   directory->rooms =
       g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)gw_room_free);
   return directory;
@@ -38,8 +42,11 @@ gw_room_directory_lookup(GwRoomDirectory *directory, const char *room_id)
 }
 
 GwRoom *
-gw_room_directory_create(GwRoomDirectory *directory, const char *room_id, GError **error)
+gw_room_directory_create(GwRoomDirectory *directory, const char *room_id,
+                         const GwContactInfo *contact, GError **error)
 {
+  GwContactInfo info = {0};
+
   g_return_val_if_fail(gw_room_directory_lookup(directory, room_id) == NULL, NULL);
 
   if (g_hash_table_size(directory->rooms) >= directory->config->max_rooms) {
@@ -48,7 +55,11 @@ gw_room_directory_create(GwRoomDirectory *directory, const char *room_id, GError
                 directory->config->max_rooms);
     return NULL;
   }
-  GwRoom *room = gw_room_new(directory->config, room_id, error);
+  if (contact != NULL)
+    info = *contact;
+  if (info.node == NULL)
+    info.node = g_get_host_name();
+  GwRoom *room = gw_room_new(directory->config, room_id, directory->sink, &info, error);
   if (room == NULL)
     return NULL;
   g_hash_table_insert(directory->rooms, (gpointer)gw_room_get_id(room), room);
@@ -62,7 +73,16 @@ gw_room_directory_remove(GwRoomDirectory *directory, GwRoom *room)
 {
   g_autofree char *room_id = g_strdup(gw_room_get_id(room));
 
+  GwContact *contact = gw_room_get_contact(room);
+
   g_return_if_fail(g_hash_table_lookup(directory->rooms, room_id) == room);
+  /* Keyed by room id: a join link names its room, whichever contact ran in it. */
+  if (gw_contact_was_answered(contact))
+    gw_contact_ledger_mark(directory->ledger, room_id, GW_CONTACT_LEDGER_FINISHED,
+                           g_get_real_time() / G_USEC_PER_SEC);
+  else if (gw_contact_get_phase(contact) != GW_CONTACT_PHASE_NEW)
+    gw_contact_ledger_mark(directory->ledger, room_id, GW_CONTACT_LEDGER_ABANDONED,
+                           g_get_real_time() / G_USEC_PER_SEC);
   g_hash_table_remove(directory->rooms, room_id);
   gw_signaling_log(G_LOG_LEVEL_INFO, room_id, NULL, "room closed (%u open)",
                    g_hash_table_size(directory->rooms));

@@ -5,15 +5,23 @@
 #include <glib.h>
 
 #include "config/config.h"
+#include "signaling/contact-ledger.h"
 #include "signaling/room.h"
 
 G_BEGIN_DECLS
 
 /* typedef struct _GwRoomDirectory GwRoomDirectory; is in session.h */
 
-/** gw_room_directory_new: @config: (transfer none): a reference is kept. Returns: (transfer full)
+/**
+ * gw_room_directory_new:
+ * @config: (transfer none): a reference is kept
+ * @sink: (transfer none): where every room's contact reports; must outlive the directory
+ * @ledger: (transfer none): told what became of each room's contact when the
+ *   room closes; must outlive the directory
+ * Returns: (transfer full)
  */
-GwRoomDirectory *gw_room_directory_new(GwConfig *config);
+GwRoomDirectory *gw_room_directory_new(GwConfig *config, const GwContactSink *sink,
+                                       GwContactLedger *ledger);
 
 /** gw_room_directory_free: frees every room left (see gw_room_free()). */
 void gw_room_directory_free(GwRoomDirectory *directory);
@@ -23,13 +31,19 @@ GwRoom *gw_room_directory_lookup(GwRoomDirectory *directory, const char *room_id
 
 /**
  * gw_room_directory_create:
+ * @contact: (nullable): what the room's contact is about (journey, queue, id), copied
+ *
  * Opens a new room (which must not exist yet); refuses with `capacity` past
- * config->max_rooms.
+ * config->max_rooms. The contact's node is this host.
  * Returns: (transfer none) (nullable): owned by the directory
  */
-GwRoom *gw_room_directory_create(GwRoomDirectory *directory, const char *room_id, GError **error);
+GwRoom *gw_room_directory_create(GwRoomDirectory *directory, const char *room_id,
+                                 const GwContactInfo *contact, GError **error);
 
-/** gw_room_directory_remove: closes and frees @room. */
+/**
+ * gw_room_directory_remove: closes and frees @room, and records in the ledger
+ * whether its contact took place (finished) or not (abandoned).
+ */
 void gw_room_directory_remove(GwRoomDirectory *directory, GwRoom *room);
 
 guint gw_room_directory_get_room_count(GwRoomDirectory *directory);

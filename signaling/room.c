@@ -10,6 +10,9 @@ struct _GwRoom {
   GwConfig *config;
   GwMediaRoom *media;
   GPtrArray *sessions; /* GwSession (not owned), in joining order */
+  GwContact *contact;
+  gboolean media_connected; /* some peer's media came up at least once */
+  char *first_leaver;       /* role of the first to leave an answered call, for ended_by */
 };
 
 static GwSession *
@@ -62,6 +65,12 @@ on_media_peer_state(gpointer user_data, const char *peer_id, GwMediaPeerState st
 
   if (session == NULL)
     return;
+  if (state == GW_MEDIA_PEER_CONNECTED)
+    room->media_connected = TRUE;
+  /* A call whose media never came up at all is a failed contact; one that
+   * worked and then broke may still come back (rejoin). */
+  if (state == GW_MEDIA_PEER_FAILED && !room->media_connected)
+    gw_contact_fail(room->contact, "media-failed");
   g_autofree char *json = gw_protocol_build_media(state);
   gw_signaling_log(state == GW_MEDIA_PEER_FAILED ? G_LOG_LEVEL_WARNING : G_LOG_LEVEL_INFO, room->id,
                    peer_id, "media %s",
@@ -78,14 +87,20 @@ static const GwMediaRoomCallbacks media_callbacks = {
 };
 
 GwRoom *
-gw_room_new(GwConfig *config, const char *room_id, GError **error)
+gw_room_new(GwConfig *config, const char *room_id, const GwContactSink *sink,
+            const GwContactInfo *contact, GError **error)
 {
   g_autoptr(GError) media_error = NULL;
   GwRoom *room = g_new0(GwRoom, 1);
+  GwContactInfo info = {0};
 
+  if (contact != NULL)
+    info = *contact;
+  info.room_id = room_id;
   room->id = g_strdup(room_id);
   room->config = gw_config_ref(config);
   room->sessions = g_ptr_array_new();
+  room->contact = gw_contact_new(sink, &info);
   /* The room is the callbacks' user data: it outlives its media room. */
   room->media = gw_media_room_new(config, room_id, &media_callbacks, room, &media_error);
   if (room->media == NULL) {
@@ -104,8 +119,12 @@ gw_room_free(GwRoom *room)
 {
   if (room == NULL)
     return;
+  if (room->contact != NULL)
+    gw_contact_close(room->contact, "shutdown", "system");
+  g_clear_pointer(&room->contact, gw_contact_free);
   g_clear_pointer(&room->media, gw_media_room_free);
   g_ptr_array_unref(room->sessions);
+  g_free(room->first_leaver);
   gw_config_unref(room->config);
   g_free(room->id);
   g_free(room);
@@ -121,6 +140,52 @@ guint
 gw_room_get_size(GwRoom *room)
 {
   return room->sessions->len;
+}
+
+GwContact *
+gw_room_get_contact(GwRoom *room)
+{
+  return room->contact;
+}
+
+gboolean
+gw_room_has_role(GwRoom *room, GwRole role)
+{
+  for (guint i = 0; i < room->sessions->len; i++) {
+    if (gw_session_get_role(g_ptr_array_index(room->sessions, i)) == role)
+      return TRUE;
+  }
+  return FALSE;
+}
+
+/* The advisor already in the room, whose account answers a customer arriving. */
+static GwSession *
+find_advisor(GwRoom *room)
+{
+  for (guint i = 0; i < room->sessions->len; i++) {
+    GwSession *session = g_ptr_array_index(room->sessions, i);
+    if (gw_session_get_role(session) == GW_ROLE_ADVISOR)
+      return session;
+  }
+  return NULL;
+}
+
+/* Runs once @session is listed: what its arrival means for the contact. */
+static void
+contact_on_join(GwRoom *room, GwSession *session)
+{
+  GwContact *contact = room->contact;
+  GwRole role = gw_session_get_role(session);
+  GwSession *advisor = find_advisor(room);
+
+  if (gw_contact_get_phase(contact) == GW_CONTACT_PHASE_ANSWERED) {
+    gw_contact_rejoin(contact, gw_role_to_string(role));
+    return;
+  }
+  if (role == GW_ROLE_CUSTOMER)
+    gw_contact_offer(contact);
+  if (advisor != NULL && gw_room_has_role(room, GW_ROLE_CUSTOMER))
+    gw_contact_answer(contact, gw_session_get_account_id(advisor));
 }
 
 GwMediaRoom *
@@ -167,7 +232,36 @@ gw_room_add_session(GwRoom *room, GwSession *session, GError **error)
   g_ptr_array_add(room->sessions, session);
   gw_signaling_log(G_LOG_LEVEL_INFO, room->id, peer_id, "joined as %s (%u in the room)",
                    gw_role_to_string(gw_session_get_role(session)), room->sessions->len);
+  contact_on_join(room, session);
   return TRUE;
+}
+
+/* Runs once @session is no longer listed. */
+static void
+contact_on_leave(GwRoom *room, GwSession *session)
+{
+  GwContact *contact = room->contact;
+  const char *role = gw_role_to_string(gw_session_get_role(session));
+
+  gw_contact_screen(contact, gw_session_get_peer_id(session), role, FALSE);
+  if (gw_contact_get_phase(contact) == GW_CONTACT_PHASE_OFFERED &&
+      !gw_room_has_role(room, GW_ROLE_CUSTOMER)) {
+    gw_contact_abandon(contact);
+    return;
+  }
+  if (gw_contact_get_phase(contact) != GW_CONTACT_PHASE_ANSWERED)
+    return;
+  if (room->first_leaver == NULL)
+    room->first_leaver = g_strdup(role);
+  if (room->sessions->len == 0)
+    gw_contact_end(contact, "disconnected", room->first_leaver);
+}
+
+void
+gw_room_screen_changed(GwRoom *room, GwSession *session, gboolean start)
+{
+  gw_contact_screen(room->contact, gw_session_get_peer_id(session),
+                    gw_role_to_string(gw_session_get_role(session)), start);
 }
 
 void
@@ -182,6 +276,7 @@ gw_room_remove_session(GwRoom *room, GwSession *session)
   gw_room_broadcast(room, left, NULL);
   gw_signaling_log(G_LOG_LEVEL_INFO, room->id, peer_id, "left (%u in the room)",
                    room->sessions->len);
+  contact_on_leave(room, session);
 }
 
 void
@@ -204,6 +299,8 @@ gw_room_hang_up(GwRoom *room, GwSession *by)
   room->sessions = g_ptr_array_new();
   gw_signaling_log(G_LOG_LEVEL_INFO, room->id, gw_session_get_peer_id(by),
                    "hung up for %u participants", sessions->len);
+  /* A customer hanging up while still waiting has abandoned the contact. */
+  gw_contact_close(room->contact, "hangup", gw_role_to_string(gw_session_get_role(by)));
   for (guint i = 0; i < sessions->len; i++) {
     GwSession *session = g_ptr_array_index(sessions, i);
     gw_session_send(session, ended);

@@ -5,6 +5,7 @@
 #include <glib.h>
 
 #include "config/config.h"
+#include "signaling/contact.h"
 #include "signaling/session.h"
 #include "webrtc/media-room.h"
 
@@ -15,15 +16,20 @@ typedef struct _GwRoom GwRoom;
 /**
  * gw_room_new:
  * @config: (transfer none): a reference is kept
+ * @sink: (transfer none): where the room's contact reports; must outlive the room
+ * @contact: (transfer none) (nullable): what the contact is about (copied); its
+ *   room_id is ignored
  *
- * Creates the room and its GwMediaRoom (a PLAYING pipeline).
+ * Creates the room, its GwContact and its GwMediaRoom (a PLAYING pipeline).
  * Returns: (transfer full) (nullable): NULL with @error in GW_PROTOCOL_ERROR (internal)
  */
-GwRoom *gw_room_new(GwConfig *config, const char *room_id, GError **error);
+GwRoom *gw_room_new(GwConfig *config, const char *room_id, const GwContactSink *sink,
+                    const GwContactInfo *contact, GError **error);
 
 /**
  * gw_room_free:
- * Frees the media room; sessions still listed are forgotten, not told.
+ * Closes the contact if it is still open (reason "shutdown", by "system") and
+ * frees the media room; sessions still listed are forgotten, not told.
  */
 void gw_room_free(GwRoom *room);
 
@@ -32,6 +38,12 @@ const char *gw_room_get_id(GwRoom *room);
 
 /** gw_room_get_size: sessions currently in the room. */
 guint gw_room_get_size(GwRoom *room);
+
+/** gw_room_get_contact: (transfer none): the contact this room serves */
+GwContact *gw_room_get_contact(GwRoom *room);
+
+/** gw_room_has_role: whether a session of @role is in the room. */
+gboolean gw_room_has_role(GwRoom *room, GwRole role);
 
 /** gw_room_get_media: (transfer none) */
 GwMediaRoom *gw_room_get_media(GwRoom *room);
@@ -43,6 +55,8 @@ GwMediaRoom *gw_room_get_media(GwRoom *room);
  * Refuses with room-full past config->max_participants. Otherwise adds the
  * session's peer to the media room (which offers asynchronously), sends it
  * `welcome` listing the others, and tells the others `participant-joined`.
+ * A customer arriving offers the contact; an advisor with a customer answers
+ * it; someone coming back into an answered call is a rejoin.
  * Nothing changes on failure.
  */
 gboolean gw_room_add_session(GwRoom *room, GwSession *session, GError **error);
@@ -50,7 +64,8 @@ gboolean gw_room_add_session(GwRoom *room, GwSession *session, GError **error);
 /**
  * gw_room_remove_session:
  * Removes the session's peer from the media room and tells the others
- * `participant-left` (reason "disconnected").
+ * `participant-left` (reason "disconnected"). A waiting customer leaving
+ * abandons the contact; the last one leaving an answered call ends it.
  */
 void gw_room_remove_session(GwRoom *room, GwSession *session);
 
@@ -61,9 +76,16 @@ void gw_room_remove_session(GwRoom *room, GwSession *session);
 void gw_room_broadcast(GwRoom *room, const char *json, GwSession *except);
 
 /**
+ * gw_room_screen_changed:
+ * @session has started or stopped sharing its screen (for the contact's events).
+ */
+void gw_room_screen_changed(GwRoom *room, GwSession *session, gboolean start);
+
+/**
  * gw_room_hang_up:
  * Sends `ended` (by @by) to every session, ends each one (close code 1000)
- * and empties the room. The caller frees the room afterwards.
+ * and empties the room; the contact ends (reason "hangup", by @by's role). The
+ * caller frees the room afterwards.
  */
 void gw_room_hang_up(GwRoom *room, GwSession *by);
 

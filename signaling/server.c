@@ -6,10 +6,20 @@
 #include <libsoup/soup.h>
 #include <string.h>
 
+#include "signaling/admission.h"
+#include "signaling/api.h"
+#include "signaling/auth.h"
+#include "signaling/user-store.h"
+#include "signaling/contact-ledger.h"
+#include "signaling/join-page.h"
+#include "signaling/protocol.h"
+#include "signaling/queue-page.h"
+#include "signaling/queue.h"
 #include "signaling/room-directory.h"
 #include "signaling/session.h"
 #include "signaling/signaling-log.h"
 #include "signaling/static-files.h"
+#include "signaling/token-key.h"
 
 /* clang-format off */
 G_DEFINE_QUARK(gw-server-error-quark, gw_server_error)
@@ -34,9 +44,16 @@ struct _GwServer {
   GwConfig *config;
   SoupServer *soup;
   GwRoomDirectory *rooms;
+  GwContactLedger *ledger;
+  GwAdmission *admission;
+  GwQueues *queues;
+  GwUserStore *users;
+  GwAuth *auth;
+  GwApi api;
   GHashTable *sessions; /* peer id (owned by the session) → GwSession (owned) */
   guint port;
   GwContactSink contact_sink;
+  gboolean draining; /* gw_server_set_draining(): no new WebSockets */
 };
 
 static void
@@ -138,12 +155,74 @@ set_uint_if_supported(gpointer object, const char *name, guint64 value)
     g_object_set(object, name, (guint)value, NULL);
 }
 
+/*
+ * A draining gateway (SIGTERM) takes no new calls: a new WebSocket gets one
+ * `capacity` error saying so and is closed with 1001 (going away; libsoup 3.2
+ * clients refuse 1013 as a protocol error). The close waits for the client's
+ * first message (its join) or a second: closing at once can reach a client
+ * that is still reading the handshake, which then sees only a broken
+ * connection. The ref keeps the connection until it is closed.
+ */
+#define DRAIN_REFUSAL_CLOSE_MS 1000
+
+static void
+refusal_close(SoupWebsocketConnection *connection)
+{
+  if (soup_websocket_connection_get_state(connection) == SOUP_WEBSOCKET_STATE_OPEN)
+    soup_websocket_connection_close(connection, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, "draining");
+}
+
+static void
+on_refused_message(SoupWebsocketConnection *connection, gint type, GBytes *message,
+                   gpointer user_data)
+{
+  refusal_close(connection);
+}
+
+static gboolean
+on_refusal_timeout(gpointer user_data)
+{
+  g_object_set_data(G_OBJECT(user_data), "balie-refusal", NULL);
+  refusal_close(user_data);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_refused_closed(SoupWebsocketConnection *connection, gpointer user_data)
+{
+  guint timeout = GPOINTER_TO_UINT(g_object_get_data(G_OBJECT(connection), "balie-refusal"));
+
+  if (timeout != 0)
+    g_source_remove(timeout);
+  g_object_unref(connection);
+}
+
+static void
+refuse_websocket_draining(SoupWebsocketConnection *connection)
+{
+  g_autofree char *refusal = gw_protocol_build_error(
+      GW_PROTOCOL_ERROR_CAPACITY,
+      "this gateway is shutting down and takes no new calls; try again in a moment", "join");
+  guint timeout = g_timeout_add(DRAIN_REFUSAL_CLOSE_MS, on_refusal_timeout, connection);
+
+  g_object_set_data(G_OBJECT(connection), "balie-refusal", GUINT_TO_POINTER(timeout));
+  g_signal_connect(g_object_ref(connection), "closed", G_CALLBACK(on_refused_closed), NULL);
+  g_signal_connect(connection, "message", G_CALLBACK(on_refused_message), NULL);
+  soup_websocket_connection_send_text(connection, refusal);
+  gw_signaling_log(G_LOG_LEVEL_INFO, NULL, NULL, "websocket refused: draining");
+}
+
 static void
 handle_websocket(SoupServer *soup, SoupServerMessage *msg, const char *path,
                  SoupWebsocketConnection *connection, gpointer user_data)
 {
   GwServer *server = user_data;
   guint64 hard_limit = (guint64)server->config->ws_max_message * HARD_FRAME_FACTOR;
+
+  if (server->draining) {
+    refuse_websocket_draining(connection);
+    return;
+  }
   g_autofree char *peer_id = new_peer_id(server);
 
   soup_websocket_connection_set_max_incoming_payload_size(connection, hard_limit);
@@ -153,13 +232,94 @@ handle_websocket(SoupServer *soup, SoupServerMessage *msg, const char *path,
   soup_websocket_connection_set_keepalive_interval(connection, KEEPALIVE_SECONDS);
   set_uint_if_supported(connection, "keepalive-pong-timeout", KEEPALIVE_PONG_TIMEOUT_SECONDS);
 
+  GwLoginSession *login = gw_api_session_from_cookie(&server->api, msg);
   GwSession *session =
-      gw_session_new(server->config, server->rooms, connection, peer_id, on_session_closed, server);
+      gw_session_new(server->config, server->rooms, server->admission, server->queues,
+                     connection, peer_id,
+                     on_session_closed, server);
+  if (login != NULL)
+    gw_session_set_account_id(session, login->account->id);
   g_hash_table_insert(server->sessions, (gpointer)gw_session_get_peer_id(session), session);
-  gw_signaling_log(G_LOG_LEVEL_INFO, NULL, peer_id, "websocket opened (%u open)",
-                   g_hash_table_size(server->sessions));
+  gw_signaling_log(G_LOG_LEVEL_INFO, NULL, peer_id, "websocket opened (%u open, account %s)",
+                   g_hash_table_size(server->sessions),
+                   login != NULL ? login->account->id : "none");
   gw_signaling_log(G_LOG_LEVEL_DEBUG, NULL, peer_id, "websocket from %s",
                    soup_server_message_get_remote_host(msg));
+}
+
+static void
+handle_join_link(SoupServer *soup, SoupServerMessage *msg, const char *path, GHashTable *query,
+                 gpointer user_data)
+{
+  GwServer *server = user_data;
+
+  add_security_headers(msg);
+  gw_join_page_serve(msg, path, server->admission);
+  log_http_error(msg);
+}
+
+static void
+handle_queue_link(SoupServer *soup, SoupServerMessage *msg, const char *path, GHashTable *query,
+                  gpointer user_data)
+{
+  GwServer *server = user_data;
+
+  add_security_headers(msg);
+  gw_queue_page_serve(msg, path, server->config, server->queues, server->admission);
+  log_http_error(msg);
+}
+
+static void
+handle_api(SoupServer *soup, SoupServerMessage *msg, const char *path, GHashTable *query,
+           gpointer user_data)
+{
+  GwServer *server = user_data;
+
+  add_security_headers(msg);
+  gw_api_serve(&server->api, msg, path);
+  log_http_error(msg);
+}
+
+/* Advisor accounts live in DATA_DIR/users.db (`balie user add`). */
+static gboolean
+open_users(GwServer *server, GError **error)
+{
+  g_autofree char *path = g_build_filename(server->config->data_dir, "users.db", NULL);
+  g_autoptr(GError) store_error = NULL;
+
+  server->users = gw_user_store_open(path, &store_error);
+  if (server->users == NULL) {
+    g_set_error(error, GW_SERVER_ERROR, GW_SERVER_ERROR_SECRET, "%s", store_error->message);
+    return FALSE;
+  }
+  GwAuthProvider provider = gw_auth_provider_local(server->users);
+  server->auth = gw_auth_new(&provider);
+  server->api.config = server->config;
+  server->api.auth = server->auth;
+  server->api.admission = server->admission;
+  server->api.ledger = server->ledger;
+  server->api.queues = server->queues;
+  return TRUE;
+}
+
+/* The key that signs join links: config->token_key_file, else DATA_DIR/secrets/token.key. */
+static gboolean
+load_token_key(GwServer *server, GError **error)
+{
+  GwConfig *config = server->config;
+  g_autofree char *path = config->token_key_file != NULL
+                              ? g_strdup(config->token_key_file)
+                              : g_build_filename(config->data_dir, "secrets", "token.key", NULL);
+  g_autoptr(GError) key_error = NULL;
+  g_autoptr(GBytes) key = gw_token_key_load(path, &key_error);
+
+  if (key == NULL) {
+    g_set_error(error, GW_SERVER_ERROR, GW_SERVER_ERROR_SECRET, "join-link key: %s",
+                key_error->message);
+    return FALSE;
+  }
+  server->admission = gw_admission_new(key, server->ledger, server->rooms);
+  return TRUE;
 }
 
 static gboolean
@@ -218,7 +378,9 @@ gw_server_new(GwConfig *config, GError **error)
 
   GwServer *server = g_new0(GwServer, 1);
   server->config = gw_config_ref(config);
-  server->rooms = gw_room_directory_new(config);
+  server->ledger = gw_contact_ledger_new();
+  server->rooms = gw_room_directory_new(config, &server->contact_sink, server->ledger);
+  server->queues = gw_queues_new(config, server->rooms);
   server->sessions =
       g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)gw_session_free);
   server->soup = soup_server_new("server-header", "balie", NULL);
@@ -226,18 +388,23 @@ gw_server_new(GwConfig *config, GError **error)
    * frame inflate past every size limit. */
   soup_server_remove_websocket_extension(server->soup, SOUP_TYPE_WEBSOCKET_EXTENSION_DEFLATE);
 
-  if (config->tls && !load_certificate(server, error)) {
+  if ((config->tls && !load_certificate(server, error)) || !load_token_key(server, error) ||
+      !open_users(server, error)) {
     gw_server_free(server);
     return NULL;
   }
   soup_server_add_handler(server->soup, NULL, handle_static, server, NULL);
   soup_server_add_handler(server->soup, "/healthz", handle_healthz, server, NULL);
+  soup_server_add_handler(server->soup, "/j/", handle_join_link, server, NULL);
+  soup_server_add_handler(server->soup, "/q/", handle_queue_link, server, NULL);
+  soup_server_add_handler(server->soup, "/api/v1/", handle_api, server, NULL);
   soup_server_add_websocket_handler(server->soup, "/ws", NULL, NULL, handle_websocket, server,
                                     NULL);
   if (!listen_on(server, error)) {
     gw_server_free(server);
     return NULL;
   }
+  server->api.port = server->port;
   return server;
 }
 
@@ -327,15 +494,34 @@ gw_server_get_contact_sink(GwServer *server)
 }
 
 void
+gw_server_set_draining(GwServer *server, gboolean draining)
+{
+  server->draining = draining;
+}
+
+gboolean
+gw_server_reload_tls(GwServer *server, GError **error)
+{
+  if (!server->config->tls)
+    return TRUE;
+  return load_certificate(server, error);
+}
+
+void
 gw_server_free(GwServer *server)
 {
   if (server == NULL)
     return;
   soup_server_disconnect(server->soup);
-  /* Rooms first: sessions must not be in a room when ended or freed. */
+  /* Queues, then rooms: sessions must not wait or be in a room when ended or freed. */
+  g_clear_pointer(&server->queues, gw_queues_free);
   g_clear_pointer(&server->rooms, gw_room_directory_free);
   close_sessions(server);
   g_hash_table_destroy(server->sessions);
+  g_clear_pointer(&server->auth, gw_auth_free);
+  g_clear_pointer(&server->users, gw_user_store_close);
+  g_clear_pointer(&server->admission, gw_admission_free);
+  g_clear_pointer(&server->ledger, gw_contact_ledger_free);
   g_object_unref(server->soup);
   gw_config_unref(server->config);
   g_free(server);

@@ -17,6 +17,7 @@ GQuark gw_server_error_quark(void);
 typedef enum {
   GW_SERVER_ERROR_TLS,    /* certificate or key cannot be loaded */
   GW_SERVER_ERROR_LISTEN, /* the address or port cannot be bound */
+  GW_SERVER_ERROR_SECRET, /* the join-link key or the accounts database cannot be opened */
 } GwServerError;
 
 typedef struct _GwServer GwServer;
@@ -26,8 +27,9 @@ typedef struct _GwServer GwServer;
  * @config: (transfer none): a reference is kept
  *
  * Loads the TLS certificate (config->tls_cert_file / tls_key_file, which must
- * exist: see gw_tls_cert_ensure()), binds and starts listening on the
- * thread-default main context.
+ * exist: see gw_tls_cert_ensure()) and the join-link key (config->token_key_file,
+ * else DATA_DIR/secrets/token.key, generated on first start), binds and starts
+ * listening on the thread-default main context.
  * Returns: (transfer full) (nullable)
  */
 GwServer *gw_server_new(GwConfig *config, GError **error);
@@ -64,6 +66,22 @@ void gw_server_set_contact_sink(GwServer *server, const GwContactSink *sink);
  * Returns: (transfer none): the sink set, or one whose record is NULL.
  */
 const GwContactSink *gw_server_get_contact_sink(GwServer *server);
+
+/**
+ * gw_server_set_draining:
+ * While @draining, new WebSocket connections get a `capacity` error ("this
+ * gateway is shutting down") and are closed with code 1001; rooms and
+ * connections already open go on. Used by gateway/ on SIGTERM.
+ */
+void gw_server_set_draining(GwServer *server, gboolean draining);
+
+/**
+ * gw_server_reload_tls:
+ * Loads config->tls_cert_file and tls_key_file again (a renewed certificate)
+ * for connections accepted from now on. On failure the old certificate stays.
+ * Does nothing when TLS is off.
+ */
+gboolean gw_server_reload_tls(GwServer *server, GError **error);
 
 /**
  * gw_server_free:

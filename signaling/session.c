@@ -2,6 +2,8 @@
 /* One browser's WebSocket: the per-connection state machine of docs/protocol.md. */
 #include "signaling/session.h"
 
+#include "signaling/admission.h"
+#include "signaling/queue.h"
 #include "signaling/room-directory.h"
 #include "signaling/room.h"
 #include "signaling/signaling-log.h"
@@ -9,11 +11,14 @@
 struct _GwSession {
   GwConfig *config;
   GwRoomDirectory *directory; /* not owned */
+  GwAdmission *admission;     /* not owned */
+  GwQueues *queues;           /* not owned */
   SoupWebsocketConnection *connection;
   char *peer_id;
   GwSessionState state;
   GwRole role;
   char *name;
+  char *account_id; /* advisor account, NULL when none logged in */
   GwRoom *room; /* not owned; set while joined */
   GwSessionClosedFunc closed_func;
   gpointer closed_data;
@@ -50,6 +55,19 @@ const char *
 gw_session_get_name(GwSession *session)
 {
   return session->name != NULL ? session->name : "";
+}
+
+const char *
+gw_session_get_account_id(GwSession *session)
+{
+  return session->account_id;
+}
+
+void
+gw_session_set_account_id(GwSession *session, const char *account_id)
+{
+  g_free(session->account_id);
+  session->account_id = g_strdup(account_id);
 }
 
 void
@@ -113,14 +131,119 @@ media_failed(GError *media_error, GError **error)
   return FALSE;
 }
 
+/* Rooms named like a join link's contact are entered through that link only. */
+static gboolean
+is_link_room(const char *room_id)
+{
+  return g_str_has_prefix(room_id, "c-") || g_str_has_prefix(room_id, "q-");
+}
+
+/*
+ * A customer with a link: the token must be ours, current, and name this
+ * room. On success @info describes the contact (strings borrowed from @token).
+ */
+static gboolean
+admit_link(GwSession *session, const GwMessage *message, GwJoinToken **token, GwContactInfo *info,
+           GError **error)
+{
+  const char *room_id = message->join.room;
+
+  if (message->join.token == NULL) {
+    /* An advisor takes a link's call only when logged in: the contact names who answered. */
+    if (message->join.role == GW_ROLE_ADVISOR && is_link_room(room_id) &&
+        session->account_id == NULL) {
+      g_set_error_literal(error, GW_PROTOCOL_ERROR, GW_PROTOCOL_ERROR_UNAUTHORIZED,
+                          "log in as an advisor first");
+      return FALSE;
+    }
+    if (message->join.role == GW_ROLE_CUSTOMER && is_link_room(room_id)) {
+      g_set_error_literal(error, GW_PROTOCOL_ERROR, GW_PROTOCOL_ERROR_BAD_TOKEN,
+                          "this call is joined through its link");
+      return FALSE;
+    }
+    return TRUE;
+  }
+  if (message->join.role != GW_ROLE_CUSTOMER) {
+    g_set_error_literal(error, GW_PROTOCOL_ERROR, GW_PROTOCOL_ERROR_BAD_FIELD,
+                        "join: `token` is for customers");
+    return FALSE;
+  }
+  GwAdmissionVerdict verdict = gw_admission_check(session->admission, message->join.token,
+                                                  g_get_real_time() / G_USEC_PER_SEC, token);
+  switch (verdict) {
+  case GW_ADMISSION_OK:
+  case GW_ADMISSION_OK_AGAIN:
+    break;
+  case GW_ADMISSION_INVALID:
+    g_set_error_literal(error, GW_PROTOCOL_ERROR, GW_PROTOCOL_ERROR_BAD_TOKEN,
+                        "this link is not valid");
+    return FALSE;
+  case GW_ADMISSION_EXPIRED:
+    g_set_error_literal(error, GW_PROTOCOL_ERROR, GW_PROTOCOL_ERROR_TOKEN_EXPIRED,
+                        "this link has expired");
+    return FALSE;
+  case GW_ADMISSION_REVOKED:
+  case GW_ADMISSION_FINISHED:
+    g_set_error_literal(error, GW_PROTOCOL_ERROR, GW_PROTOCOL_ERROR_CONTACT_CLOSED,
+                        "this call is over or was cancelled");
+    return FALSE;
+  }
+  if (!g_str_equal((*token)->contact_id, room_id)) {
+    g_set_error_literal(error, GW_PROTOCOL_ERROR, GW_PROTOCOL_ERROR_BAD_FIELD,
+                        "join: `room` is not the link's room");
+    return FALSE;
+  }
+  info->journey = (*token)->journey;
+  info->queue = (*token)->kind == GW_JOIN_TOKEN_QUEUE ? (*token)->journey : NULL;
+  /* A link used again after an abandoned wait starts a new contact. */
+  info->id = verdict == GW_ADMISSION_OK_AGAIN ? NULL : (*token)->contact_id;
+  return TRUE;
+}
+
+/*
+ * Walk-in queues: a queue ticket whose room is not open yet starts waiting
+ * (the room opens empty and the session moves to GW_SESSION_WAITING); once an
+ * advisor accepted it, the same ticket joins the room. Nobody enters a room
+ * whose customer still waits: an advisor accepts from the queue first.
+ */
+static gboolean
+admit_queue(GwSession *session, const GwMessage *message, const GwJoinToken *token, GwRoom *room,
+            const GwContactInfo *info, GError **error)
+{
+  if (room != NULL && gw_queues_is_waiting(session->queues, gw_room_get_id(room))) {
+    g_set_error_literal(error, GW_PROTOCOL_ERROR, GW_PROTOCOL_ERROR_WRONG_STATE,
+                        token != NULL ? "already waiting in the queue (in another window?)"
+                                      : "this customer still waits: accept them from the queue");
+    return FALSE;
+  }
+  if (token == NULL || token->kind != GW_JOIN_TOKEN_QUEUE || room != NULL)
+    return TRUE;
+  session->role = message->join.role;
+  g_free(session->name);
+  session->name = g_strdup(message->join.name);
+  if (!gw_queues_enqueue(session->queues, session, message->join.room, info, error))
+    return FALSE;
+  session->state = GW_SESSION_WAITING;
+  return TRUE;
+}
+
 static gboolean
 handle_join(GwSession *session, const GwMessage *message, GError **error)
 {
   gboolean created = FALSE;
-  GwRoom *room = gw_room_directory_lookup(session->directory, message->join.room);
+  g_autoptr(GwJoinToken) token = NULL;
+  GwContactInfo info = {0};
 
+  if (!admit_link(session, message, &token, &info, error))
+    return FALSE;
+  GwRoom *room = gw_room_directory_lookup(session->directory, message->join.room);
+  if (!admit_queue(session, message, token, room, &info, error))
+    return FALSE;
+  if (session->state == GW_SESSION_WAITING)
+    return TRUE;
   if (room == NULL) {
-    room = gw_room_directory_create(session->directory, message->join.room, error);
+    room = gw_room_directory_create(session->directory, message->join.room,
+                                    token != NULL ? &info : NULL, error);
     if (room == NULL)
       return FALSE;
     created = TRUE;
@@ -179,6 +302,7 @@ handle_screen(GwSession *session, const GwMessage *message, GError **error)
     return media_failed(media_error, error);
   g_autofree char *json = gw_protocol_build_screen(session->peer_id, message->screen.start);
   gw_room_broadcast(session->room, json, session);
+  gw_room_screen_changed(session->room, session, message->screen.start);
   gw_signaling_log(G_LOG_LEVEL_INFO, gw_room_get_id(session->room), session->peer_id,
                    "screen share %s", message->screen.start ? "started" : "stopped");
   return TRUE;
@@ -233,6 +357,11 @@ handle_message(GwSession *session, const GwMessage *message, GError **error)
   if (session->state == GW_SESSION_NEW && !is_join) {
     g_set_error_literal(error, GW_PROTOCOL_ERROR, GW_PROTOCOL_ERROR_WRONG_STATE,
                         "join a room first");
+    return FALSE;
+  }
+  if (session->state == GW_SESSION_WAITING) {
+    g_set_error_literal(error, GW_PROTOCOL_ERROR, GW_PROTOCOL_ERROR_WRONG_STATE,
+                        "you are waiting in the queue; an advisor will take you");
     return FALSE;
   }
   if (session->state == GW_SESSION_JOINED && is_join) {
@@ -293,17 +422,22 @@ on_closed(SoupWebsocketConnection *connection, gpointer user_data)
     if (gw_room_get_size(room) == 0)
       gw_room_directory_remove(session->directory, room);
   }
+  if (session->state == GW_SESSION_WAITING)
+    gw_queues_leave(session->queues, session);
   session->state = GW_SESSION_CLOSED;
   /* Last: the callee may free the session. */
   session->closed_func(session, session->closed_data);
 }
 
 GwSession *
-gw_session_new(GwConfig *config, GwRoomDirectory *directory, SoupWebsocketConnection *connection,
-               const char *peer_id, GwSessionClosedFunc closed_func, gpointer user_data)
+gw_session_new(GwConfig *config, GwRoomDirectory *directory, GwAdmission *admission,
+               GwQueues *queues, SoupWebsocketConnection *connection, const char *peer_id,
+               GwSessionClosedFunc closed_func, gpointer user_data)
 {
   GwSession *session = g_new0(GwSession, 1);
 
+  session->admission = admission;
+  session->queues = queues;
   session->config = gw_config_ref(config);
   session->directory = directory;
   session->connection = g_object_ref(connection);
@@ -331,5 +465,6 @@ gw_session_free(GwSession *session)
   gw_config_unref(session->config);
   g_free(session->peer_id);
   g_free(session->name);
+  g_free(session->account_id);
   g_free(session);
 }

@@ -13,9 +13,12 @@ G_BEGIN_DECLS
 
 typedef struct _GwSession GwSession;
 typedef struct _GwRoomDirectory GwRoomDirectory;
+typedef struct _GwAdmission GwAdmission;
+typedef struct _GwQueues GwQueues;
 
 typedef enum {
   GW_SESSION_NEW,
+  GW_SESSION_WAITING, /* a walk-in customer in a queue, not in its room yet */
   GW_SESSION_JOINED,
   GW_SESSION_CLOSED,
 } GwSessionState;
@@ -28,14 +31,16 @@ typedef void (*GwSessionClosedFunc)(GwSession *session, gpointer user_data);
  * gw_session_new:
  * @config: (transfer none): a reference is kept
  * @directory: (transfer none): must outlive the session
+ * @admission: (transfer none): checks join links; must outlive the session
+ * @queues: (transfer none): where walk-in customers wait; must outlive the session
  * @connection: (transfer none): a reference is kept; its signals drive the session
  * @peer_id: (transfer none): a unique id for this connection, copied
  * @closed_func: told when the socket has closed
  *
  * Returns: (transfer full): a session in state GW_SESSION_NEW
  */
-GwSession *gw_session_new(GwConfig *config, GwRoomDirectory *directory,
-                          SoupWebsocketConnection *connection, const char *peer_id,
+GwSession *gw_session_new(GwConfig *config, GwRoomDirectory *directory, GwAdmission *admission,
+                          GwQueues *queues, SoupWebsocketConnection *connection, const char *peer_id,
                           GwSessionClosedFunc closed_func, gpointer user_data);
 
 /**
@@ -53,6 +58,15 @@ GwSessionState gw_session_get_state(GwSession *session);
 GwRole gw_session_get_role(GwSession *session);
 /** gw_session_get_name: (transfer none): "" when the browser gave none */
 const char *gw_session_get_name(GwSession *session);
+
+/**
+ * gw_session_get_account_id: (transfer none) (nullable): the advisor account
+ * behind this connection, NULL when none logged in
+ */
+const char *gw_session_get_account_id(GwSession *session);
+
+/** gw_session_set_account_id: the advisor account logged in on this connection (copied). */
+void gw_session_set_account_id(GwSession *session, const char *account_id);
 
 /**
  * gw_session_send:

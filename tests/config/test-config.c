@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "config/config.h"
+#include "config/opening-hours.h"
 
 static GwConfig *
 parse(const char *text, char **envp, GError **error)
@@ -37,6 +38,8 @@ assert_defaults(const GwConfig *config)
   g_assert_cmpstr(config->tls_key_file, ==, "balie-data/tls/key.pem");
   g_assert_cmpstr(config->public_url, ==, "https://localhost:8443");
   g_assert_cmpstr(config->log_format, ==, "text");
+  g_assert_cmpstr(config->log_level, ==, "message");
+  g_assert_cmpuint(config->drain_seconds, ==, 60);
   g_assert_nonnull(config->ice_local_addresses);
   g_assert_cmpuint(g_strv_length(config->ice_local_addresses), ==, 1);
   g_assert_cmpstr(config->ice_local_addresses[0], ==, "127.0.0.1");
@@ -52,6 +55,7 @@ assert_defaults(const GwConfig *config)
   g_assert_cmpuint(config->comment_retention_days, ==, 180);
   g_assert_cmpuint(config->service_level_seconds, ==, 30);
   g_assert_cmpuint(config->short_abandon_seconds, ==, 5);
+  g_assert_cmpuint(g_strv_length(config->queue_names), ==, 0);
 }
 
 static void
@@ -262,6 +266,66 @@ test_error_enum_and_kinds(void)
 }
 
 static void
+test_queues(void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GwConfig) config =
+      parse("[queues]\nnames = hypotheek; zorgvraag\nopening_hours = mon-fri 08:00-18:00; "
+            "sat 09:00-12:30\n",
+            NULL, &error);
+
+  g_assert_no_error(error);
+  g_assert_cmpuint(g_strv_length(config->queue_names), ==, 2);
+  g_assert_cmpstr(config->queue_names[1], ==, "zorgvraag");
+  g_assert_cmpstr(config->opening_hours, ==, "mon-fri 08:00-18:00; sat 09:00-12:30");
+  g_autoptr(GwConfig) defaults = gw_config_new_default();
+  g_assert_null(defaults->opening_hours);
+
+  assert_error("[queues]\nnames = hypo theek\n", NULL, GW_CONFIG_ERROR_VALUE,
+               "queues.names = hypo theek: each name must be 1 to 64");
+  assert_error("[queues]\nnames = a;b;a\n", NULL, GW_CONFIG_ERROR_VALUE, "listed twice");
+  assert_error("[queues]\nnames = q/1\n", NULL, GW_CONFIG_ERROR_VALUE, "each name");
+  assert_error("[queues]\nopening_hours = weekdays 8-6\n", NULL, GW_CONFIG_ERROR_VALUE,
+               "queues.opening_hours = weekdays 8-6: rule 1 is not like");
+  assert_error("[queues]\nopening_hours = fri-mon 08:00-18:00\n", NULL, GW_CONFIG_ERROR_VALUE,
+               "rule 1");
+  assert_error("[queues]\nopening_hours = mon 18:00-08:00\n", NULL, GW_CONFIG_ERROR_VALUE,
+               "rule 1");
+  assert_error("[queues]\nopening_hours = mon 08:00-18:00; tue 25:00-26:00\n", NULL,
+               GW_CONFIG_ERROR_VALUE, "rule 2");
+  assert_error("[queues]\nopening_hours = ;\n", NULL, GW_CONFIG_ERROR_VALUE, "at least one");
+}
+
+static void
+test_opening_hours(void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GwOpeningHours) hours =
+      gw_opening_hours_parse("mon-fri 08:00-18:00; sat 09:00-12:00", &error);
+  g_autoptr(GTimeZone) utc = g_time_zone_new_utc();
+  /* 2026-11-23 is a Monday. */
+  g_autoptr(GDateTime) monday_early = g_date_time_new(utc, 2026, 11, 23, 7, 59, 0);
+  g_autoptr(GDateTime) monday_open = g_date_time_new(utc, 2026, 11, 23, 8, 0, 0);
+  g_autoptr(GDateTime) friday_late = g_date_time_new(utc, 2026, 11, 27, 18, 0, 0);
+  g_autoptr(GDateTime) sunday = g_date_time_new(utc, 2026, 11, 29, 10, 0, 0);
+
+  g_assert_no_error(error);
+  g_assert_false(gw_opening_hours_is_open(hours, monday_early));
+  g_assert_true(gw_opening_hours_is_open(hours, monday_open));
+  g_assert_false(gw_opening_hours_is_open(hours, friday_late));
+  g_assert_false(gw_opening_hours_is_open(hours, sunday));
+
+  g_autoptr(GDateTime) next_monday = gw_opening_hours_next_opening(hours, monday_early);
+  g_assert_cmpint(g_date_time_get_day_of_month(next_monday), ==, 23);
+  g_assert_cmpint(g_date_time_get_hour(next_monday), ==, 8);
+  g_autoptr(GDateTime) next_saturday = gw_opening_hours_next_opening(hours, friday_late);
+  g_assert_cmpint(g_date_time_get_day_of_month(next_saturday), ==, 28);
+  g_assert_cmpint(g_date_time_get_hour(next_saturday), ==, 9);
+  g_autoptr(GDateTime) next_week = gw_opening_hours_next_opening(hours, sunday);
+  g_assert_cmpint(g_date_time_get_day_of_month(next_week), ==, 30);
+}
+
+static void
 test_too_many_addresses(void)
 {
   g_autoptr(GString) text = g_string_new("[media]\nice_local_addresses = ");
@@ -414,6 +478,8 @@ test_sample(void)
                                           "public_url",
                                           "log_format",
                                           "token_key_file",
+                                          "log_level",
+                                          "drain_seconds",
                                           "ice_local_addresses",
                                           "jitterbuffer_ms",
                                           "start_kbps",
@@ -429,6 +495,8 @@ test_sample(void)
                                           "max_name_length",
                                           "invites_per_minute",
                                           "invite_ttl_minutes",
+                                          "names",
+                                          "opening_hours",
                                           "backend",
                                           "postgres_conninfo_file",
                                           "comment_retention_days",
@@ -489,6 +557,8 @@ main(int argc, char **argv)
   g_test_add_func("/config/error/range", test_error_range);
   g_test_add_func("/config/error/kinds", test_error_enum_and_kinds);
   g_test_add_func("/config/error/too-many-addresses", test_too_many_addresses);
+  g_test_add_func("/config/queues", test_queues);
+  g_test_add_func("/config/opening-hours", test_opening_hours);
   g_test_add_func("/config/error/too-large", test_too_large);
   g_test_add_func("/config/env/override", test_env_override);
   g_test_add_func("/config/env/load", test_env_load);

@@ -1,0 +1,427 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The advisor REST API under /api/v1 (docs/api.md): login, logout, me, invites, availability. */
+#include "signaling/api.h"
+
+#include <json-glib/json-glib.h>
+#include <openssl/rand.h>
+#include <string.h>
+
+#include "signaling/base64url.h"
+#include "signaling/join-token.h"
+#include "signaling/signaling-log.h"
+
+#define INVITE_WINDOW_US (60 * G_USEC_PER_SEC)
+/* libsoup 3.2 has no name for it. */
+#define STATUS_TOO_MANY_REQUESTS 429
+
+static void
+send_json(SoupServerMessage *msg, guint status, char *body /* transfer full */)
+{
+  gsize length = strlen(body);
+
+  soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Cache-Control",
+                               "no-store");
+  soup_server_message_set_status(msg, status, NULL);
+  soup_server_message_set_response(msg, "application/json", SOUP_MEMORY_TAKE, body, length);
+}
+
+/* {"error":{"code","message"}}: @code is stable (docs/api.md), @message is for people. */
+static void
+send_error(SoupServerMessage *msg, guint status, const char *code, const char *message)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new();
+
+  json_builder_begin_object(builder);
+  json_builder_set_member_name(builder, "error");
+  json_builder_begin_object(builder);
+  json_builder_set_member_name(builder, "code");
+  json_builder_add_string_value(builder, code);
+  json_builder_set_member_name(builder, "message");
+  json_builder_add_string_value(builder, message);
+  json_builder_end_object(builder);
+  json_builder_end_object(builder);
+  g_autoptr(JsonNode) root = json_builder_get_root(builder);
+  send_json(msg, status, json_to_string(root, FALSE));
+}
+
+/* The body as a JSON object, or NULL after replying with the error. (transfer full) */
+static JsonObject *
+read_body(SoupServerMessage *msg)
+{
+  SoupMessageBody *body = soup_server_message_get_request_body(msg);
+  const char *type =
+      soup_message_headers_get_content_type(soup_server_message_get_request_headers(msg), NULL);
+  g_autoptr(JsonParser) parser = json_parser_new_immutable();
+
+  if (g_strcmp0(type, "application/json") != 0) {
+    send_error(msg, SOUP_STATUS_UNSUPPORTED_MEDIA_TYPE, "bad-request",
+               "send a JSON body (Content-Type: application/json)");
+    return NULL;
+  }
+  if (body->length > GW_API_MAX_BODY) {
+    send_error(msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "too-large", "the body is too large");
+    return NULL;
+  }
+  if (!json_parser_load_from_data(parser, body->data != NULL ? body->data : "",
+                                  (gssize)body->length, NULL) ||
+      !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser))) {
+    send_error(msg, SOUP_STATUS_BAD_REQUEST, "bad-request", "the body is not a JSON object");
+    return NULL;
+  }
+  return json_object_ref(json_node_get_object(json_parser_get_root(parser)));
+}
+
+/* A string member, or NULL when absent or not a string. (transfer none) */
+static const char *
+get_string(JsonObject *object, const char *name)
+{
+  JsonNode *node = json_object_get_member(object, name);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE(node) ||
+      json_node_get_value_type(node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string(node);
+}
+
+GwLoginSession *
+gw_api_session_from_cookie(GwApi *api, SoupServerMessage *msg)
+{
+  const char *header =
+      soup_message_headers_get_list(soup_server_message_get_request_headers(msg), "Cookie");
+
+  if (header == NULL)
+    return NULL;
+  g_autoptr(GHashTable) cookies = soup_header_parse_semi_param_list(header);
+  return gw_auth_lookup(api->auth, g_hash_table_lookup(cookies, GW_API_SESSION_COOKIE));
+}
+
+static void
+set_session_cookie(SoupServerMessage *msg, const char *value, gint max_age)
+{
+  g_autofree char *cookie =
+      g_strdup_printf("%s=%s; Path=/; Max-Age=%d; Secure; HttpOnly; SameSite=Strict",
+                      GW_API_SESSION_COOKIE, value, max_age);
+
+  soup_message_headers_append(soup_server_message_get_response_headers(msg), "Set-Cookie", cookie);
+}
+
+static char *
+me_json(GwLoginSession *session)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new();
+
+  json_builder_begin_object(builder);
+  json_builder_set_member_name(builder, "account");
+  json_builder_begin_object(builder);
+  json_builder_set_member_name(builder, "id");
+  json_builder_add_string_value(builder, session->account->id);
+  json_builder_set_member_name(builder, "name");
+  json_builder_add_string_value(builder, session->account->name);
+  json_builder_set_member_name(builder, "role");
+  json_builder_add_string_value(builder, gw_user_role_to_string(session->account->role));
+  json_builder_end_object(builder);
+  json_builder_set_member_name(builder, "csrf");
+  json_builder_add_string_value(builder, session->csrf);
+  json_builder_set_member_name(builder, "availability");
+  json_builder_add_string_value(builder, gw_availability_to_string(session->availability));
+  json_builder_end_object(builder);
+  g_autoptr(JsonNode) root = json_builder_get_root(builder);
+  return json_to_string(root, FALSE);
+}
+
+static void
+handle_login(GwApi *api, SoupServerMessage *msg)
+{
+  g_autoptr(JsonObject) body = read_body(msg);
+  g_autoptr(GError) error = NULL;
+  guint retry_after = 0;
+
+  if (body == NULL)
+    return;
+  const char *name = get_string(body, "name");
+  const char *password = get_string(body, "password");
+  if (name == NULL || password == NULL || strlen(name) > 256 || strlen(password) > 256) {
+    send_error(msg, SOUP_STATUS_BAD_REQUEST, "bad-request",
+               "give `name` and `password` as strings");
+    return;
+  }
+  GwLoginSession *session = gw_auth_login(
+      api->auth, name, password, soup_server_message_get_remote_host(msg), &retry_after, &error);
+  if (session == NULL) {
+    if (g_error_matches(error, GW_AUTH_ERROR, GW_AUTH_ERROR_LOCKED)) {
+      g_autofree char *seconds = g_strdup_printf("%u", retry_after);
+      soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Retry-After",
+                                   seconds);
+      send_error(msg, STATUS_TOO_MANY_REQUESTS, "locked", error->message);
+    } else if (g_error_matches(error, GW_AUTH_ERROR, GW_AUTH_ERROR_BAD_CREDENTIALS)) {
+      send_error(msg, SOUP_STATUS_UNAUTHORIZED, "bad-credentials", error->message);
+    } else {
+      gw_signaling_log(G_LOG_LEVEL_WARNING, NULL, NULL, "login failed: %s", error->message);
+      send_error(msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, "internal", "login is not possible now");
+    }
+    return;
+  }
+  set_session_cookie(msg, session->id, (gint)GW_AUTH_SESSION_IDLE_SECONDS);
+  send_json(msg, SOUP_STATUS_OK, me_json(session));
+}
+
+/* Creates a join link for an appointment: rate-limited per advisor. */
+static void
+handle_invite_create(GwApi *api, SoupServerMessage *msg, GwLoginSession *session)
+{
+  g_autoptr(JsonObject) body = read_body(msg);
+  gint64 now_us = g_get_monotonic_time();
+  guint8 random[16];
+
+  if (body == NULL)
+    return;
+  const char *journey = get_string(body, "journey");
+  if (!gw_join_token_is_valid_id(journey)) {
+    send_error(msg, SOUP_STATUS_BAD_REQUEST, "bad-field",
+               "`journey` must be 1 to 64 of A-Z a-z 0-9 _ -");
+    return;
+  }
+  gint64 minutes = api->config->invite_ttl_minutes;
+  JsonNode *ttl = json_object_get_member(body, "expires_in_minutes");
+  if (ttl != NULL) {
+    if (!JSON_NODE_HOLDS_VALUE(ttl) || json_node_get_value_type(ttl) != G_TYPE_INT64 ||
+        json_node_get_int(ttl) < 1 || json_node_get_int(ttl) > api->config->invite_ttl_minutes) {
+      g_autofree char *why =
+          g_strdup_printf("`expires_in_minutes` must be 1 to %u", api->config->invite_ttl_minutes);
+      send_error(msg, SOUP_STATUS_BAD_REQUEST, "bad-field", why);
+      return;
+    }
+    minutes = json_node_get_int(ttl);
+  }
+  while (!g_queue_is_empty(&session->invite_times_us) &&
+         *(gint64 *)g_queue_peek_head(&session->invite_times_us) + INVITE_WINDOW_US <= now_us)
+    g_free(g_queue_pop_head(&session->invite_times_us));
+  if (g_queue_get_length(&session->invite_times_us) >= api->config->invites_per_minute) {
+    soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Retry-After",
+                                 "60");
+    send_error(msg, STATUS_TOO_MANY_REQUESTS, "rate-limited",
+               "too many invitations in a minute; wait a moment");
+    return;
+  }
+  g_queue_push_tail(&session->invite_times_us, g_memdup2(&now_us, sizeof now_us));
+
+  RAND_bytes(random, sizeof random);
+  g_autofree char *suffix = gw_base64url_encode(random, sizeof random);
+  g_autofree char *contact_id = g_strconcat("c-", suffix, NULL);
+  GwJoinToken token = {GW_JOIN_TOKEN_INVITE, contact_id, (char *)journey, session->account->id,
+                       g_get_real_time() / G_USEC_PER_SEC + minutes * 60};
+  gsize key_length = 0;
+  const guint8 *key = g_bytes_get_data(gw_admission_get_key(api->admission), &key_length);
+  g_autofree char *text = gw_join_token_sign(&token, key, key_length);
+  g_autofree char *base = gw_config_dup_public_url(api->config, api->port);
+  g_autoptr(JsonBuilder) builder = json_builder_new();
+
+  json_builder_begin_object(builder);
+  json_builder_set_member_name(builder, "contact");
+  json_builder_add_string_value(builder, contact_id);
+  json_builder_set_member_name(builder, "journey");
+  json_builder_add_string_value(builder, journey);
+  json_builder_set_member_name(builder, "url");
+  g_autofree char *url = g_strdup_printf("%s/j/%s", base, text);
+  json_builder_add_string_value(builder, url);
+  json_builder_set_member_name(builder, "expires");
+  json_builder_add_int_value(builder, token.expires);
+  json_builder_end_object(builder);
+  g_autoptr(JsonNode) root = json_builder_get_root(builder);
+  gw_signaling_log(G_LOG_LEVEL_INFO, contact_id, NULL, "invite created by %s (journey %s)",
+                   session->account->id, journey);
+  send_json(msg, SOUP_STATUS_CREATED, json_to_string(root, FALSE));
+}
+
+static void
+handle_invite_revoke(GwApi *api, SoupServerMessage *msg, GwLoginSession *session,
+                     const char *contact_id)
+{
+  if (!gw_join_token_is_valid_id(contact_id)) {
+    send_error(msg, SOUP_STATUS_NOT_FOUND, "not-found", "no such invitation");
+    return;
+  }
+  gw_contact_ledger_mark(api->ledger, contact_id, GW_CONTACT_LEDGER_REVOKED,
+                         g_get_real_time() / G_USEC_PER_SEC);
+  gw_signaling_log(G_LOG_LEVEL_INFO, contact_id, NULL, "invite revoked by %s",
+                   session->account->id);
+  soup_server_message_set_status(msg, SOUP_STATUS_NO_CONTENT, NULL);
+}
+
+static void
+handle_availability(GwApi *api, SoupServerMessage *msg, GwLoginSession *session)
+{
+  g_autoptr(JsonObject) body = read_body(msg);
+  GwAvailability availability;
+
+  if (body == NULL)
+    return;
+  if (!gw_availability_from_string(get_string(body, "state"), &availability)) {
+    send_error(msg, SOUP_STATUS_BAD_REQUEST, "bad-field",
+               "`state` must be \"available\", \"busy\" or \"away\"");
+    return;
+  }
+  session->availability = availability;
+  send_json(msg, SOUP_STATUS_OK, me_json(session));
+}
+
+static void
+handle_queue_list(GwApi *api, SoupServerMessage *msg)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new();
+
+  json_builder_begin_object(builder);
+  json_builder_set_member_name(builder, "queues");
+  json_builder_begin_array(builder);
+  gw_queues_build_list(api->queues, builder);
+  json_builder_end_array(builder);
+  json_builder_end_object(builder);
+  g_autoptr(JsonNode) root = json_builder_get_root(builder);
+  send_json(msg, SOUP_STATUS_OK, json_to_string(root, FALSE));
+}
+
+/* Takes the longest-waiting customer: both then join the returned room. */
+static void
+handle_queue_accept(GwApi *api, SoupServerMessage *msg, GwLoginSession *session, const char *name)
+{
+  g_autoptr(GError) error = NULL;
+  gint64 waited_s = 0;
+  g_autofree char *room = gw_queues_accept_next(api->queues, name, &waited_s, &error);
+
+  if (room == NULL) {
+    if (g_error_matches(error, GW_QUEUE_ERROR, GW_QUEUE_ERROR_EMPTY))
+      send_error(msg, SOUP_STATUS_CONFLICT, "queue-empty", "nobody is waiting in this queue");
+    else
+      send_error(msg, SOUP_STATUS_NOT_FOUND, "not-found", "no such queue");
+    return;
+  }
+  g_autoptr(JsonBuilder) builder = json_builder_new();
+  g_autofree char *url = g_strdup_printf("/advisor.html?room=%s", room);
+
+  json_builder_begin_object(builder);
+  json_builder_set_member_name(builder, "room");
+  json_builder_add_string_value(builder, room);
+  json_builder_set_member_name(builder, "queue");
+  json_builder_add_string_value(builder, name);
+  json_builder_set_member_name(builder, "waited_s");
+  json_builder_add_int_value(builder, waited_s);
+  json_builder_set_member_name(builder, "url");
+  json_builder_add_string_value(builder, url);
+  json_builder_end_object(builder);
+  g_autoptr(JsonNode) root = json_builder_get_root(builder);
+  gw_signaling_log(G_LOG_LEVEL_INFO, room, NULL, "accepted by %s", session->account->id);
+  send_json(msg, SOUP_STATUS_OK, json_to_string(root, FALSE));
+}
+
+/* "/queues/NAME/accept" → NAME, or NULL. (transfer full) */
+static char *
+queue_accept_name(const char *route)
+{
+  const char *name = route + strlen("/queues/");
+  const char *slash = strchr(name, '/');
+
+  if (slash == NULL || !g_str_equal(slash, "/accept"))
+    return NULL;
+  return g_strndup(name, (gsize)(slash - name));
+}
+
+/* Everything but login needs a session; everything that changes state needs its CSRF token. */
+static GwLoginSession *
+require_session(GwApi *api, SoupServerMessage *msg, gboolean changes_state)
+{
+  GwLoginSession *session = gw_api_session_from_cookie(api, msg);
+
+  if (session == NULL) {
+    send_error(msg, SOUP_STATUS_UNAUTHORIZED, "not-logged-in", "log in first");
+    return NULL;
+  }
+  if (changes_state &&
+      !gw_auth_check_csrf(session,
+                          soup_message_headers_get_one(soup_server_message_get_request_headers(msg),
+                                                       GW_API_CSRF_HEADER))) {
+    send_error(msg, SOUP_STATUS_FORBIDDEN, "csrf",
+               "the request lacks this session's " GW_API_CSRF_HEADER " header");
+    return NULL;
+  }
+  return session;
+}
+
+static void
+method_not_allowed(SoupServerMessage *msg, const char *allow)
+{
+  soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Allow", allow);
+  send_error(msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "method-not-allowed",
+             "this method is not allowed here");
+}
+
+void
+gw_api_serve(GwApi *api, SoupServerMessage *msg, const char *path)
+{
+  const char *method = soup_server_message_get_method(msg);
+  const char *route = path + strlen("/api/v1");
+  gboolean get = method == SOUP_METHOD_GET;
+  gboolean post = method == SOUP_METHOD_POST;
+  GwLoginSession *session;
+
+  if (g_str_equal(route, "/login")) {
+    if (!post)
+      return method_not_allowed(msg, "POST");
+    return handle_login(api, msg);
+  }
+  if (g_str_equal(route, "/logout")) {
+    if (!post)
+      return method_not_allowed(msg, "POST");
+    if ((session = require_session(api, msg, TRUE)) == NULL)
+      return;
+    gw_auth_logout(api->auth, session->id);
+    set_session_cookie(msg, "", 0);
+    soup_server_message_set_status(msg, SOUP_STATUS_NO_CONTENT, NULL);
+    return;
+  }
+  if (g_str_equal(route, "/me")) {
+    if (!get)
+      return method_not_allowed(msg, "GET");
+    if ((session = require_session(api, msg, FALSE)) != NULL)
+      send_json(msg, SOUP_STATUS_OK, me_json(session));
+    return;
+  }
+  if (g_str_equal(route, "/invites")) {
+    if (!post)
+      return method_not_allowed(msg, "POST");
+    if ((session = require_session(api, msg, TRUE)) != NULL)
+      handle_invite_create(api, msg, session);
+    return;
+  }
+  if (g_str_has_prefix(route, "/invites/")) {
+    if (method != SOUP_METHOD_DELETE)
+      return method_not_allowed(msg, "DELETE");
+    if ((session = require_session(api, msg, TRUE)) != NULL)
+      handle_invite_revoke(api, msg, session, route + strlen("/invites/"));
+    return;
+  }
+  if (g_str_equal(route, "/availability")) {
+    if (method != SOUP_METHOD_PUT)
+      return method_not_allowed(msg, "PUT");
+    if ((session = require_session(api, msg, TRUE)) != NULL)
+      handle_availability(api, msg, session);
+    return;
+  }
+  if (g_str_equal(route, "/queues")) {
+    if (!get)
+      return method_not_allowed(msg, "GET");
+    if (require_session(api, msg, FALSE) != NULL)
+      handle_queue_list(api, msg);
+    return;
+  }
+  if (g_str_has_prefix(route, "/queues/")) {
+    g_autofree char *name = queue_accept_name(route);
+    if (name == NULL)
+      return send_error(msg, SOUP_STATUS_NOT_FOUND, "not-found", "no such API endpoint");
+    if (!post)
+      return method_not_allowed(msg, "POST");
+    if ((session = require_session(api, msg, TRUE)) != NULL)
+      handle_queue_accept(api, msg, session, name);
+    return;
+  }
+  send_error(msg, SOUP_STATUS_NOT_FOUND, "not-found", "no such API endpoint");
+}

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The advisor REST API under /api/v1 (docs/api.md): login, logout, me, invites, availability,
+ * queues. */
+#pragma once
+
+#include <libsoup/soup.h>
+
+#include "config/config.h"
+#include "signaling/admission.h"
+#include "signaling/auth.h"
+#include "signaling/contact-ledger.h"
+#include "signaling/queue.h"
+
+G_BEGIN_DECLS
+
+/* Request bodies are small JSON objects; anything longer is refused unread. */
+#define GW_API_MAX_BODY 8192
+#define GW_API_SESSION_COOKIE "balie_session"
+#define GW_API_CSRF_HEADER "X-CSRF-Token"
+
+/* What the API works with; every pointer is borrowed and outlives the handler. */
+typedef struct {
+  GwConfig *config;
+  GwAuth *auth;
+  GwAdmission *admission;
+  GwContactLedger *ledger;
+  GwQueues *queues;
+  guint port; /* the bound port, for links when public_url is derived */
+} GwApi;
+
+/** gw_api_serve: answers one request under /api/v1/ (@path is the full path). */
+void gw_api_serve(GwApi *api, SoupServerMessage *msg, const char *path);
+
+/**
+ * gw_api_session_from_cookie:
+ * Returns: (transfer none) (nullable): the login session named by the request's cookie
+ */
+GwLoginSession *gw_api_session_from_cookie(GwApi *api, SoupServerMessage *msg);
+
+G_END_DECLS
