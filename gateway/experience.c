@@ -62,6 +62,12 @@ gw_experience_start(GwConfig *config, GwServer *server, GError **error)
   return experience;
 }
 
+GwStore *
+gw_experience_get_store(GwExperience *experience)
+{
+  return experience->store;
+}
+
 void
 gw_experience_stop(GwExperience *experience)
 {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "config/config.h"
+#include "gateway/store.h"
 #include "signaling/server.h"
 
 G_BEGIN_DECLS
@@ -17,6 +18,9 @@ typedef struct _GwExperience GwExperience;
  * Returns: (transfer full) (nullable)
  */
 GwExperience *gw_experience_start(GwConfig *config, GwServer *server, GError **error);
+
+/** gw_experience_get_store: Returns: (transfer none): the open store (for /readyz). */
+GwStore *gw_experience_get_store(GwExperience *experience);
 
 /** gw_experience_stop: after gw_server_free(): writes what is queued and closes the store. */
 void gw_experience_stop(GwExperience *experience);

@@ -9,8 +9,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "gateway/drain.h"
 #include "gateway/experience.h"
-#include "gateway/log-json.h"
+#include "gateway/log-level.h"
+#include "gateway/readiness.h"
 #include "signaling/server.h"
 #include "signaling/tls-cert.h"
 #include "webrtc/media-room.h"
@@ -20,7 +22,11 @@
 
 typedef struct {
   GMainLoop *loop;
-  const char *signal_name;
+  GwConfig *config;
+  const char *config_path; /* nullable: defaults and environment only */
+  GwServer *server;        /* NULL until started */
+  GwReadiness *readiness;
+  GwDrain *drain; /* non-NULL once SIGTERM has started a drain */
 } Lifecycle;
 
 /*
@@ -36,14 +42,71 @@ startup_failed(const GwConfig *config, const char *what, const GError *error)
     fprintf(stderr, "balie: %s: %s\n", what, error->message);
 }
 
+/* SIGINT (Ctrl-C at a terminal): stop at once, as before drains existed. */
 static gboolean
-on_signal(gpointer user_data)
+on_sigint(gpointer user_data)
 {
   Lifecycle *lifecycle = user_data;
 
-  /* The default source for both signals carries no number, so each has its own callback data. */
-  g_message("%s received, shutting down", lifecycle->signal_name);
+  g_message("SIGINT received, shutting down");
   g_main_loop_quit(lifecycle->loop);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+on_drained(const char *why, gpointer user_data)
+{
+  Lifecycle *lifecycle = user_data;
+
+  g_message("drain finished (%s), shutting down",
+            g_str_equal(why, "idle") ? "no call running" : "time is up");
+  g_main_loop_quit(lifecycle->loop);
+}
+
+/* SIGTERM (a supervisor stopping the node): drain first; a second one stops at once. */
+static gboolean
+on_sigterm(gpointer user_data)
+{
+  Lifecycle *lifecycle = user_data;
+
+  if (lifecycle->drain != NULL || lifecycle->server == NULL) {
+    g_message("SIGTERM received, shutting down now");
+    g_main_loop_quit(lifecycle->loop);
+    return G_SOURCE_CONTINUE;
+  }
+  g_message("SIGTERM received, draining");
+  lifecycle->drain = gw_drain_start(lifecycle->server, lifecycle->readiness,
+                                    lifecycle->config->drain_seconds, on_drained, lifecycle);
+  return G_SOURCE_CONTINUE;
+}
+
+/*
+ * SIGHUP: what can change without dropping a call. The certificate files are
+ * read again from the configured paths (a renewed certificate); log_level is
+ * read again from the config file and environment. Everything else needs a
+ * restart.
+ */
+static gboolean
+on_sighup(gpointer user_data)
+{
+  Lifecycle *lifecycle = user_data;
+  g_auto(GStrv) envp = g_get_environ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GwConfig) fresh = gw_config_load(lifecycle->config_path, envp, &error);
+
+  if (fresh == NULL) {
+    g_warning("SIGHUP: configuration not reloaded, keeping the running one: %s", error->message);
+    g_clear_error(&error);
+  } else {
+    gw_log_level_set(fresh->log_level);
+    g_message("SIGHUP: log level %s", fresh->log_level);
+  }
+  if (lifecycle->server == NULL)
+    return G_SOURCE_CONTINUE;
+  if (!gw_server_reload_tls(lifecycle->server, &error))
+    g_warning("SIGHUP: TLS certificate not reloaded, keeping the old one: %s", error->message);
+  else if (lifecycle->config->tls)
+    g_message("SIGHUP: TLS certificate reloaded from %s", lifecycle->config->tls_cert_file);
   return G_SOURCE_CONTINUE;
 }
 
@@ -125,43 +188,46 @@ lifecycle_start(GwConfig *config)
 }
 
 int
-gw_lifecycle_run(GwConfig *config)
+gw_lifecycle_run(GwConfig *config, const char *config_path)
 {
   g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
-  Lifecycle on_int = {loop, "SIGINT"};
-  Lifecycle on_term = {loop, "SIGTERM"};
-  guint int_source, term_source;
-  GwServer *server;
+  Lifecycle lifecycle = {loop, config, config_path, NULL, NULL, NULL};
+  guint signal_sources[3];
   GwExperience *experience = NULL;
   g_autoptr(GError) error = NULL;
 
-  if (g_str_equal(config->log_format, "json"))
-    g_log_set_writer_func(gw_log_json_writer, NULL, NULL);
+  gw_log_level_install(config->log_format, config->log_level);
 
   g_info("Balie %s starting: listen %s:%u, tls %s, data_dir %s, web_root %s, max_rooms %u, "
          "max_participants %u",
          BALIE_VERSION, config->listen_address, config->port, config->tls ? "on" : "off",
          config->data_dir, config->web_root, config->max_rooms, config->max_participants);
 
-  /* Installed first, so a signal during start-up stops the gateway once it has started. */
-  int_source = g_unix_signal_add(SIGINT, on_signal, &on_int);
-  term_source = g_unix_signal_add(SIGTERM, on_signal, &on_term);
+  /* Installed first, so a signal during start-up acts once the gateway has started. */
+  signal_sources[0] = g_unix_signal_add(SIGINT, on_sigint, &lifecycle);
+  signal_sources[1] = g_unix_signal_add(SIGTERM, on_sigterm, &lifecycle);
+  signal_sources[2] = g_unix_signal_add(SIGHUP, on_sighup, &lifecycle);
 
-  server = lifecycle_start(config);
-  if (server != NULL && (experience = gw_experience_start(config, server, &error)) == NULL) {
+  lifecycle.server = lifecycle_start(config);
+  if (lifecycle.server != NULL &&
+      (experience = gw_experience_start(config, lifecycle.server, &error)) == NULL) {
     startup_failed(config, "cannot open the metrics store", error);
-    g_clear_pointer(&server, gw_server_free);
+    g_clear_pointer(&lifecycle.server, gw_server_free);
   }
-  if (server != NULL) {
-    print_banner(config, gw_server_get_port(server));
+  if (lifecycle.server != NULL) {
+    lifecycle.readiness = gw_readiness_new(lifecycle.server, gw_experience_get_store(experience));
+    print_banner(config, gw_server_get_port(lifecycle.server));
     g_main_loop_run(loop);
   }
 
-  g_source_remove(int_source);
-  g_source_remove(term_source);
-  if (server == NULL)
+  for (guint i = 0; i < G_N_ELEMENTS(signal_sources); i++)
+    g_source_remove(signal_sources[i]);
+  if (lifecycle.server == NULL)
     return 1;
-  gw_server_free(server);
+  g_clear_pointer(&lifecycle.drain, gw_drain_free);
+  /* Before the store closes: no probe may be queued after that. */
+  g_clear_pointer(&lifecycle.readiness, gw_readiness_free);
+  gw_server_free(lifecycle.server);
   /* After the server: its last contact events are written before the store closes. */
   gw_experience_stop(experience);
   drain_main_context();

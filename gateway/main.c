@@ -7,6 +7,7 @@
 
 #include "config/config.h"
 #include "gateway/lifecycle.h"
+#include "signaling/user-command.h"
 
 int
 main(int argc, char **argv)
@@ -14,6 +15,7 @@ main(int argc, char **argv)
   g_autofree char *config_path = NULL;
   gboolean check_config = FALSE;
   gboolean version = FALSE;
+  g_autofree char *role = NULL;
   const GOptionEntry entries[] = {
       {"config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path,
        "Read the configuration from FILE (default: $BALIE_CONFIG, else built-in defaults)", "FILE"},
@@ -22,6 +24,8 @@ main(int argc, char **argv)
        "error, and exit",
        NULL},
       {"version", 'V', 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL},
+      {"role", 0, 0, G_OPTION_ARG_STRING, &role,
+       "With \"user add\": advisor (default), supervisor or admin", "ROLE"},
       {NULL, 0, 0, 0, NULL, NULL, NULL},
   };
   g_autoptr(GOptionContext) context = NULL;
@@ -37,7 +41,9 @@ main(int argc, char **argv)
   /* A peer closing a socket mid-write must not kill the process. */
   signal(SIGPIPE, SIG_IGN);
 
-  context = g_option_context_new("- on-prem WebRTC video gateway");
+  context = g_option_context_new("[user add NAME | user disable NAME | user enable NAME]\n\n"
+                                  "On-prem WebRTC video gateway. \"user add\" reads the new\n"
+                                  "account's password from stdin.");
   g_option_context_set_summary(context,
                                "Every setting is documented in config/balie.conf.sample and can\n"
                                "be overridden by an environment variable BALIE_<GROUP>_<KEY>.");
@@ -48,8 +54,13 @@ main(int argc, char **argv)
     fprintf(stderr, "balie: %s (try --help)\n", error->message);
     return 1;
   }
-  if (argc > 1) {
+  gboolean user_command = argc > 1 && g_str_equal(argv[1], "user");
+  if (argc > 1 && !user_command) {
     fprintf(stderr, "balie: unexpected argument \"%s\" (try --help)\n", argv[1]);
+    return 1;
+  }
+  if (!user_command && role != NULL) {
+    fprintf(stderr, "balie: --role belongs to \"user add\" (try --help)\n");
     return 1;
   }
   if (version) {
@@ -75,8 +86,10 @@ main(int argc, char **argv)
     fprintf(stderr, "balie: %s\n", error->message);
     return 1;
   }
+  if (user_command)
+    return gw_user_command_run(config, argv + 2, role, stdin);
 
-  status = gw_lifecycle_run(config);
+  status = gw_lifecycle_run(config, config_path);
   g_clear_pointer(&config, gw_config_unref);
   gst_deinit();
   return status;
