@@ -1,8 +1,106 @@
 // SPDX-License-Identifier: Apache-2.0
-// Every text the pages show, in one place, so a translation (Dutch first) can
-// replace this object without touching the call or DOM code.
+// Every text the pages show, in one place per language: `nl` (the default) and
+// `en`. The call and DOM code only read `strings`, the texts of the language
+// in use; setLanguage() switches it (a live binding, so importers see the new
+// language at once).
+//
+// Which language: ?lang=nl|en in the address, else the one the visitor chose
+// with the language button (localStorage "balie.lang"), else the first of the
+// browser's languages that is Dutch or English, else Dutch.
 
-export const strings = {
+const capitalise = (text) => text.charAt(0).toUpperCase() + text.slice(1);
+
+export const nl = {
+  languageName: 'Nederlands',
+  appName: 'Balie',
+  pageTitle: {
+    customer: 'Balie – videogesprek',
+    advisor: 'Balie – scherm voor de adviseur',
+  },
+  heading: {
+    customer: 'Videogesprek',
+    advisor: 'Scherm voor de adviseur',
+  },
+  index: {
+    intro: 'Kies uw kant van het gesprek:',
+    customer: 'Meedoen als klant',
+    advisor: 'Meedoen als adviseur',
+  },
+  roleName: {
+    customer: 'de klant',
+    advisor: 'de adviseur',
+  },
+  roleLabel: {
+    customer: 'Klant',
+    advisor: 'Adviseur',
+  },
+  languageLabel: 'Taal',
+
+  // Views.
+  stage: 'Beeld',
+  selfView: 'Uw eigen camera',
+  remoteVideo: 'Camera van de ander',
+  remoteScreen: 'Scherm van de ander',
+  remoteScreenHeading: (who) => `${capitalise(who)} deelt het scherm`,
+  remoteCameraOff: (who) => `${capitalise(who)} heeft de camera uitgezet.`,
+  remoteMicOff: (who) => `${capitalise(who)} heeft de microfoon uitgezet.`,
+  youAreSharing: 'U deelt nu uw scherm.',
+
+  // Buttons.
+  mute: 'Microfoon uitzetten',
+  unmute: 'Microfoon aanzetten',
+  cameraOff: 'Camera uitzetten',
+  cameraOn: 'Camera aanzetten',
+  shareScreen: 'Scherm delen',
+  stopSharing: 'Stoppen met delen',
+  hangUp: 'Ophangen',
+  enableSound: 'Geluid aanzetten',
+  controls: 'Knoppen voor het gesprek',
+
+  // Chat.
+  chatHeading: 'Berichten',
+  chatLog: 'Berichten in dit gesprek',
+  chatInput: 'Uw bericht',
+  chatSend: 'Versturen',
+  you: 'U',
+
+  // Status line.
+  status: {
+    connecting: 'Even geduld, we maken verbinding…',
+    waiting: (who) => `Even wachten tot ${who} er is…`,
+    mediaConnecting: 'Beeld en geluid worden verbonden…',
+    connected: (who) => `U bent verbonden met ${who}.`,
+    otherLeft: (who) => `De verbinding met ${who} is even weg. We wachten tot ${who} terug is…`,
+    mediaFailed: 'Beeld en geluid konden niet worden verbonden. Hang op en probeer het opnieuw.',
+    ended: 'Het gesprek is afgelopen.',
+    endedByYou: 'Het gesprek is afgelopen. U heeft opgehangen.',
+    endedByOther: (who) => `Het gesprek is afgelopen. ${capitalise(who)} heeft opgehangen.`,
+    serverLost: 'De verbinding is verbroken. Laad de pagina opnieuw om het nog eens te proberen.',
+    serverUnreachable: 'We kunnen geen verbinding maken. Controleer uw internet en laad de pagina opnieuw.',
+    noDevices: 'Uw camera of microfoon doet het niet. De ander kan u niet zien of horen.',
+    shareFailed: 'Het delen van uw scherm is niet gelukt.',
+    noWebRTC: 'Met deze browser kunt u niet videobellen. Gebruik een nieuwe versie van Chrome, Edge, Firefox of Safari.',
+  },
+
+  // `error` messages from the gateway, by code (docs/protocol.md), in plain words.
+  errors: {
+    'room-full': 'Dit gesprek is al vol. Er kunnen niet meer mensen bij.',
+    capacity: 'Het is nu erg druk. Probeer het over een paar minuten opnieuw.',
+    'unsupported-version': 'Deze pagina is verouderd. Laad de pagina opnieuw.',
+    'too-large': 'Dat bericht is te lang.',
+    limit: 'Er ging iets mis met de verbinding (te veel netwerkadressen).',
+    'bad-field': 'De link of iets wat u heeft ingevuld klopt niet.',
+    'wrong-state': 'Dat kan op dit moment niet.',
+    'bad-sdp': 'Uw browser en onze server begrijpen elkaar niet. Probeer een andere browser.',
+    'bad-json': 'De pagina stuurde iets wat de server niet begreep. Laad de pagina opnieuw.',
+    'unknown-type': 'De pagina stuurde iets wat de server niet begreep. Laad de pagina opnieuw.',
+    internal: 'Er ging iets mis bij ons. Probeer het opnieuw.',
+  },
+  errorFallback: 'Er ging iets mis.',
+};
+
+export const en = {
+  languageName: 'English',
   appName: 'Balie',
   pageTitle: {
     customer: 'Balie – video call',
@@ -25,8 +123,10 @@ export const strings = {
     customer: 'Customer',
     advisor: 'Advisor',
   },
+  languageLabel: 'Language',
 
   // Views.
+  stage: 'Video',
   selfView: 'Your camera',
   remoteVideo: 'Video of the other side',
   remoteScreen: 'Screen shared by the other side',
@@ -88,6 +188,62 @@ export const strings = {
   errorFallback: 'Something went wrong.',
 };
 
-function capitalise(text) {
-  return text.charAt(0).toUpperCase() + text.slice(1);
+export const languages = { nl, en };
+export const DEFAULT_LANGUAGE = 'nl';
+const STORAGE_KEY = 'balie.lang';
+
+/**
+ * The language to use: `query` (?lang=), else `stored` (the visitor's own
+ * choice), else the first of `preferred` (navigator.languages) that we have,
+ * else Dutch.
+ */
+export function pickLanguage({ query = null, stored = null, preferred = [] } = {}) {
+  for (const wanted of [query, stored]) {
+    if (wanted && Object.hasOwn(languages, wanted)) return wanted;
+  }
+  for (const tag of preferred) {
+    const primary = String(tag).toLowerCase().split('-')[0];
+    if (Object.hasOwn(languages, primary)) return primary;
+  }
+  return DEFAULT_LANGUAGE;
+}
+
+function storedLanguage() {
+  try {
+    return localStorage.getItem(STORAGE_KEY);
+  } catch {
+    return null; // storage blocked (private mode, strict settings)
+  }
+}
+
+export let lang = pickLanguage({
+  query: new URLSearchParams(location.search).get('lang'),
+  stored: storedLanguage(),
+  preferred: navigator.languages?.length ? navigator.languages : [navigator.language],
+});
+export let strings = languages[lang];
+document.documentElement.lang = lang;
+
+/** Switches to `code` ('nl' or 'en'), remembers the choice and sets <html lang>. */
+export function setLanguage(code) {
+  if (!Object.hasOwn(languages, code)) return;
+  lang = code;
+  strings = languages[code];
+  document.documentElement.lang = code;
+  try {
+    localStorage.setItem(STORAGE_KEY, code);
+  } catch {
+    // Not remembered; the choice still holds for this page.
+  }
+  // A ?lang= in the address would undo the choice on reload: keep it in step.
+  const url = new URL(location.href);
+  if (url.searchParams.has('lang')) {
+    url.searchParams.set('lang', code);
+    history.replaceState(history.state, '', url);
+  }
+}
+
+/** The other language: what the language button offers. */
+export function otherLanguage() {
+  return lang === 'nl' ? 'en' : 'nl';
 }

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // The call page (customer.html and advisor.html): wires the DOM to a Call.
 // The role comes from <body data-role>, the room from ?room= (default "demo"),
-// the display name from ?name=.
+// the display name from ?name=, the language from ?lang= (see strings.js).
 import { Call } from './call.js';
-import { strings } from './strings.js';
+import { lang, otherLanguage, setLanguage, languages, strings } from './strings.js';
 
 const role = document.body.dataset.role === 'advisor' ? 'advisor' : 'customer';
 const params = new URLSearchParams(location.search);
@@ -15,6 +15,8 @@ const el = (id) => document.getElementById(id);
 const ui = {
   status: el('status'),
   alert: el('alert'),
+  language: el('language'),
+  stage: el('stage'),
   screenView: el('screen-view'),
   screenHeading: el('screen-heading'),
   remoteScreen: el('remote-screen'),
@@ -30,6 +32,7 @@ const ui = {
   sound: el('sound'),
   hangup: el('hangup'),
   chatLog: el('chat-log'),
+  chatList: el('chat-list'),
   chatForm: el('chat-form'),
   chatInput: el('chat-input'),
   chatSend: el('chat-send'),
@@ -38,31 +41,42 @@ const ui = {
 const call = new Call({ role, room, name, url: `${scheme}://${location.host}/ws` });
 const remoteMute = { audio: false, video: false };
 let screenSharer = null; // peer id of the remote participant sharing, or null
+let alertText = null; // () => the alert's text, while one shows
+let alertTimer = 0;
 
-fillStaticText();
+applyLanguage();
+setStatus(strings.status.connecting);
 exposeDebugHook();
 wireControls();
 wireCall();
 call.start();
 
-function fillStaticText() {
+// Every text on the page in the current language; runs again on a switch,
+// so it derives each text from the call's state, never from the old text.
+function applyLanguage() {
   document.title = strings.pageTitle[role];
   for (const node of document.querySelectorAll('[data-text]')) {
     const value = node.dataset.text === 'heading' ? strings.heading[role] : strings[node.dataset.text];
     if (typeof value === 'string') node.textContent = value;
   }
+  const other = otherLanguage();
+  ui.language.textContent = languages[other].languageName;
+  ui.language.lang = other;
+  ui.language.dataset.lang = other;
+  ui.stage.setAttribute('aria-label', strings.stage);
   ui.controls.setAttribute('aria-label', strings.controls);
   ui.chatLog.setAttribute('aria-label', strings.chatLog);
   ui.selfView.setAttribute('aria-label', strings.selfView);
   ui.remoteVideo.setAttribute('aria-label', strings.remoteVideo);
   ui.remoteScreen.setAttribute('aria-label', strings.remoteScreen);
-  ui.mute.textContent = strings.mute;
-  ui.camera.textContent = strings.cameraOff;
-  ui.share.textContent = strings.shareScreen;
+  ui.mute.textContent = call.micMuted ? strings.unmute : strings.mute;
+  ui.camera.textContent = call.cameraOff ? strings.cameraOn : strings.cameraOff;
+  ui.share.textContent = call.screenTrack ? strings.stopSharing : strings.shareScreen;
   ui.sound.textContent = strings.enableSound;
   ui.hangup.textContent = strings.hangUp;
   ui.sharingNote.textContent = strings.youAreSharing;
-  setStatus(strings.status.connecting);
+  for (const who of ui.chatLog.querySelectorAll('li.own .who')) who.textContent = strings.you;
+  if (alertText) ui.alert.textContent = alertText();
 }
 
 // Read-only, for tests and support: window.balie.pc.getStats() and friends.
@@ -80,6 +94,13 @@ function exposeDebugHook() {
 }
 
 function wireControls() {
+  ui.language.addEventListener('click', () => {
+    setLanguage(ui.language.dataset.lang);
+    applyLanguage();
+    renderStatus();
+    renderScreenView();
+    renderRemoteNote();
+  });
   ui.mute.addEventListener('click', () => {
     call.setMicMuted(!call.micMuted);
     ui.mute.textContent = call.micMuted ? strings.unmute : strings.mute;
@@ -99,7 +120,7 @@ function wireControls() {
     // still runs inside this click's user activation.
     const started = await call.startScreenShare();
     ui.share.disabled = call.ended;
-    if (!started && !call.ended) showAlert(strings.status.shareFailed);
+    if (!started && !call.ended) showAlert(() => strings.status.shareFailed);
   });
   ui.sound.addEventListener('click', () => {
     ui.sound.hidden = true;
@@ -157,8 +178,8 @@ function wireCall() {
   });
   call.addEventListener('chat', ({ detail }) => appendChat(detail));
   call.addEventListener('error', ({ detail }) => {
-    if (detail.code === 'no-devices') showAlert(strings.status.noDevices, { sticky: true });
-    else if (!detail.fatal) showAlert(strings.errors[detail.code] ?? detail.message ?? strings.errorFallback);
+    if (detail.code === 'no-devices') showAlert(() => strings.status.noDevices, { sticky: true });
+    else if (!detail.fatal) showAlert(() => strings.errors[detail.code] ?? detail.message ?? strings.errorFallback);
     // A fatal error (a refused join) is the status line itself; see renderStatus().
     if (detail.fatal) console.warn(`balie: the gateway refused to join: ${detail.code}: ${detail.message}`);
   });
@@ -233,13 +254,18 @@ function setStatus(text) {
   if (ui.status.textContent !== text) ui.status.textContent = text;
 }
 
-let alertTimer = 0;
+// `text` is a function, so a language switch can show the alert again in the new language.
 function showAlert(text, { sticky = false } = {}) {
-  ui.alert.textContent = text;
+  alertText = text;
+  ui.alert.textContent = text();
   ui.alert.hidden = false;
   clearTimeout(alertTimer);
   // A refused chat line or share is news for a moment, not for the whole call.
-  if (!sticky) alertTimer = setTimeout(() => (ui.alert.hidden = true), 10000);
+  if (!sticky)
+    alertTimer = setTimeout(() => {
+      ui.alert.hidden = true;
+      alertText = null;
+    }, 10000);
 }
 
 function renderScreenView() {
@@ -271,12 +297,12 @@ function appendChat({ name: author, text, ts, own, role: authorRole }) {
   const time = document.createElement('time');
   const date = Number.isFinite(ts) ? new Date(ts) : new Date();
   time.dateTime = date.toISOString();
-  time.textContent = date.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  time.textContent = date.toLocaleTimeString(lang, { hour: '2-digit', minute: '2-digit' });
   const body = document.createElement('span');
   body.className = 'text';
   body.textContent = text; // never innerHTML: chat text comes from the other side
   item.append(who, ' ', time, ' ', body);
-  ui.chatLog.append(item);
+  ui.chatList.append(item);
   ui.chatLog.scrollTop = ui.chatLog.scrollHeight;
 }
 

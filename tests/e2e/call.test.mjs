@@ -68,6 +68,7 @@ test('a call through the gateway: media, screen share, chat, hang-up', async (t)
     const context = await browser.newContext({
       ignoreHTTPSErrors: true,
       permissions: ['camera', 'microphone'],
+      locale: 'en-US',
     });
     try {
       const page = await context.newPage();

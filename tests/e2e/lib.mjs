@@ -73,6 +73,8 @@ export async function openSide(browser, role, room, { name = '' } = {}) {
     ignoreHTTPSErrors: true,
     permissions: ['camera', 'microphone'],
     viewport: { width: 1280, height: 800 },
+    // The pages default to Dutch; these tests name controls in English.
+    locale: 'en-US',
   });
   const page = await context.newPage();
   const logs = [];

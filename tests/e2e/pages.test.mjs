@@ -1,0 +1,258 @@
+// SPDX-License-Identifier: Apache-2.0
+// The pages people see, in both languages and at desktop and phone size:
+// language choice (browser, ?lang=, the language button, remembered), axe-core
+// with zero serious or critical violations before and during a call, touch
+// targets of at least 44 px, no sideways scrolling at 360×640, and, with
+// BALIE_SCREENSHOTS=1, screenshots into docs/screenshots/.
+//
+// Run through tests/e2e/run-in-netns.sh, which starts the gateway in a private
+// network namespace and passes BALIE_URL.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { UI_TIMEOUT_MS, baseUrl, launchBrowser, outDir, root, waitFor } from './lib.mjs';
+
+// The gateway's Content-Security-Policy (script-src 'self') refuses an injected
+// <script> (page.addScriptTag), so axe-core goes in through the DevTools
+// protocol instead, which a page's CSP does not govern; the CSP stays on.
+const AXE_SOURCE = readFileSync(join(root, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
+const VIEWPORTS = {
+  desktop: { width: 1280, height: 800 },
+  mobile: { width: 360, height: 640 },
+};
+const MIN_TARGET_PX = 44;
+const TEXT = {
+  nl: { heading: { customer: 'Videogesprek', advisor: 'Scherm voor de adviseur' }, hangUp: 'Ophangen', switchTo: 'English', connected: /^U bent verbonden met/, waiting: /^Even wachten tot/, ended: /^Het gesprek is afgelopen/ },
+  en: { heading: { customer: 'Video call', advisor: 'Advisor console' }, hangUp: 'Hang up', switchTo: 'Nederlands', connected: /^Connected with/, waiting: /^Waiting for/, ended: /^The call has ended/ },
+};
+
+let browser;
+const contexts = [];
+const axeTally = []; // {page, violations by impact}, printed at the end
+
+after(async () => {
+  if (axeTally.length) console.log(`axe: ${axeTally.map((r) => `${r.what}: ${r.summary}`).join('; ')}`);
+  for (const c of contexts) await c.close().catch(() => {});
+  await browser?.close().catch(() => {});
+});
+
+async function getBrowser() {
+  browser ??= await launchBrowser();
+  return browser;
+}
+
+/** Opens `path` in a fresh context with the browser language `locale`; collects errors. */
+async function open(path, { locale = 'nl-NL', viewport = VIEWPORTS.desktop } = {}) {
+  const context = await (await getBrowser()).newContext({
+    ignoreHTTPSErrors: true,
+    permissions: ['camera', 'microphone'],
+    locale,
+    viewport,
+  });
+  contexts.push(context);
+  const page = await context.newPage();
+  page.errors = [];
+  page.on('pageerror', (e) => page.errors.push(String(e.stack || e)));
+  page.on('console', (m) => m.type() === 'error' && page.errors.push(m.text()));
+  await page.goto(`${baseUrl}/${path}`, { timeout: UI_TIMEOUT_MS });
+  return page;
+}
+
+const room = (what) => `pages-${what}-${Date.now().toString(36)}`;
+
+async function status(page, pattern) {
+  const node = page.getByRole('status');
+  await waitFor(`status matching ${pattern}`, async () => pattern.test((await node.textContent()) || ''), UI_TIMEOUT_MS).catch(
+    async (err) => {
+      err.message += ` — status is "${await node.textContent().catch(() => '?')}"`;
+      throw err;
+    },
+  );
+}
+
+/** Runs axe-core in the page; fails on any serious or critical violation. */
+async function checkAxe(page, what) {
+  if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.evaluate(AXE_SOURCE);
+  const violations = await page.evaluate(async () => {
+    const result = await window.axe.run(document, { resultTypes: ['violations'] });
+    return result.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      nodes: v.nodes.map((n) => `${n.target.join(' ')}: ${n.failureSummary}`),
+    }));
+  });
+  const byImpact = {};
+  for (const v of violations) byImpact[v.impact] = (byImpact[v.impact] ?? 0) + 1;
+  axeTally.push({ what, summary: JSON.stringify(byImpact) });
+  const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  assert.deepEqual(bad, [], `${what}: axe found serious or critical violations`);
+  for (const v of violations) console.log(`${what}: axe ${v.impact} ${v.id}: ${v.help} (${v.nodes.length} nodes)`);
+}
+
+/** Every visible control is at least 44×44 px, and nothing scrolls sideways. */
+async function checkLayout(page, what) {
+  const { small, scrollWidth, clientWidth } = await page.evaluate((min) => {
+    const small = [];
+    for (const node of document.querySelectorAll('button, input, a[href], select, textarea')) {
+      const box = node.getBoundingClientRect();
+      if (box.width === 0 && box.height === 0) continue; // hidden
+      if (box.width < min || box.height < min)
+        small.push(`${node.id || node.tagName} ${Math.round(box.width)}×${Math.round(box.height)}`);
+    }
+    const doc = document.documentElement;
+    return { small, scrollWidth: doc.scrollWidth, clientWidth: doc.clientWidth };
+  }, MIN_TARGET_PX);
+  assert.deepEqual(small, [], `${what}: touch targets smaller than ${MIN_TARGET_PX} px`);
+  assert.ok(scrollWidth <= clientWidth, `${what}: scrolls sideways (scrollWidth ${scrollWidth} > clientWidth ${clientWidth})`);
+}
+
+/** The page's controls can all be scrolled to and are inside the viewport's width. */
+async function checkReachable(page, what) {
+  const width = page.viewportSize().width;
+  for (const name of ['mute', 'camera', 'share', 'hangup', 'chat-input', 'chat-send', 'language']) {
+    const control = page.locator(`#${name}`);
+    await control.scrollIntoViewIfNeeded();
+    const box = await control.boundingBox();
+    assert.ok(box && box.x >= 0 && box.x + box.width <= width, `${what}: #${name} is not within the ${width} px wide viewport`);
+  }
+  await page.evaluate(() => window.scrollTo(0, 0));
+}
+
+async function screenshot(page, name, { fullPage = false } = {}) {
+  const file = join(outDir, `${name}.png`);
+  await page.screenshot({ path: file, fullPage });
+  if (process.env.BALIE_SCREENSHOTS === '1') {
+    const docs = join(root, 'docs', 'screenshots');
+    mkdirSync(docs, { recursive: true });
+    copyFileSync(file, join(docs, `${name}.png`));
+  }
+}
+
+async function assertLanguage(page, lang, role) {
+  assert.equal(await page.evaluate(() => document.documentElement.lang), lang, `<html lang> on ${page.url()}`);
+  await page.getByRole('heading', { level: 1, name: TEXT[lang].heading[role], exact: true }).waitFor({ timeout: UI_TIMEOUT_MS });
+  await page.getByRole('button', { name: TEXT[lang].hangUp, exact: true }).waitFor({ timeout: UI_TIMEOUT_MS });
+}
+
+test('the language comes from the browser, ?lang= and the language button', async () => {
+  assert.ok(baseUrl, 'BALIE_URL is not set: run tests/e2e/run-in-netns.sh');
+  for (const [locale, want] of [
+    ['nl-NL', 'nl'],
+    ['nl-BE', 'nl'],
+    ['en-US', 'en'],
+    ['en-GB', 'en'],
+    ['de-DE', 'nl'], // neither: Dutch is the default
+  ]) {
+    const page = await open(`customer.html?room=${room('lang')}`, { locale });
+    await assertLanguage(page, want, 'customer');
+    await page.context().close();
+  }
+
+  // ?lang= wins over the browser.
+  const en = await open(`advisor.html?room=${room('lang')}&lang=en`, { locale: 'nl-NL' });
+  await assertLanguage(en, 'en', 'advisor');
+  await en.context().close();
+
+  // The button switches at once, and the choice survives a reload.
+  const page = await open(`customer.html?room=${room('lang')}`, { locale: 'en-US' });
+  await assertLanguage(page, 'en', 'customer');
+  await page.getByRole('button', { name: 'Nederlands', exact: true }).click();
+  await assertLanguage(page, 'nl', 'customer');
+  await status(page, TEXT.nl.waiting);
+  assert.equal(await page.title(), 'Balie – videogesprek');
+  assert.equal(await page.getByRole('button', { name: 'English', exact: true }).getAttribute('lang'), 'en');
+  await page.reload();
+  await assertLanguage(page, 'nl', 'customer');
+  await page.getByRole('button', { name: 'English', exact: true }).click();
+  await assertLanguage(page, 'en', 'customer');
+  await page.reload();
+  await assertLanguage(page, 'en', 'customer');
+  assert.deepEqual(page.errors, [], 'no script errors');
+  await page.context().close();
+});
+
+test('before a call: axe, touch targets and no sideways scrolling, both languages and sizes', async () => {
+  for (const lang of ['nl', 'en'])
+    for (const [size, viewport] of Object.entries(VIEWPORTS)) {
+      const index = await open(`index.html?lang=${lang}`, { viewport });
+      await checkAxe(index, `index ${lang} ${size}`);
+      await checkLayout(index, `index ${lang} ${size}`);
+      await screenshot(index, `index-${lang}-${size}`);
+      await index.context().close();
+      for (const role of ['customer', 'advisor']) {
+        const what = `${role} waiting ${lang} ${size}`;
+        const page = await open(`${role}.html?room=${room('wait')}&lang=${lang}`, { viewport });
+        await status(page, TEXT[lang].waiting);
+        await checkAxe(page, what);
+        await checkLayout(page, what);
+        if (size === 'mobile') await checkReachable(page, what);
+        assert.deepEqual(page.errors, [], `${what}: no script errors`);
+        await page.context().close();
+      }
+    }
+});
+
+test('during a call: axe, layout and screenshots in Dutch and English, desktop and phone', async () => {
+  const id = room('call');
+  const advisor = await open(`advisor.html?room=${id}&name=Anna`, { locale: 'nl-NL' });
+  await status(advisor, TEXT.nl.waiting);
+  const customer = await open(`customer.html?room=${id}`, { locale: 'nl-NL' });
+  await status(advisor, TEXT.nl.connected);
+  await status(customer, TEXT.nl.connected);
+  const sides = { advisor, customer };
+
+  // Pictures worth taking: both sides see the other's camera move.
+  for (const [role, page] of Object.entries(sides))
+    await waitFor(
+      `${role} shows the remote camera`,
+      () =>
+        page.evaluate(() => {
+          const v = document.getElementById('remote-video');
+          return v.readyState >= 2 && v.videoWidth > 0 && v.currentTime > 0.5;
+        }),
+      40000,
+    );
+
+  for (const lang of ['nl', 'en']) {
+    for (const [role, page] of Object.entries(sides)) {
+      if ((await page.evaluate(() => document.documentElement.lang)) !== lang)
+        await page.getByRole('button', { name: TEXT[lang === 'nl' ? 'en' : 'nl'].switchTo, exact: true }).click();
+      await assertLanguage(page, lang, role);
+      await status(page, TEXT[lang].connected);
+    }
+    for (const [size, viewport] of Object.entries(VIEWPORTS)) {
+      for (const [role, page] of Object.entries(sides)) {
+        const what = `${role} in call ${lang} ${size}`;
+        await page.setViewportSize(viewport);
+        await checkAxe(page, what);
+        await checkLayout(page, what);
+        if (size === 'mobile') await checkReachable(page, what);
+        await screenshot(page, `call-${role}-${lang}-${size}`, { fullPage: size === 'mobile' });
+      }
+    }
+  }
+
+  // The customer shares the screen (English now): the advisor's page changes layout.
+  await customer.getByRole('button', { name: 'Share screen', exact: true }).click();
+  await advisor.getByRole('region', { name: /^Screen shared by/ }).waitFor({ timeout: UI_TIMEOUT_MS });
+  for (const [size, viewport] of Object.entries(VIEWPORTS))
+    for (const [role, page] of Object.entries(sides)) {
+      const what = `${role} sharing en ${size}`;
+      await page.setViewportSize(viewport);
+      await checkAxe(page, what);
+      await checkLayout(page, what);
+    }
+
+  // Back to Dutch on the customer's side while sharing; then hang up.
+  await customer.getByRole('button', { name: 'Nederlands', exact: true }).click();
+  await customer.getByRole('button', { name: 'Stoppen met delen', exact: true }).click();
+  await advisor.getByRole('region', { name: /^Screen shared by/ }).waitFor({ state: 'hidden', timeout: UI_TIMEOUT_MS });
+  await customer.getByRole('button', { name: 'Ophangen', exact: true }).click();
+  await status(customer, /^Het gesprek is afgelopen\. U heeft opgehangen\./);
+  await status(advisor, /^The call has ended\. The customer hung up\./);
+  await checkAxe(customer, 'customer ended nl mobile');
+
+  for (const [role, page] of Object.entries(sides)) assert.deepEqual(page.errors, [], `${role}: no script errors`);
+});
