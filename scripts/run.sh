@@ -30,4 +30,18 @@ if [ "$has_config" -eq 0 ] && [ -z "${BALIE_CONFIG:-}" ]; then
   args=(--config config/balie.conf.sample "${args[@]}")
 fi
 
+# A demo advisor account on first start, so the console can be tried at once.
+# Its password is kept (mode 0600) next to the data it protects.
+demo_file=balie-data/demo-advisor.txt
+if [ ! -s "$demo_file" ] && [ -z "${BALIE_NO_DEMO_ADVISOR:-}" ]; then
+  mkdir -p balie-data && chmod 700 balie-data
+  password=$(openssl rand -base64 12 | tr -d '/+=' | cut -c1-16)
+  if printf '%s\n' "$password" | build/gateway/balie "${args[@]}" user add demo --role advisor >&2; then
+    (umask 077 && printf '%s\n' "$password" > "$demo_file")
+  fi
+fi
+if [ -s "$demo_file" ]; then
+  echo "Advisor login (console.html): demo / $(cat "$demo_file")"
+fi
+
 exec build/gateway/balie "${args[@]}"
