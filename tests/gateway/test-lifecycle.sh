@@ -10,6 +10,8 @@ set -euo pipefail
 
 balie=$1
 ws_join=$2
+# The client is a test tool: leak checks are for the gateway (clang's LSan cannot stop
+# the client's GLib threads at exit here and fails the run).
 work=$(mktemp -d)
 pid=
 pids=()
@@ -47,7 +49,7 @@ start() {
 
 # Joins room $1 in the background; its output goes to client-$1.
 join() {
-  "$ws_join" "wss://127.0.0.1:$port/ws" "$1" customer > "client-$1" 2>&1 &
+  ASAN_OPTIONS=detect_leaks=0 "$ws_join" "wss://127.0.0.1:$port/ws" "$1" customer > "client-$1" 2>&1 &
   pids+=($!)
   wait_for "grep -q '^welcome' client-$1" 100 || fail "client $1 not welcomed: $(cat "client-$1")"
 }
@@ -106,7 +108,7 @@ term_at=$(date +%s%N)
 wait_for '[ "$(http_status /readyz)" = 503 ]' 20 || fail "/readyz not 503 while draining"
 grep -q '"status":"not-ready","reasons":\["draining"\]' body || fail "drain body: $(cat body)"
 [ "$(http_status /healthz)" = 200 ] || fail "/healthz while draining"
-"$ws_join" "wss://127.0.0.1:$port/ws" b customer > client-b 2>&1 || fail "client b: $(cat client-b)"
+ASAN_OPTIONS=detect_leaks=0 "$ws_join" "wss://127.0.0.1:$port/ws" b customer > client-b 2>&1 || fail "client b: $(cat client-b)"
 grep -q '^error capacity$' client-b || fail "new call not refused: $(cat client-b)"
 grep -q '^closed 1001$' client-b || fail "refusal close code: $(cat client-b)"
 grep -q '^welcome' client-b && fail "a new call was let in while draining"

@@ -91,7 +91,9 @@ main(int argc, char **argv)
   client.loop = g_main_loop_new(NULL, FALSE);
   client.join = g_strdup_printf("{\"type\":\"join\",\"v\":1,\"room\":\"%s\",\"role\":\"%s\"}",
                                 argv[2], argv[3]);
-  session = soup_session_new();
+  /* Loopback only: no proxy lookup (libproxy throws C++ exceptions that
+   * trip clang's AddressSanitizer runtime). */
+  session = soup_session_new_with_options("proxy-resolver", NULL, NULL);
   msg = soup_message_new(SOUP_METHOD_GET, argv[1]);
   if (msg == NULL) {
     fprintf(stderr, "ws-join: bad URL %s\n", argv[1]);

@@ -116,8 +116,9 @@ test_payload(void)
       "{\"v\":1,\"k\":\"invite\",\"c\":\"c1\",\"j\":\"j\",\"x\":1.5}",
       "{\"v\":1,\"k\":\"invite\",\"c\":\"c1\",\"j\":\"j\",\"x\":\"1\"}",
       "{\"v\":1,\"k\":\"invite\",\"c\":\"c1\",\"j\":\"j\",\"a\":7,\"x\":1}",
-      "{\"v\":1,\"k\":\"invite\",\"c\":\"c1\",\"j\":"
-      "\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\",\"x\":1}",
+      /* a journey one character over the limit; parenthesised: one literal */
+      ("{\"v\":1,\"k\":\"invite\",\"c\":\"c1\",\"j\":"
+       "\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\",\"x\":1}"),
   };
 
   for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {

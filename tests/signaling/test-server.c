@@ -9,214 +9,47 @@
 #include <unistd.h>
 
 #include "config/config.h"
+#include "harness.h"
 #include "signaling/server.h"
 #include "signaling/tls-cert.h"
 
-/* Every wait has a deadline; webrtcbin under ASan can take a few seconds to offer. */
-#define WAIT_MS 20000
 /* Small enough to test both size limits cheaply. */
 #define TEST_WS_MAX_MESSAGE 4096
 
-#define WAIT_FOR(cond)                                                                             \
-  G_STMT_START                                                                                     \
-  {                                                                                                \
-    gint64 wait_deadline_ = g_get_monotonic_time() + WAIT_MS * G_TIME_SPAN_MILLISECOND;            \
-    while (!(cond)) {                                                                              \
-      if (g_get_monotonic_time() > wait_deadline_)                                                 \
-        g_error("%s:%d: timed out waiting for %s", __FILE__, __LINE__, #cond);                     \
-      if (!g_main_context_iteration(NULL, FALSE))                                                  \
-        g_usleep(1000);                                                                            \
-    }                                                                                              \
-  }                                                                                                \
-  G_STMT_END
-
-/* Lets the main loop run for @ms whatever happens (to prove something did not). */
 static void
-run_for(guint ms)
+fixture_set_up(HarnessFixture *fixture, gconstpointer data)
 {
-  gint64 end = g_get_monotonic_time() + ms * G_TIME_SPAN_MILLISECOND;
-
-  while (g_get_monotonic_time() < end) {
-    if (!g_main_context_iteration(NULL, FALSE))
-      g_usleep(1000);
-  }
-}
-
-typedef struct {
-  char *dir;
-  GwConfig *config;
-  GwServer *server;
-  SoupSession *session;
-  GPtrArray *clients;
-} Fixture;
-
-typedef struct {
-  SoupWebsocketConnection *connection;
-  GPtrArray *messages; /* JsonObject, in arrival order */
-  GArray *consumed;    /* gboolean per message */
-  gboolean closed;
-  gushort close_code;
-} Client;
-
-static void
-write_file(const char *dir, const char *name, const char *contents)
-{
-  g_autofree char *path = g_build_filename(dir, name, NULL);
-  g_autoptr(GError) error = NULL;
-
-  g_file_set_contents(path, contents, -1, &error);
-  g_assert_no_error(error);
-}
-
-static void
-fixture_set_up(Fixture *fixture, gconstpointer data)
-{
-  g_autoptr(GError) error = NULL;
-
-  fixture->dir = g_dir_make_tmp("balie-server-XXXXXX", &error);
-  g_assert_no_error(error);
-  g_autofree char *web = g_build_filename(fixture->dir, "web", NULL);
+  GwConfig *config = harness_fixture_prepare(fixture, "balie-server-XXXXXX");
+  const char *web = config->web_root;
   g_autofree char *sub = g_build_filename(web, "sub", NULL);
+
   g_assert_cmpint(g_mkdir_with_parents(sub, 0700), ==, 0);
-  write_file(web, "index.html", "<!doctype html><title>Balie</title>");
-  write_file(web, "app.js", "export const x = 1;\n");
-  write_file(web, "style.css", "body { color: black; }\n");
-  write_file(web, ".hidden", "hidden");
-  write_file(sub, "index.html", "<!doctype html><title>sub</title>");
-  write_file(fixture->dir, "secret.txt", "SECRET");
+  harness_write_file(web, "index.html", "<!doctype html><title>Balie</title>");
+  harness_write_file(web, "app.js", "export const x = 1;\n");
+  harness_write_file(web, "style.css", "body { color: black; }\n");
+  harness_write_file(web, ".hidden", "hidden");
+  harness_write_file(sub, "index.html", "<!doctype html><title>sub</title>");
+  harness_write_file(fixture->dir, "secret.txt", "SECRET");
   g_autofree char *link = g_build_filename(web, "link.txt", NULL);
   g_autofree char *secret = g_build_filename(fixture->dir, "secret.txt", NULL);
   g_assert_cmpint(symlink(secret, link), ==, 0);
 
-  GwConfig *config = gw_config_new_default();
-  g_free(config->listen_address);
-  config->listen_address = g_strdup("127.0.0.1");
-  config->port = 0;
   config->tls = TRUE;
-  g_free(config->data_dir);
-  config->data_dir = g_strdup(fixture->dir);
-  g_free(config->tls_cert_file);
-  config->tls_cert_file = g_build_filename(fixture->dir, "tls", "cert.pem", NULL);
-  g_free(config->tls_key_file);
-  config->tls_key_file = g_build_filename(fixture->dir, "tls", "key.pem", NULL);
-  g_free(config->web_root);
-  config->web_root = g_strdup(web);
   config->ws_max_message = TEST_WS_MAX_MESSAGE;
   config->max_participants = 2;
-  fixture->config = config;
-
-  g_assert_true(gw_tls_cert_ensure(config->tls_cert_file, config->tls_key_file, NULL, &error));
-  g_assert_no_error(error);
-  fixture->server = gw_server_new(config, &error);
-  g_assert_no_error(error);
-  g_assert_nonnull(fixture->server);
-  g_assert_cmpuint(gw_server_get_port(fixture->server), >, 0);
-
-  fixture->session = soup_session_new();
-  fixture->clients = g_ptr_array_new();
+  harness_fixture_start(fixture);
 }
 
 static void
-client_free(Client *client)
+fixture_tear_down(HarnessFixture *fixture, gconstpointer data)
 {
-  g_signal_handlers_disconnect_matched(client->connection, G_SIGNAL_MATCH_DATA, 0, 0, NULL, NULL,
-                                       client);
-  g_object_unref(client->connection);
-  g_ptr_array_unref(client->messages);
-  g_array_unref(client->consumed);
-  g_free(client);
-}
-
-static void
-remove_tree(const char *path)
-{
-  if (g_file_test(path, G_FILE_TEST_IS_DIR) && !g_file_test(path, G_FILE_TEST_IS_SYMLINK)) {
-    g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
-    const char *name;
-    while (dir != NULL && (name = g_dir_read_name(dir)) != NULL) {
-      g_autofree char *child = g_build_filename(path, name, NULL);
-      remove_tree(child);
-    }
-    g_rmdir(path);
-  } else {
-    g_unlink(path);
-  }
-}
-
-static void
-fixture_tear_down(Fixture *fixture, gconstpointer data)
-{
-  for (guint i = 0; i < fixture->clients->len; i++) {
-    Client *client = g_ptr_array_index(fixture->clients, i);
-    if (soup_websocket_connection_get_state(client->connection) == SOUP_WEBSOCKET_STATE_OPEN)
-      soup_websocket_connection_close(client->connection, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
-  }
-  for (guint i = 0; i < fixture->clients->len; i++) {
-    Client *client = g_ptr_array_index(fixture->clients, i);
-    WAIT_FOR(client->closed);
-  }
+  harness_fixture_close_clients(fixture);
   /* Every room is gone once every socket is: nothing leaks into the next test. */
-  WAIT_FOR(gw_server_get_room_count(fixture->server) == 0);
   g_assert_cmpuint(gw_server_get_participant_count(fixture->server), ==, 0);
-  for (guint i = 0; i < fixture->clients->len; i++)
-    client_free(g_ptr_array_index(fixture->clients, i));
-  g_ptr_array_unref(fixture->clients);
-  gw_server_free(fixture->server);
-  soup_session_abort(fixture->session);
-  g_object_unref(fixture->session);
-  run_for(50);
-  gw_config_unref(fixture->config);
-  remove_tree(fixture->dir);
-  g_free(fixture->dir);
-}
-
-static gboolean
-accept_certificate(SoupMessage *msg, GTlsCertificate *certificate, GTlsCertificateFlags errors,
-                   gpointer user_data)
-{
-  return TRUE;
-}
-
-static char *
-make_uri(Fixture *fixture, const char *scheme, const char *path)
-{
-  return g_strdup_printf("%s://127.0.0.1:%u%s", scheme, gw_server_get_port(fixture->server), path);
+  harness_fixture_tear_down(fixture);
 }
 
 /* ---- HTTP ---- */
-
-typedef struct {
-  gboolean done;
-  GBytes *body;
-  GError *error;
-} HttpResult;
-
-static void
-on_http_read(GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  HttpResult *http = user_data;
-
-  http->body = soup_session_send_and_read_finish(SOUP_SESSION(source), result, &http->error);
-  http->done = TRUE;
-}
-
-/* Returns the message (for status and headers); @body gets the response body. */
-static SoupMessage *
-http_request(Fixture *fixture, const char *method, const char *path, GBytes **body)
-{
-  g_autofree char *uri = make_uri(fixture, "https", path);
-  SoupMessage *msg = soup_message_new(method, uri);
-  HttpResult http = {0};
-
-  g_assert_nonnull(msg);
-  g_signal_connect(msg, "accept-certificate", G_CALLBACK(accept_certificate), NULL);
-  soup_session_send_and_read_async(fixture->session, msg, G_PRIORITY_DEFAULT, NULL, on_http_read,
-                                   &http);
-  WAIT_FOR(http.done);
-  g_assert_no_error(http.error);
-  *body = http.body;
-  return msg;
-}
 
 static void
 assert_security_headers(SoupMessage *msg)
@@ -232,24 +65,12 @@ assert_security_headers(SoupMessage *msg)
   g_assert_nonnull(strstr(csp, "wss:"));
 }
 
-static JsonObject *
-parse_object(const char *data, gsize length)
-{
-  g_autoptr(JsonParser) parser = json_parser_new();
-  g_autoptr(GError) error = NULL;
-
-  json_parser_load_from_data(parser, data, (gssize)length, &error);
-  g_assert_no_error(error);
-  g_assert_true(JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser)));
-  return json_object_ref(json_node_get_object(json_parser_get_root(parser)));
-}
-
 /* Fetches /healthz and checks its shape; returns the rooms count. */
 static gint64
-healthz_rooms(Fixture *fixture, gint64 *participants)
+healthz_rooms(HarnessFixture *fixture, gint64 *participants)
 {
   g_autoptr(GBytes) body = NULL;
-  g_autoptr(SoupMessage) msg = http_request(fixture, "GET", "/healthz", &body);
+  g_autoptr(SoupMessage) msg = harness_http_request(fixture, "GET", "/healthz", &body);
 
   g_assert_cmpuint(soup_message_get_status(msg), ==, SOUP_STATUS_OK);
   g_assert_cmpstr(
@@ -257,7 +78,7 @@ healthz_rooms(Fixture *fixture, gint64 *participants)
       "application/json");
   gsize length = 0;
   const char *data = g_bytes_get_data(body, &length);
-  g_autoptr(JsonObject) object = parse_object(data, length);
+  g_autoptr(JsonObject) object = harness_parse_object(data, length);
   g_assert_cmpstr(json_object_get_string_member(object, "status"), ==, "ok");
   g_assert_cmpstr(json_object_get_string_member(object, "version"), ==, BALIE_VERSION);
   if (participants != NULL)
@@ -266,7 +87,7 @@ healthz_rooms(Fixture *fixture, gint64 *participants)
 }
 
 static void
-test_healthz(Fixture *fixture, gconstpointer data)
+test_healthz(HarnessFixture *fixture, gconstpointer data)
 {
   gint64 participants = -1;
 
@@ -274,18 +95,19 @@ test_healthz(Fixture *fixture, gconstpointer data)
   g_assert_cmpint(participants, ==, 0);
 
   g_autoptr(GBytes) body = NULL;
-  g_autoptr(SoupMessage) msg = http_request(fixture, "GET", "/healthz", &body);
+  g_autoptr(SoupMessage) msg = harness_http_request(fixture, "GET", "/healthz", &body);
   assert_security_headers(msg);
   g_autoptr(GBytes) body2 = NULL;
-  g_autoptr(SoupMessage) post = http_request(fixture, "POST", "/healthz", &body2);
+  g_autoptr(SoupMessage) post = harness_http_request(fixture, "POST", "/healthz", &body2);
   g_assert_cmpuint(soup_message_get_status(post), ==, SOUP_STATUS_METHOD_NOT_ALLOWED);
 }
 
 static void
-assert_get(Fixture *fixture, const char *path, const char *content_type, const char *contents)
+assert_get(HarnessFixture *fixture, const char *path, const char *content_type,
+           const char *contents)
 {
   g_autoptr(GBytes) body = NULL;
-  g_autoptr(SoupMessage) msg = http_request(fixture, "GET", path, &body);
+  g_autoptr(SoupMessage) msg = harness_http_request(fixture, "GET", path, &body);
   SoupMessageHeaders *headers = soup_message_get_response_headers(msg);
 
   g_assert_cmpuint(soup_message_get_status(msg), ==, SOUP_STATUS_OK);
@@ -298,7 +120,7 @@ assert_get(Fixture *fixture, const char *path, const char *content_type, const c
 }
 
 static void
-test_static(Fixture *fixture, gconstpointer data)
+test_static(HarnessFixture *fixture, gconstpointer data)
 {
   assert_get(fixture, "/", "text/html; charset=utf-8", "<!doctype html><title>Balie</title>");
   assert_get(fixture, "/index.html", "text/html; charset=utf-8",
@@ -309,20 +131,20 @@ test_static(Fixture *fixture, gconstpointer data)
   assert_get(fixture, "/%61pp.js", "text/javascript; charset=utf-8", "export const x = 1;\n");
 
   g_autoptr(GBytes) head_body = NULL;
-  g_autoptr(SoupMessage) head = http_request(fixture, "HEAD", "/style.css", &head_body);
+  g_autoptr(SoupMessage) head = harness_http_request(fixture, "HEAD", "/style.css", &head_body);
   g_assert_cmpuint(soup_message_get_status(head), ==, SOUP_STATUS_OK);
   g_assert_cmpuint(g_bytes_get_size(head_body), ==, 0);
 
   const char *missing[] = {"/nope.html", "/.hidden", "/link.txt", "/sub/nope"};
   for (guint i = 0; i < G_N_ELEMENTS(missing); i++) {
     g_autoptr(GBytes) body = NULL;
-    g_autoptr(SoupMessage) msg = http_request(fixture, "GET", missing[i], &body);
+    g_autoptr(SoupMessage) msg = harness_http_request(fixture, "GET", missing[i], &body);
     g_assert_cmpuint(soup_message_get_status(msg), ==, SOUP_STATUS_NOT_FOUND);
     assert_security_headers(msg);
   }
 
   g_autoptr(GBytes) post_body = NULL;
-  g_autoptr(SoupMessage) post = http_request(fixture, "POST", "/index.html", &post_body);
+  g_autoptr(SoupMessage) post = harness_http_request(fixture, "POST", "/index.html", &post_body);
   g_assert_cmpuint(soup_message_get_status(post), ==, SOUP_STATUS_METHOD_NOT_ALLOWED);
 }
 
@@ -340,7 +162,8 @@ on_raw_event(GSocketClient *client, GSocketClientEvent event, GSocketConnectable
              GIOStream *connection, gpointer user_data)
 {
   if (event == G_SOCKET_CLIENT_TLS_HANDSHAKING)
-    g_signal_connect(connection, "accept-certificate", G_CALLBACK(accept_certificate), NULL);
+    g_signal_connect(connection, "accept-certificate", G_CALLBACK(harness_accept_certificate),
+                     NULL);
 }
 
 static void
@@ -374,7 +197,7 @@ on_raw_read(GObject *source, GAsyncResult *result, gpointer user_data)
 
 /* Sends "GET @path" byte for byte; returns the status code of the reply. */
 static guint
-raw_get_status(Fixture *fixture, const char *path)
+raw_get_status(HarnessFixture *fixture, const char *path)
 {
   g_autoptr(GSocketClient) client = g_socket_client_new();
   RawResult raw = {0};
@@ -383,7 +206,7 @@ raw_get_status(Fixture *fixture, const char *path)
   g_signal_connect(client, "event", G_CALLBACK(on_raw_event), NULL);
   g_socket_client_connect_to_host_async(client, "127.0.0.1", gw_server_get_port(fixture->server),
                                         NULL, on_raw_connected, &raw);
-  WAIT_FOR(raw.done);
+  HARNESS_WAIT_FOR(raw.done);
   g_assert_no_error(raw.error);
   g_autoptr(GSocketConnection) connection = raw.connection;
 
@@ -392,7 +215,7 @@ raw_get_status(Fixture *fixture, const char *path)
   raw.done = FALSE;
   g_output_stream_write_all_async(g_io_stream_get_output_stream(G_IO_STREAM(connection)), request,
                                   strlen(request), G_PRIORITY_DEFAULT, NULL, on_raw_written, &raw);
-  WAIT_FOR(raw.done);
+  HARNESS_WAIT_FOR(raw.done);
   g_assert_no_error(raw.error);
 
   char reply[512] = "";
@@ -401,7 +224,7 @@ raw_get_status(Fixture *fixture, const char *path)
     raw.done = FALSE;
     g_input_stream_read_async(g_io_stream_get_input_stream(G_IO_STREAM(connection)), reply + have,
                               sizeof reply - 1 - have, G_PRIORITY_DEFAULT, NULL, on_raw_read, &raw);
-    WAIT_FOR(raw.done);
+    HARNESS_WAIT_FOR(raw.done);
     g_assert_no_error(raw.error);
     if (raw.count <= 0)
       break;
@@ -415,7 +238,7 @@ raw_get_status(Fixture *fixture, const char *path)
 }
 
 static void
-test_traversal(Fixture *fixture, gconstpointer data)
+test_traversal(HarnessFixture *fixture, gconstpointer data)
 {
   const char *paths[] = {
       "/../secret.txt",     "/sub/../../secret.txt",
@@ -438,102 +261,11 @@ test_traversal(Fixture *fixture, gconstpointer data)
 
 /* ---- WebSocket clients ---- */
 
-static void
-on_client_message(SoupWebsocketConnection *connection, gint type, GBytes *message,
-                  gpointer user_data)
-{
-  Client *client = user_data;
-  gsize length = 0;
-  const char *data = g_bytes_get_data(message, &length);
-  gboolean consumed = FALSE;
-
-  g_assert_cmpint(type, ==, SOUP_WEBSOCKET_DATA_TEXT);
-  g_ptr_array_add(client->messages, parse_object(data, length));
-  g_array_append_val(client->consumed, consumed);
-}
-
-static void
-on_client_closed(SoupWebsocketConnection *connection, gpointer user_data)
-{
-  Client *client = user_data;
-
-  client->closed = TRUE;
-  client->close_code = soup_websocket_connection_get_close_code(connection);
-}
-
-typedef struct {
-  gboolean done;
-  SoupWebsocketConnection *connection;
-  GError *error;
-} ConnectResult;
-
-static void
-on_websocket_connected(GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  ConnectResult *connect = user_data;
-
-  connect->connection =
-      soup_session_websocket_connect_finish(SOUP_SESSION(source), result, &connect->error);
-  connect->done = TRUE;
-}
-
-static Client *
-client_connect(Fixture *fixture)
-{
-  g_autofree char *uri = make_uri(fixture, "wss", "/ws");
-  g_autoptr(SoupMessage) msg = soup_message_new("GET", uri);
-  ConnectResult connect = {0};
-
-  g_signal_connect(msg, "accept-certificate", G_CALLBACK(accept_certificate), NULL);
-  soup_session_websocket_connect_async(fixture->session, msg, NULL, NULL, G_PRIORITY_DEFAULT, NULL,
-                                       on_websocket_connected, &connect);
-  WAIT_FOR(connect.done);
-  g_assert_no_error(connect.error);
-
-  Client *client = g_new0(Client, 1);
-  client->connection = connect.connection;
-  client->messages = g_ptr_array_new_with_free_func((GDestroyNotify)json_object_unref);
-  client->consumed = g_array_new(FALSE, TRUE, sizeof(gboolean));
-  g_signal_connect(client->connection, "message", G_CALLBACK(on_client_message), client);
-  g_signal_connect(client->connection, "closed", G_CALLBACK(on_client_closed), client);
-  g_ptr_array_add(fixture->clients, client);
-  return client;
-}
-
-static void
-client_send(Client *client, const char *json)
-{
-  soup_websocket_connection_send_text(client->connection, json);
-}
-
-/* Index of the first unconsumed message of @type, or -1. */
-static gint
-client_find(Client *client, const char *type)
-{
-  for (guint i = 0; i < client->messages->len; i++) {
-    JsonObject *object = g_ptr_array_index(client->messages, i);
-    if (!g_array_index(client->consumed, gboolean, i) &&
-        g_strcmp0(json_object_get_string_member_with_default(object, "type", ""), type) == 0)
-      return (gint)i;
-  }
-  return -1;
-}
-
-/* Waits for the next message of @type (others stay queued) and consumes it. (transfer none) */
-static JsonObject *
-client_wait(Client *client, const char *type)
-{
-  WAIT_FOR(client_find(client, type) >= 0);
-  gint index = client_find(client, type);
-  g_array_index(client->consumed, gboolean, index) = TRUE;
-  return g_ptr_array_index(client->messages, index);
-}
-
 /* Waits for an `error` and checks its code and ref. */
 static void
-client_wait_error(Client *client, const char *code, const char *ref)
+client_wait_error(HarnessClient *client, const char *code, const char *ref)
 {
-  JsonObject *error = client_wait(client, "error");
+  JsonObject *error = harness_client_take(client, "error");
 
   g_assert_cmpstr(json_object_get_string_member(error, "code"), ==, code);
   g_assert_cmpstr(json_object_get_string_member_with_default(error, "ref", NULL), ==, ref);
@@ -541,9 +273,9 @@ client_wait_error(Client *client, const char *code, const char *ref)
 }
 
 static void
-assert_no_message(Client *client, const char *type)
+assert_no_message(HarnessClient *client, const char *type)
 {
-  g_assert_cmpint(client_find(client, type), <, 0);
+  g_assert_cmpint(harness_client_find(client, type), <, 0);
 }
 
 static char *
@@ -556,13 +288,13 @@ join_json(const char *room, const char *role, const char *name)
 
 /* Joins and returns the peer id from `welcome`. */
 static char *
-client_join(Client *client, const char *room, const char *role, const char *name,
+client_join(HarnessClient *client, const char *room, const char *role, const char *name,
             guint expected_others)
 {
   g_autofree char *json = join_json(room, role, name);
 
-  client_send(client, json);
-  JsonObject *welcome = client_wait(client, "welcome");
+  harness_client_send(client, json);
+  JsonObject *welcome = harness_client_take(client, "welcome");
   g_assert_cmpint(json_object_get_int_member(welcome, "v"), ==, 1);
   g_assert_cmpstr(json_object_get_string_member(welcome, "room"), ==, room);
   g_assert_cmpstr(json_object_get_string_member(welcome, "role"), ==, role);
@@ -598,9 +330,9 @@ has_track(JsonObject *offer, const char *kind, const char *source, const char *d
 
 /* The first offer: send slots for audio and camera, attributed to @peer itself. */
 static void
-assert_first_offer(Client *client, const char *peer)
+assert_first_offer(HarnessClient *client, const char *peer)
 {
-  JsonObject *offer = client_wait(client, "offer");
+  JsonObject *offer = harness_client_take(client, "offer");
   JsonArray *tracks = json_object_get_array_member(offer, "tracks");
 
   g_assert_true(g_str_has_prefix(json_object_get_string_member(offer, "sdp"), "v=0"));
@@ -618,26 +350,27 @@ assert_first_offer(Client *client, const char *peer)
 /* ---- WebSocket tests that need no media ---- */
 
 static void
-test_ws_refusals(Fixture *fixture, gconstpointer data)
+test_ws_refusals(HarnessFixture *fixture, gconstpointer data)
 {
-  Client *client = client_connect(fixture);
+  HarnessClient *client = harness_client_connect(fixture);
 
-  client_send(client, "this is not json");
+  harness_client_send(client, "this is not json");
   client_wait_error(client, "bad-json", NULL);
   /* The connection still works after a refusal. */
-  client_send(client, "{\"type\":\"nope\"}");
+  harness_client_send(client, "{\"type\":\"nope\"}");
   client_wait_error(client, "unknown-type", "nope");
-  client_send(client, "{\"type\":\"chat\",\"text\":\"hallo\"}");
+  harness_client_send(client, "{\"type\":\"chat\",\"text\":\"hallo\"}");
   client_wait_error(client, "wrong-state", "chat");
-  client_send(client, "{\"type\":\"hangup\"}");
+  harness_client_send(client, "{\"type\":\"hangup\"}");
   client_wait_error(client, "wrong-state", "hangup");
-  client_send(client, "{\"type\":\"join\",\"v\":2,\"room\":\"r\",\"role\":\"customer\"}");
+  harness_client_send(client, "{\"type\":\"join\",\"v\":2,\"room\":\"r\",\"role\":\"customer\"}");
   client_wait_error(client, "unsupported-version", "join");
-  client_send(client, "{\"type\":\"join\",\"v\":1,\"room\":\"no spaces\",\"role\":\"customer\"}");
+  harness_client_send(client,
+                      "{\"type\":\"join\",\"v\":1,\"room\":\"no spaces\",\"role\":\"customer\"}");
   client_wait_error(client, "bad-field", "join");
-  client_send(client, "{\"type\":\"join\",\"v\":1,\"room\":\"r\",\"role\":\"boss\"}");
+  harness_client_send(client, "{\"type\":\"join\",\"v\":1,\"room\":\"r\",\"role\":\"boss\"}");
   client_wait_error(client, "bad-field", "join");
-  client_send(client, "[1,2,3]");
+  harness_client_send(client, "[1,2,3]");
   client_wait_error(client, "bad-json", NULL);
 
   GBytes *binary = g_bytes_new_static("\x01\x02", 2);
@@ -648,9 +381,9 @@ test_ws_refusals(Fixture *fixture, gconstpointer data)
   /* Over the limit but under 4×: refused, the socket stays. */
   g_autofree char *padding = g_strnfill(TEST_WS_MAX_MESSAGE, ' ');
   g_autofree char *large = g_strdup_printf("{\"type\":\"chat\",\"text\":\"x\"%s}", padding);
-  client_send(client, large);
+  harness_client_send(client, large);
   client_wait_error(client, "too-large", NULL);
-  client_send(client, "{\"type\":\"nope\"}");
+  harness_client_send(client, "{\"type\":\"nope\"}");
   client_wait_error(client, "unknown-type", "nope");
   g_assert_false(client->closed);
   g_assert_cmpuint(gw_server_get_room_count(fixture->server), ==, 0);
@@ -660,28 +393,28 @@ test_ws_refusals(Fixture *fixture, gconstpointer data)
    * abnormal close. */
   g_autofree char *huge_padding = g_strnfill(TEST_WS_MAX_MESSAGE * 4 + 1, ' ');
   g_autofree char *huge = g_strdup_printf("{\"type\":\"chat\",\"text\":\"x\"%s}", huge_padding);
-  client_send(client, huge);
-  WAIT_FOR(client->closed);
+  harness_client_send(client, huge);
+  HARNESS_WAIT_FOR(client->closed);
   g_assert_true(client->close_code == SOUP_WEBSOCKET_CLOSE_TOO_BIG || client->close_code == 0 ||
                 client->close_code == SOUP_WEBSOCKET_CLOSE_ABNORMAL);
-  g_assert_false(client_find(client, "error") >= 0);
+  g_assert_false(harness_client_find(client, "error") >= 0);
 }
 
 static void
-test_plain_http_ws(Fixture *fixture, gconstpointer data)
+test_plain_http_ws(HarnessFixture *fixture, gconstpointer data)
 {
   /* A GET on /ws without an upgrade is an HTTP error, not a crash. */
   g_autoptr(GBytes) body = NULL;
-  g_autoptr(SoupMessage) msg = http_request(fixture, "GET", "/ws", &body);
+  g_autoptr(SoupMessage) msg = harness_http_request(fixture, "GET", "/ws", &body);
   g_assert_cmpuint(soup_message_get_status(msg), >=, 400);
 }
 
 /* ---- WebSocket tests with real media rooms (webrtcbin) ---- */
 
 static void
-test_join_and_offer(Fixture *fixture, gconstpointer data)
+test_join_and_offer(HarnessFixture *fixture, gconstpointer data)
 {
-  Client *a = client_connect(fixture);
+  HarnessClient *a = harness_client_connect(fixture);
   g_autofree char *peer_a = client_join(a, "kamer-1", "customer", "Anna", 0);
 
   assert_first_offer(a, peer_a);
@@ -693,27 +426,27 @@ test_join_and_offer(Fixture *fixture, gconstpointer data)
 
   /* join needs state `new`. */
   g_autofree char *again = join_json("kamer-2", "customer", "Anna");
-  client_send(a, again);
+  harness_client_send(a, again);
   client_wait_error(a, "wrong-state", "join");
   g_assert_cmpuint(gw_server_get_room_count(fixture->server), ==, 1);
 
   /* A garbage answer is refused by the media room; the call goes on. */
-  client_send(a, "{\"type\":\"answer\",\"sdp\":\"this is no sdp\"}");
-  JsonObject *error = client_wait(a, "error");
+  harness_client_send(a, "{\"type\":\"answer\",\"sdp\":\"this is no sdp\"}");
+  JsonObject *error = harness_client_take(a, "error");
   g_assert_cmpstr(json_object_get_string_member(error, "ref"), ==, "answer");
   g_assert_cmpstr(json_object_get_string_member(error, "code"), ==, "bad-sdp");
   /* End of candidates is accepted silently. */
-  client_send(a, "{\"type\":\"ice\",\"mline\":0,\"candidate\":\"\"}");
-  client_send(a, "{\"type\":\"nope\"}");
+  harness_client_send(a, "{\"type\":\"ice\",\"mline\":0,\"candidate\":\"\"}");
+  harness_client_send(a, "{\"type\":\"nope\"}");
   client_wait_error(a, "unknown-type", "nope");
   assert_no_message(a, "error");
 }
 
 static void
-test_candidate_limit(Fixture *fixture, gconstpointer data)
+test_candidate_limit(HarnessFixture *fixture, gconstpointer data)
 {
   fixture->config->max_candidates = 2;
-  Client *a = client_connect(fixture);
+  HarnessClient *a = harness_client_connect(fixture);
   g_autofree char *peer_a = client_join(a, "kandidaten", "customer", "Anna", 0);
   assert_first_offer(a, peer_a);
 
@@ -722,29 +455,29 @@ test_candidate_limit(Fixture *fixture, gconstpointer data)
         "{\"type\":\"ice\",\"mline\":0,\"candidate\":\"candidate:%u 1 UDP 2122252543 "
         "127.0.0.1 %u typ host\"}",
         i + 1, 40000 + i);
-    client_send(a, ice);
+    harness_client_send(a, ice);
   }
   client_wait_error(a, "limit", "ice");
-  run_for(100);
+  harness_run_for(100);
   assert_no_message(a, "error");
 }
 
 static void
-test_room_full(Fixture *fixture, gconstpointer data)
+test_room_full(HarnessFixture *fixture, gconstpointer data)
 {
-  Client *a = client_connect(fixture);
-  Client *b = client_connect(fixture);
-  Client *c = client_connect(fixture);
+  HarnessClient *a = harness_client_connect(fixture);
+  HarnessClient *b = harness_client_connect(fixture);
+  HarnessClient *c = harness_client_connect(fixture);
   g_autofree char *peer_a = client_join(a, "vol", "advisor", "Dokter Bos", 0);
   assert_first_offer(a, peer_a);
   g_autofree char *peer_b = client_join(b, "vol", "customer", "Bert", 1);
 
-  JsonObject *joined = client_wait(a, "participant-joined");
+  JsonObject *joined = harness_client_take(a, "participant-joined");
   g_assert_cmpstr(json_object_get_string_member(joined, "peer"), ==, peer_b);
   g_assert_cmpstr(json_object_get_string_member(joined, "role"), ==, "customer");
   g_assert_cmpstr(json_object_get_string_member(joined, "name"), ==, "Bert");
   /* B's offer sends its own camera and receives A's. */
-  JsonObject *offer_b = client_wait(b, "offer");
+  JsonObject *offer_b = harness_client_take(b, "offer");
   g_assert_true(g_str_has_prefix(json_object_get_string_member(offer_b, "sdp"), "v=0"));
   g_assert_true(has_track(offer_b, "audio", "audio", "send"));
   g_assert_true(has_track(offer_b, "video", "camera", "send"));
@@ -754,7 +487,7 @@ test_room_full(Fixture *fixture, gconstpointer data)
    * which needs a real browser: tests/e2e covers it.) */
 
   g_autofree char *join_c = join_json("vol", "customer", "Cor");
-  client_send(c, join_c);
+  harness_client_send(c, join_c);
   client_wait_error(c, "room-full", "join");
   g_assert_cmpuint(gw_server_get_participant_count(fixture->server), ==, 2);
   /* C is still `new` and can join another room. */
@@ -763,15 +496,15 @@ test_room_full(Fixture *fixture, gconstpointer data)
 }
 
 static void
-test_welcome_lists_others(Fixture *fixture, gconstpointer data)
+test_welcome_lists_others(HarnessFixture *fixture, gconstpointer data)
 {
-  Client *a = client_connect(fixture);
-  Client *b = client_connect(fixture);
+  HarnessClient *a = harness_client_connect(fixture);
+  HarnessClient *b = harness_client_connect(fixture);
   g_autofree char *peer_a = client_join(a, "r", "advisor", "  Dokter Bos ", 0);
 
   g_autofree char *json = join_json("r", "customer", "Bert");
-  client_send(b, json);
-  JsonObject *welcome = client_wait(b, "welcome");
+  harness_client_send(b, json);
+  JsonObject *welcome = harness_client_take(b, "welcome");
   JsonArray *participants = json_object_get_array_member(welcome, "participants");
   g_assert_cmpuint(json_array_get_length(participants), ==, 1);
   JsonObject *first = json_array_get_object_element(participants, 0);
@@ -781,15 +514,15 @@ test_welcome_lists_others(Fixture *fixture, gconstpointer data)
 }
 
 static void
-test_capacity(Fixture *fixture, gconstpointer data)
+test_capacity(HarnessFixture *fixture, gconstpointer data)
 {
   fixture->config->max_rooms = 1;
-  Client *a = client_connect(fixture);
-  Client *b = client_connect(fixture);
+  HarnessClient *a = harness_client_connect(fixture);
+  HarnessClient *b = harness_client_connect(fixture);
   g_free(client_join(a, "een", "customer", "A", 0));
 
   g_autofree char *json = join_json("twee", "customer", "B");
-  client_send(b, json);
+  harness_client_send(b, json);
   client_wait_error(b, "capacity", "join");
   g_assert_cmpuint(gw_server_get_room_count(fixture->server), ==, 1);
   /* Joining the open room still works. */
@@ -798,28 +531,29 @@ test_capacity(Fixture *fixture, gconstpointer data)
 
 /* A and B in one room, each past welcome. */
 static void
-join_pair(Fixture *fixture, Client **a, Client **b, char **peer_a, char **peer_b)
+join_pair(HarnessFixture *fixture, HarnessClient **a, HarnessClient **b, char **peer_a,
+          char **peer_b)
 {
-  *a = client_connect(fixture);
-  *b = client_connect(fixture);
+  *a = harness_client_connect(fixture);
+  *b = harness_client_connect(fixture);
   *peer_a = client_join(*a, "paar", "advisor", "Anna", 0);
   *peer_b = client_join(*b, "paar", "customer", "Bert", 1);
-  client_wait(*a, "participant-joined");
+  harness_client_take(*a, "participant-joined");
 }
 
 static void
-test_chat(Fixture *fixture, gconstpointer data)
+test_chat(HarnessFixture *fixture, gconstpointer data)
 {
-  Client *a, *b;
+  HarnessClient *a, *b;
   g_autofree char *peer_a = NULL;
   g_autofree char *peer_b = NULL;
 
   join_pair(fixture, &a, &b, &peer_a, &peer_b);
   gint64 before = g_get_real_time() / 1000;
-  client_send(a, "{\"type\":\"chat\",\"text\":\"  Goedemiddag!  \"}");
-  Client *both[] = {a, b};
+  harness_client_send(a, "{\"type\":\"chat\",\"text\":\"  Goedemiddag!  \"}");
+  HarnessClient *both[] = {a, b};
   for (guint i = 0; i < G_N_ELEMENTS(both); i++) {
-    JsonObject *chat = client_wait(both[i], "chat");
+    JsonObject *chat = harness_client_take(both[i], "chat");
     g_assert_cmpstr(json_object_get_string_member(chat, "peer"), ==, peer_a);
     g_assert_cmpstr(json_object_get_string_member(chat, "name"), ==, "Anna");
     g_assert_cmpstr(json_object_get_string_member(chat, "text"), ==, "Goedemiddag!");
@@ -828,53 +562,53 @@ test_chat(Fixture *fixture, gconstpointer data)
     g_assert_cmpint(ts, <=, g_get_real_time() / 1000);
   }
 
-  client_send(b, "{\"type\":\"mute\",\"audio\":true,\"video\":false}");
-  JsonObject *mute = client_wait(a, "mute");
+  harness_client_send(b, "{\"type\":\"mute\",\"audio\":true,\"video\":false}");
+  JsonObject *mute = harness_client_take(a, "mute");
   g_assert_cmpstr(json_object_get_string_member(mute, "peer"), ==, peer_b);
   g_assert_true(json_object_get_boolean_member(mute, "audio"));
   g_assert_false(json_object_get_boolean_member(mute, "video"));
 
-  client_send(b, "{\"type\":\"chat\",\"text\":\" \\n \"}");
+  harness_client_send(b, "{\"type\":\"chat\",\"text\":\" \\n \"}");
   client_wait_error(b, "bad-field", "chat");
 }
 
 static void
-test_screen(Fixture *fixture, gconstpointer data)
+test_screen(HarnessFixture *fixture, gconstpointer data)
 {
-  Client *a, *b;
+  HarnessClient *a, *b;
   g_autofree char *peer_a = NULL;
   g_autofree char *peer_b = NULL;
 
   join_pair(fixture, &a, &b, &peer_a, &peer_b);
-  client_send(a, "{\"type\":\"screen\",\"action\":\"start\"}");
-  JsonObject *screen = client_wait(b, "screen");
+  harness_client_send(a, "{\"type\":\"screen\",\"action\":\"start\"}");
+  JsonObject *screen = harness_client_take(b, "screen");
   g_assert_cmpstr(json_object_get_string_member(screen, "peer"), ==, peer_a);
   g_assert_cmpstr(json_object_get_string_member(screen, "action"), ==, "start");
   /* (The offers with screen slots follow once both have answered, which needs
    * a real browser: tests/e2e covers them.) */
-  client_send(a, "{\"type\":\"screen\",\"action\":\"stop\"}");
-  screen = client_wait(b, "screen");
+  harness_client_send(a, "{\"type\":\"screen\",\"action\":\"stop\"}");
+  screen = harness_client_take(b, "screen");
   g_assert_cmpstr(json_object_get_string_member(screen, "action"), ==, "stop");
-  run_for(100);
+  harness_run_for(100);
   assert_no_message(a, "screen");
 }
 
 static void
-test_hangup(Fixture *fixture, gconstpointer data)
+test_hangup(HarnessFixture *fixture, gconstpointer data)
 {
-  Client *a, *b;
+  HarnessClient *a, *b;
   g_autofree char *peer_a = NULL;
   g_autofree char *peer_b = NULL;
 
   join_pair(fixture, &a, &b, &peer_a, &peer_b);
   g_assert_cmpint(healthz_rooms(fixture, NULL), ==, 1);
-  client_send(b, "{\"type\":\"hangup\"}");
-  Client *both[] = {a, b};
+  harness_client_send(b, "{\"type\":\"hangup\"}");
+  HarnessClient *both[] = {a, b};
   for (guint i = 0; i < G_N_ELEMENTS(both); i++) {
-    JsonObject *ended = client_wait(both[i], "ended");
+    JsonObject *ended = harness_client_take(both[i], "ended");
     g_assert_cmpstr(json_object_get_string_member(ended, "reason"), ==, "hangup");
     g_assert_cmpstr(json_object_get_string_member(ended, "by"), ==, peer_b);
-    WAIT_FOR(both[i]->closed);
+    HARNESS_WAIT_FOR(both[i]->closed);
     g_assert_cmpuint(both[i]->close_code, ==, SOUP_WEBSOCKET_CLOSE_NORMAL);
     assert_no_message(both[i], "participant-left");
   }
@@ -884,21 +618,21 @@ test_hangup(Fixture *fixture, gconstpointer data)
   g_assert_cmpint(participants, ==, 0);
 
   /* The room id is free again. */
-  Client *c = client_connect(fixture);
+  HarnessClient *c = harness_client_connect(fixture);
   g_free(client_join(c, "paar", "customer", "Cor", 0));
 }
 
 static void
-test_disconnect(Fixture *fixture, gconstpointer data)
+test_disconnect(HarnessFixture *fixture, gconstpointer data)
 {
-  Client *a, *b;
+  HarnessClient *a, *b;
   g_autofree char *peer_a = NULL;
   g_autofree char *peer_b = NULL;
 
   join_pair(fixture, &a, &b, &peer_a, &peer_b);
   /* Drop A's TCP connection without a close frame. */
   g_io_stream_close(soup_websocket_connection_get_io_stream(a->connection), NULL, NULL);
-  JsonObject *left = client_wait(b, "participant-left");
+  JsonObject *left = harness_client_take(b, "participant-left");
   g_assert_cmpstr(json_object_get_string_member(left, "peer"), ==, peer_a);
   g_assert_cmpstr(json_object_get_string_member(left, "reason"), ==, "disconnected");
   g_assert_cmpuint(gw_server_get_room_count(fixture->server), ==, 1);
@@ -907,19 +641,19 @@ test_disconnect(Fixture *fixture, gconstpointer data)
 
   /* The room goes when its last participant does. */
   soup_websocket_connection_close(b->connection, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
-  WAIT_FOR(gw_server_get_room_count(fixture->server) == 0);
+  HARNESS_WAIT_FOR(gw_server_get_room_count(fixture->server) == 0);
   g_assert_cmpint(healthz_rooms(fixture, NULL), ==, 0);
 }
 
 static void
-test_server_free_closes(Fixture *fixture, gconstpointer data)
+test_server_free_closes(HarnessFixture *fixture, gconstpointer data)
 {
-  Client *a = client_connect(fixture);
+  HarnessClient *a = harness_client_connect(fixture);
   g_free(client_join(a, "stop", "customer", "A", 0));
-  Client *idle = client_connect(fixture);
+  HarnessClient *idle = harness_client_connect(fixture);
 
   gw_server_free(fixture->server);
-  WAIT_FOR(a->closed && idle->closed);
+  HARNESS_WAIT_FOR(a->closed && idle->closed);
   g_assert_cmpuint(a->close_code, ==, SOUP_WEBSOCKET_CLOSE_GOING_AWAY);
   g_assert_cmpuint(idle->close_code, ==, SOUP_WEBSOCKET_CLOSE_GOING_AWAY);
 
@@ -972,10 +706,10 @@ test_plain_http(void)
 int
 main(int argc, char **argv)
 {
-  g_test_init(&argc, &argv, NULL);
-  gst_init(&argc, &argv);
+  harness_init(&argc, &argv);
 
-#define ADD(path, func) g_test_add(path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+#define ADD(path, func)                                                                            \
+  g_test_add(path, HarnessFixture, NULL, fixture_set_up, func, fixture_tear_down)
   ADD("/server/http/healthz", test_healthz);
   ADD("/server/http/static", test_static);
   ADD("/server/http/traversal", test_traversal);
@@ -995,13 +729,5 @@ main(int argc, char **argv)
   g_test_add_func("/server/bad-certificate", test_bad_certificate);
   g_test_add_func("/server/plain-http", test_plain_http);
 
-  int status = g_test_run();
-  gst_deinit();
-  /* Idle GTask threads keep gnutls' thread-local state, which trips LSan's
-   * thread scan (GCC 12 on glibc 2.36); let them exit first. */
-  g_usleep(G_USEC_PER_SEC * 6 / 10); /* a shared pool's thread idles 0.5 s before it is unused */
-  g_thread_pool_set_max_unused_threads(0);
-  g_thread_pool_stop_unused_threads();
-  g_usleep(100 * 1000);
-  return status;
+  return harness_finish(g_test_run());
 }
