@@ -234,12 +234,12 @@ export function pick(sample, source) {
 }
 
 /**
- * Waits until one inbound video track of `source` decodes ≥ MIN_FPS over a
- * WINDOW_MS window at a non-zero size. A dead or muted track still yields
- * ~1 black frame a second, so a rate is what proves the call is alive.
+ * Samples inbound stats of `source` over one WINDOW_MS window until `judge`
+ * accepts a stream, or MEDIA_DEADLINE_MS passes. `judge(start, end, seconds)`
+ * returns {ok, text, ...figures}; the last text goes into the timeout error.
  */
-export async function waitForMedia(page, what, source) {
-  let lastRate = 'no inbound video of that source';
+async function waitForWindow(page, what, source, judge, nothing) {
+  let last = nothing;
   return waitFor(
     what,
     async () => {
@@ -248,40 +248,11 @@ export async function waitForMedia(page, what, source) {
       const b = await inboundStats(page);
       const seconds = (b.now - a.now) / 1000;
       for (const end of pick(b, source)) {
-        if (end.kind !== 'video') continue;
         const start = pick(a, source).find((r) => r.ssrc === end.ssrc);
         if (!start) continue;
-        const fps = (end.framesDecoded - start.framesDecoded) / seconds;
-        lastRate = `${fps.toFixed(1)} fps at ${end.frameWidth}x${end.frameHeight} on mid ${end.mid}`;
-        if (fps >= MIN_FPS && end.frameWidth > 0 && end.frameHeight > 0) return { ...end, fps };
-      }
-      return null;
-    },
-    MEDIA_DEADLINE_MS,
-    0,
-  ).catch((err) => {
-    err.message += ` — last window: ${lastRate}`;
-    throw err;
-  });
-}
-
-/** Waits until inbound audio arrives at a packet rate with rising energy (not silence). */
-export async function waitForAudio(page, what) {
-  let last = 'no inbound audio';
-  return waitFor(
-    what,
-    async () => {
-      const a = await inboundStats(page);
-      await page.waitForTimeout(WINDOW_MS);
-      const b = await inboundStats(page);
-      const seconds = (b.now - a.now) / 1000;
-      for (const end of pick(b, 'audio')) {
-        const start = pick(a, 'audio').find((r) => r.ssrc === end.ssrc);
-        if (!start) continue;
-        const pps = (end.packetsReceived - start.packetsReceived) / seconds;
-        const energy = end.totalAudioEnergy - start.totalAudioEnergy;
-        last = `${pps.toFixed(1)} packets/s, energy +${energy.toExponential(2)} on mid ${end.mid}`;
-        if (pps >= 25 && energy > 0) return { ...end, pps, energy };
+        const { ok, text, ...figures } = judge(start, end, seconds);
+        if (text) last = text;
+        if (ok) return { ...end, ...figures };
       }
       return null;
     },
@@ -291,6 +262,49 @@ export async function waitForAudio(page, what) {
     err.message += ` — last window: ${last}`;
     throw err;
   });
+}
+
+/**
+ * Waits until one inbound video track of `source` decodes ≥ MIN_FPS over a
+ * WINDOW_MS window at a non-zero size. A dead or muted track still yields
+ * ~1 black frame a second, so a rate is what proves the call is alive.
+ */
+export function waitForMedia(page, what, source) {
+  return waitForWindow(
+    page,
+    what,
+    source,
+    (start, end, seconds) => {
+      if (end.kind !== 'video') return { ok: false };
+      const fps = (end.framesDecoded - start.framesDecoded) / seconds;
+      return {
+        ok: fps >= MIN_FPS && end.frameWidth > 0 && end.frameHeight > 0,
+        text: `${fps.toFixed(1)} fps at ${end.frameWidth}x${end.frameHeight} on mid ${end.mid}`,
+        fps,
+      };
+    },
+    'no inbound video of that source',
+  );
+}
+
+/** Waits until inbound audio arrives at a packet rate with rising energy (not silence). */
+export function waitForAudio(page, what) {
+  return waitForWindow(
+    page,
+    what,
+    'audio',
+    (start, end, seconds) => {
+      const pps = (end.packetsReceived - start.packetsReceived) / seconds;
+      const energy = end.totalAudioEnergy - start.totalAudioEnergy;
+      return {
+        ok: pps >= 25 && energy > 0,
+        text: `${pps.toFixed(1)} packets/s, energy +${energy.toExponential(2)} on mid ${end.mid}`,
+        pps,
+        energy,
+      };
+    },
+    'no inbound audio',
+  );
 }
 
 /**
