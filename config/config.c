@@ -47,6 +47,7 @@ typedef struct {
 static const char *const log_formats[] = {"text", "json", NULL};
 static const char *const log_levels[] = {"warning", "message", "info", "debug", NULL};
 static const char *const store_backends[] = {"sqlite", "postgresql", NULL};
+static const char *const video_codec_names[] = {"vp8", "h264", NULL};
 
 #define FIELD(f) G_STRUCT_OFFSET(GwConfig, f)
 
@@ -70,6 +71,7 @@ static const KeySpec keys[] = {
     {"media", "screen_max_kbps", KEY_UINT, FIELD(screen_max_kbps), 100, 20000, NULL},
     {"media", "keyframe_min_interval_ms", KEY_UINT, FIELD(keyframe_min_interval_ms), 0, 10000,
      NULL},
+    {"media", "video_codecs", KEY_NAME_LIST, FIELD(video_codecs), 0, 0, video_codec_names},
     {"limits", "max_rooms", KEY_UINT, FIELD(max_rooms), 1, 10000, NULL},
     {"limits", "max_participants", KEY_UINT, FIELD(max_participants), 2, 4, NULL},
     {"limits", "ws_max_message", KEY_UINT, FIELD(ws_max_message), 1024, 1048576, NULL},
@@ -128,6 +130,7 @@ config_clear(gpointer data)
   g_free(config->log_level);
   g_strfreev(config->ice_local_addresses);
   g_strfreev(config->queue_names);
+  g_strfreev(config->video_codecs);
   g_free(config->opening_hours);
   g_free(config->store_backend);
   g_free(config->postgres_conninfo_file);
@@ -158,6 +161,7 @@ config_fill_defaults(GwConfig *config)
   config->camera_max_kbps = 2000;
   config->screen_max_kbps = 2500;
   config->keyframe_min_interval_ms = 1000;
+  config->video_codecs = g_strsplit("vp8;h264", ";", -1);
 
   config->max_rooms = 100;
   config->max_participants = 2;
@@ -537,6 +541,19 @@ apply_value(GwConfig *config, const KeySpec *spec, const char *origin, const cha
     names = check_name_list(origin, list, error);
     if (names == NULL)
       return FALSE;
+    /* A list with choices (video_codecs) needs at least one, each a choice. */
+    if (spec->choices && names[0] == NULL) {
+      g_autofree char *allowed = g_strjoinv(", ", (char **)spec->choices);
+      g_strfreev(names);
+      return value_error(error, origin, text ? text : "", "must name at least one of %s",
+                         allowed);
+    }
+    for (guint i = 0; spec->choices && names[i]; i++) {
+      if (!check_enum(spec, origin, names[i], error)) {
+        g_strfreev(names);
+        return FALSE;
+      }
+    }
     g_strfreev(*field);
     *field = names;
     return TRUE;

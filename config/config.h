@@ -42,6 +42,7 @@ typedef struct {
   guint camera_max_kbps;      /* 100..20000, default 2000: cap on a camera track */
   guint screen_max_kbps;      /* 100..20000, default 2500: cap on a screen-share track */
   guint keyframe_min_interval_ms; /* 0..10000, default 1000: keyframe requests per sender */
+  char **video_codecs; /* "vp8", "h264": the video codecs a room may use; default both */
 
   /* [limits] */
   guint max_rooms;             /* 1..10000, default 100 */

@@ -26,6 +26,7 @@ static const char *const error_names[] = {
     [GW_PROTOCOL_ERROR_TOKEN_EXPIRED] = "token-expired",
     [GW_PROTOCOL_ERROR_CONTACT_CLOSED] = "contact-closed",
     [GW_PROTOCOL_ERROR_UNAUTHORIZED] = "unauthorized",
+    [GW_PROTOCOL_ERROR_CODEC] = "codec-unsupported",
 };
 
 static const char *const type_names[] = {
@@ -69,6 +70,7 @@ gw_message_free(GwMessage *message)
     g_free(message->join.room);
     g_free(message->join.name);
     g_free(message->join.token);
+    g_strfreev(message->join.video_codecs);
     break;
   case GW_MESSAGE_ANSWER:
     g_free(message->answer.sdp);
@@ -225,6 +227,43 @@ is_token_text(const char *text)
   return n > 0;
 }
 
+/* The gateway forwards without transcoding, so it only cares which of the
+ * codecs it can forward a browser has; the rest of the list is ignored. */
+static const char *const known_video_codecs[] = {"vp8", "h264", NULL};
+
+static gboolean
+parse_video_codecs(JsonNode *node, GStrv *out, GError **error)
+{
+  if (!JSON_NODE_HOLDS_ARRAY(node))
+    return bad_field(error, "join", "video", "must be an array of codec names");
+  JsonArray *array = json_node_get_array(node);
+  guint n = json_array_get_length(array);
+  if (n > GW_PROTOCOL_MAX_CODECS) {
+    g_set_error(error, GW_PROTOCOL_ERROR, GW_PROTOCOL_ERROR_BAD_FIELD,
+                "join: `video` lists more than %d codecs", GW_PROTOCOL_MAX_CODECS);
+    return FALSE;
+  }
+  g_autoptr(GStrvBuilder) kept = g_strv_builder_new();
+  gboolean seen[G_N_ELEMENTS(known_video_codecs)] = {FALSE};
+  for (guint i = 0; i < n; i++) {
+    JsonNode *item = json_array_get_element(array, i);
+    const char *name = JSON_NODE_HOLDS_VALUE(item) &&
+                               json_node_get_value_type(item) == G_TYPE_STRING
+                           ? json_node_get_string(item)
+                           : NULL;
+    if (name == NULL || name[0] == '\0' || strlen(name) > 32)
+      return bad_field(error, "join", "video", "must list codec names of 1 to 32 characters");
+    for (guint k = 0; known_video_codecs[k]; k++) {
+      if (!seen[k] && g_ascii_strcasecmp(name, known_video_codecs[k]) == 0) {
+        seen[k] = TRUE;
+        g_strv_builder_add(kept, known_video_codecs[k]);
+      }
+    }
+  }
+  *out = g_strv_builder_end(kept);
+  return TRUE;
+}
+
 static gboolean
 parse_join(const GwConfig *config, JsonObject *object, GwMessage *message, GError **error)
 {
@@ -276,9 +315,16 @@ parse_join(const GwConfig *config, JsonObject *object, GwMessage *message, GErro
       return bad_field(error, "join", "token", "must be a join link's token");
   }
 
+  g_auto(GStrv) codecs = NULL;
+  JsonNode *video_node = json_object_get_member(object, "video");
+  if (video_node != NULL && !JSON_NODE_HOLDS_NULL(video_node) &&
+      !parse_video_codecs(video_node, &codecs, error))
+    return FALSE;
+
   message->join.room = g_strdup(room);
   message->join.name = g_steal_pointer(&trimmed);
   message->join.token = g_strdup(token);
+  message->join.video_codecs = g_steal_pointer(&codecs);
   return TRUE;
 }
 

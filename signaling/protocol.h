@@ -31,6 +31,7 @@ typedef enum {
   GW_PROTOCOL_ERROR_TOKEN_EXPIRED,  /* a genuine join link past its expiry */
   GW_PROTOCOL_ERROR_CONTACT_CLOSED, /* the link's call is over, or the invite was revoked */
   GW_PROTOCOL_ERROR_UNAUTHORIZED,   /* an advisor action without a logged-in account */
+  GW_PROTOCOL_ERROR_CODEC,          /* the browser cannot do the room's video codec */
 } GwProtocolError;
 
 /* The only protocol version this gateway speaks. */
@@ -43,6 +44,8 @@ typedef enum {
 #define GW_PROTOCOL_MAX_TOKEN 1024
 /* JSON nesting deeper than this is refused before json-glib recurses into it. */
 #define GW_PROTOCOL_MAX_DEPTH 16
+/* A join's `video` list: at most this many entries of at most 32 bytes each. */
+#define GW_PROTOCOL_MAX_CODECS 16
 
 typedef enum {
   GW_MESSAGE_JOIN,
@@ -69,6 +72,10 @@ typedef struct {
       GwRole role;
       char *name; /* trimmed, without control characters; "" when absent */
       char *token; /* nullable: 1..1024 of [A-Za-z0-9_.-], not yet verified */
+      /* The video codecs the browser can send and receive, lowercase, in its
+       * order of preference; only names this gateway knows ("vp8", "h264"),
+       * no repeats; NULL when the browser sent no list (VP8 is assumed). */
+      char **video_codecs;
     } join;
     struct {
       char *sdp; /* non-empty, at most config->max_sdp_length bytes */

@@ -207,7 +207,15 @@ gw_room_add_session(GwRoom *room, GwSession *session, GError **error)
   }
   /* Offers come later, from the main loop, so `welcome` still reaches the
    * browser first; adding the peer first means a failure changes nothing. */
-  if (!gw_media_room_add_peer(room->media, peer_id, &media_error)) {
+  if (!gw_media_room_add_peer(room->media, peer_id, gw_session_get_video_codecs(session),
+                              &media_error)) {
+    if (g_error_matches(media_error, GW_MEDIA_ERROR, GW_MEDIA_ERROR_CODEC)) {
+      gw_signaling_log(G_LOG_LEVEL_MESSAGE, room->id, peer_id, "refused: %s",
+                       media_error->message);
+      g_set_error_literal(error, GW_PROTOCOL_ERROR, GW_PROTOCOL_ERROR_CODEC,
+                          media_error->message);
+      return FALSE;
+    }
     gw_signaling_log(G_LOG_LEVEL_WARNING, room->id, peer_id, "cannot add the media peer: %s",
                      media_error->message);
     g_set_error_literal(error, GW_PROTOCOL_ERROR, GW_PROTOCOL_ERROR_INTERNAL,

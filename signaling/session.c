@@ -18,6 +18,7 @@ struct _GwSession {
   GwSessionState state;
   GwRole role;
   char *name;
+  char **video_codecs; /* from `join`, see GwMessage; NULL: VP8 assumed */
   char *account_id; /* advisor account, NULL when none logged in */
   GwRoom *room; /* not owned; set while joined */
   GwSessionClosedFunc closed_func;
@@ -55,6 +56,12 @@ const char *
 gw_session_get_name(GwSession *session)
 {
   return session->name != NULL ? session->name : "";
+}
+
+const char *const *
+gw_session_get_video_codecs(GwSession *session)
+{
+  return (const char *const *)session->video_codecs;
 }
 
 const char *
@@ -120,6 +127,9 @@ media_failed(GError *media_error, GError **error)
       break;
     case GW_MEDIA_ERROR_LIMIT:
       code = GW_PROTOCOL_ERROR_LIMIT;
+      break;
+    case GW_MEDIA_ERROR_CODEC:
+      code = GW_PROTOCOL_ERROR_CODEC;
       break;
     case GW_MEDIA_ERROR_MISSING_ELEMENT:
     case GW_MEDIA_ERROR_INTERNAL:
@@ -251,6 +261,8 @@ handle_join(GwSession *session, const GwMessage *message, GError **error)
   session->role = message->join.role;
   g_free(session->name);
   session->name = g_strdup(message->join.name);
+  g_strfreev(session->video_codecs);
+  session->video_codecs = g_strdupv(message->join.video_codecs);
   if (!gw_room_add_session(room, session, error)) {
     if (created)
       gw_room_directory_remove(session->directory, room);
@@ -465,6 +477,7 @@ gw_session_free(GwSession *session)
   gw_config_unref(session->config);
   g_free(session->peer_id);
   g_free(session->name);
+  g_strfreev(session->video_codecs);
   g_free(session->account_id);
   g_free(session);
 }

@@ -59,6 +59,9 @@ GwRole gw_session_get_role(GwSession *session);
 /** gw_session_get_name: (transfer none): "" when the browser gave none */
 const char *gw_session_get_name(GwSession *session);
 
+/** gw_session_get_video_codecs: (transfer none) (nullable): from `join`, see GwMessage */
+const char *const *gw_session_get_video_codecs(GwSession *session);
+
 /**
  * gw_session_get_account_id: (transfer none) (nullable): the advisor account
  * behind this connection, NULL when none logged in

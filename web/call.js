@@ -16,13 +16,40 @@
 
 const PROTOCOL_VERSION = 1;
 
+// Not codecs: retransmission, redundancy and forward error correction formats.
+const NOT_CODECS = new Set(['rtx', 'red', 'ulpfec', 'flexfec-03']);
+
+/**
+ * The video codecs this browser can both send and play, lowercase, in the
+ * browser's own order of preference (its sender capabilities list them that
+ * way): the gateway picks a room's one codec from the first joiner's list
+ * (docs/protocol.md, `join`). null where the browser cannot tell.
+ */
+export function videoCodecs() {
+  const names = (side) => {
+    const caps = side?.getCapabilities?.('video');
+    if (!caps) return null;
+    return caps.codecs.map((c) => c.mimeType.toLowerCase().replace(/^video\//, ''));
+  };
+  const sendable = names(window.RTCRtpSender);
+  const playable = names(window.RTCRtpReceiver);
+  if (!sendable || !playable) return null;
+  const list = [];
+  for (const name of sendable) {
+    if (!NOT_CODECS.has(name) && playable.includes(name) && !list.includes(name)) list.push(name);
+  }
+  return list.slice(0, 16);
+}
+
 export class Call extends EventTarget {
   /**
-   * @param {{role: string, room: string, name?: string, url: string}} options
+   * @param {{role: string, room: string, name?: string, url: string, capture?: object}} options
+   *   capture: getUserMedia constraints (the devices chosen on check.html); default camera + mic
    */
-  constructor({ role, room, name, url }) {
+  constructor({ role, room, name, url, capture }) {
     super();
     this.role = role;
+    this.capture = capture ?? { audio: true, video: { width: { ideal: 640 }, height: { ideal: 480 } } };
     this.room = room;
     this.name = name || '';
     this.url = url;
@@ -108,6 +135,8 @@ export class Call extends EventTarget {
       this.wsOpened = true;
       const join = { type: 'join', v: PROTOCOL_VERSION, room: this.room, role: this.role };
       if (this.name) join.name = this.name;
+      const video = videoCodecs();
+      if (video) join.video = video;
       this.send(join);
     };
     ws.onmessage = (event) => {

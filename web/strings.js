@@ -85,6 +85,7 @@ export const nl = {
   // `error` messages from the gateway, by code (docs/protocol.md), in plain words.
   errors: {
     'room-full': 'Dit gesprek is al vol. Er kunnen niet meer mensen bij.',
+    'codec-unsupported': 'Deze browser kan het beeld van dit gesprek niet tonen. Probeer een andere browser, bijvoorbeeld Chrome, Edge of Safari.',
     capacity: 'Het is nu erg druk. Probeer het over een paar minuten opnieuw.',
     'unsupported-version': 'Deze pagina is verouderd. Laad de pagina opnieuw.',
     'too-large': 'Dat bericht is te lang.',
@@ -174,6 +175,7 @@ export const en = {
   // `error` messages from the gateway, by code (docs/protocol.md), in plain words.
   errors: {
     'room-full': 'This call already has the maximum number of participants.',
+    'codec-unsupported': "This browser cannot show this call's video. Please try another browser, such as Chrome, Edge or Safari.",
     capacity: 'The service is busy right now. Please try again in a few minutes.',
     'unsupported-version': 'This page is out of date. Please reload it.',
     'too-large': 'That message is too long.',

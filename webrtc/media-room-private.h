@@ -69,6 +69,7 @@ struct _GwMediaRoom {
   GSource *bus_source;
   GHashTable *peers;   /* id -> GwPeer* (owned) */
   GPtrArray *order;    /* GwPeer* in join order, not owned */
+  const char *video_codec; /* static string: "vp8" or "h264"; NULL while empty */
   gint closed;         /* atomic: set once by gw_media_room_free */
 };
 

@@ -277,13 +277,65 @@ gw_media_room_upstream_ready(GwMediaRoom *room, GwPeer *producer, GwSlot *up)
   }
 }
 
+static const char *
+codec_display_name(const char *codec)
+{
+  return g_strcmp0(codec, "h264") == 0 ? "H.264" : "VP8";
+}
+
+/* The codec this peer will use: the room's, or for the first peer its first
+ * preference the config allows. Returns a static string, or NULL with @error. */
+static const char *
+choose_video_codec(GwMediaRoom *room, const char *const *video_codecs, GError **error)
+{
+  static const char *const vp8_only[] = {"vp8", NULL};
+  static const char *const known[] = {"vp8", "h264", NULL};
+  const char *const *offered = video_codecs ? video_codecs : vp8_only;
+
+  if (room->order->len > 0) {
+    if (g_strv_contains(offered, room->video_codec))
+      return room->video_codec;
+    g_set_error(error, GW_MEDIA_ERROR, GW_MEDIA_ERROR_CODEC,
+                "this call's video is %s, which this browser cannot send or show",
+                codec_display_name(room->video_codec));
+    return NULL;
+  }
+  for (guint i = 0; offered[i]; i++) {
+    if (!g_strv_contains((const char *const *)room->config->video_codecs, offered[i]))
+      continue;
+    for (guint k = 0; known[k]; k++) {
+      if (g_str_equal(offered[i], known[k]))
+        return known[k];
+    }
+  }
+  g_autofree char *allowed = g_strjoinv(", ", room->config->video_codecs);
+  g_set_error(error, GW_MEDIA_ERROR, GW_MEDIA_ERROR_CODEC,
+              "this browser can do none of the video codecs allowed here (%s)", allowed);
+  return NULL;
+}
+
+const char *
+gw_media_room_get_video_codec(GwMediaRoom *room)
+{
+  return room->order->len > 0 ? room->video_codec : NULL;
+}
+
 gboolean
-gw_media_room_add_peer(GwMediaRoom *room, const char *peer_id, GError **error)
+gw_media_room_add_peer(GwMediaRoom *room, const char *peer_id, const char *const *video_codecs,
+                       GError **error)
 {
   if (gw_media_room_lookup(room, peer_id)) {
     g_set_error(error, GW_MEDIA_ERROR, GW_MEDIA_ERROR_WRONG_STATE, "peer %s is already here",
                 peer_id);
     return FALSE;
+  }
+  const char *codec = choose_video_codec(room, video_codecs, error);
+  if (!codec)
+    return FALSE;
+  if (room->order->len == 0) {
+    room->video_codec = codec;
+    GW_MEDIA_LOG(G_LOG_LEVEL_INFO, room, peer_id, "room video codec: %s",
+                 codec_display_name(codec));
   }
   GwPeer *peer = gw_peer_new(room, peer_id, error);
   if (!peer)

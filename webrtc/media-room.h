@@ -18,6 +18,7 @@ typedef enum {
   GW_MEDIA_ERROR_BAD_SDP,     /* the SDP does not parse or does not fit our offer */
   GW_MEDIA_ERROR_LIMIT,       /* a configured limit (SDP length, candidates) was hit */
   GW_MEDIA_ERROR_MISSING_ELEMENT, /* a GStreamer element is not installed */
+  GW_MEDIA_ERROR_CODEC,       /* the peer cannot do the room's video codec */
   GW_MEDIA_ERROR_INTERNAL,
 } GwMediaError;
 
@@ -90,12 +91,24 @@ void gw_media_room_free(GwMediaRoom *room);
 
 /**
  * gw_media_room_add_peer:
+ * @video_codecs: (nullable): the video codecs the peer's browser can send and
+ *   receive, lowercase ("vp8", "h264"), in its order of preference; NULL means
+ *   VP8 only
+ *
  * Creates the peer's webrtcbin with receive slots for its audio and camera and
  * send slots for every track the other peers already have, then sends it an
  * offer (through the offer callback). Every other peer is re-offered a send slot
  * for the newcomer's audio and camera.
+ *
+ * Nothing is transcoded, so a room has one video codec: the first peer into an
+ * empty room picks it (its first preference that config->video_codecs allows).
+ * Fails with GW_MEDIA_ERROR_CODEC, changing nothing, for a peer that cannot do it.
  */
-gboolean gw_media_room_add_peer(GwMediaRoom *room, const char *peer_id, GError **error);
+gboolean gw_media_room_add_peer(GwMediaRoom *room, const char *peer_id,
+                                const char *const *video_codecs, GError **error);
+
+/** gw_media_room_get_video_codec: "vp8" or "h264"; NULL while the room is empty. */
+const char *gw_media_room_get_video_codec(GwMediaRoom *room);
 
 /**
  * gw_media_room_remove_peer:

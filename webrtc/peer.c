@@ -47,18 +47,24 @@ peer_handle_destroy(gpointer data)
 #define GW_TWCC_EXTMAP_FIELD "extmap-3"
 #define GW_TWCC_URI "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01"
 
-static GstCaps *slot_codec_caps(GwMediaSource source, guint pt);
+static GstCaps *slot_codec_caps(GwMediaSource source, guint pt, const char *video_codec);
 
 static GstCaps *
-slot_caps(GwMediaSource source, guint pt)
+slot_caps(GwMediaSource source, guint pt, const char *video_codec)
 {
-  GstCaps *caps = slot_codec_caps(source, pt);
+  GstCaps *caps = slot_codec_caps(source, pt, video_codec);
   gst_caps_set_simple(caps, GW_TWCC_EXTMAP_FIELD, G_TYPE_STRING, GW_TWCC_URI, NULL);
   return caps;
 }
 
+/* H.264 as every browser can send and play it: Constrained Baseline,
+ * packetization mode 1 (fragmented NAL units). Level 3.1 is what Chrome and
+ * Safari announce; level-asymmetry-allowed lets a sender go above it for a
+ * large shared screen when the receiver can take that. */
+#define GW_H264_PROFILE_LEVEL "42e01f"
+
 static GstCaps *
-slot_codec_caps(GwMediaSource source, guint pt)
+slot_codec_caps(GwMediaSource source, guint pt, const char *video_codec)
 {
   if (source == GW_MEDIA_SOURCE_AUDIO)
     return gst_caps_new_simple("application/x-rtp", "media", G_TYPE_STRING, "audio",
@@ -66,11 +72,17 @@ slot_codec_caps(GwMediaSource source, guint pt)
                                (int)pt, "clock-rate", G_TYPE_INT, 48000, "encoding-params",
                                G_TYPE_STRING, "2", "minptime", G_TYPE_STRING, "10",
                                "useinbandfec", G_TYPE_STRING, "1", NULL);
-  return gst_caps_new_simple("application/x-rtp", "media", G_TYPE_STRING, "video",
-                             "encoding-name", G_TYPE_STRING, "VP8", "payload", G_TYPE_INT,
-                             (int)pt, "clock-rate", G_TYPE_INT, 90000, "rtcp-fb-nack",
-                             G_TYPE_BOOLEAN, TRUE, "rtcp-fb-nack-pli", G_TYPE_BOOLEAN, TRUE,
-                             "rtcp-fb-ccm-fir", G_TYPE_BOOLEAN, TRUE, NULL);
+  gboolean h264 = g_strcmp0(video_codec, "h264") == 0;
+  GstCaps *caps = gst_caps_new_simple(
+      "application/x-rtp", "media", G_TYPE_STRING, "video", "encoding-name", G_TYPE_STRING,
+      h264 ? "H264" : "VP8", "payload", G_TYPE_INT, (int)pt, "clock-rate", G_TYPE_INT, 90000,
+      "rtcp-fb-nack", G_TYPE_BOOLEAN, TRUE, "rtcp-fb-nack-pli", G_TYPE_BOOLEAN, TRUE,
+      "rtcp-fb-ccm-fir", G_TYPE_BOOLEAN, TRUE, NULL);
+  if (h264)
+    gst_caps_set_simple(caps, "packetization-mode", G_TYPE_STRING, "1", "profile-level-id",
+                        G_TYPE_STRING, GW_H264_PROFILE_LEVEL, "level-asymmetry-allowed",
+                        G_TYPE_STRING, "1", NULL);
+  return caps;
 }
 
 static void
@@ -95,7 +107,7 @@ gw_peer_add_slot(GwPeer *peer, GwMediaSource source, GwTrackDirection direction,
                 "peer %s has no free payload types left", peer->id);
     return NULL;
   }
-  g_autoptr(GstCaps) caps = slot_caps(source, pt);
+  g_autoptr(GstCaps) caps = slot_caps(source, pt, peer->room->video_codec);
   GstWebRTCRTPTransceiver *trans = NULL;
   GstPad *sink_pad = NULL;
 

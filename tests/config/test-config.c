@@ -44,6 +44,9 @@ assert_defaults(const GwConfig *config)
   g_assert_cmpuint(g_strv_length(config->ice_local_addresses), ==, 1);
   g_assert_cmpstr(config->ice_local_addresses[0], ==, "127.0.0.1");
   g_assert_cmpuint(config->jitterbuffer_ms, ==, 200);
+  g_assert_cmpuint(g_strv_length(config->video_codecs), ==, 2);
+  g_assert_cmpstr(config->video_codecs[0], ==, "vp8");
+  g_assert_cmpstr(config->video_codecs[1], ==, "h264");
   g_assert_cmpuint(config->max_rooms, ==, 100);
   g_assert_cmpuint(config->max_participants, ==, 2);
   g_assert_cmpuint(config->ws_max_message, ==, 65536);
@@ -251,6 +254,10 @@ test_error_enum_and_kinds(void)
                "server.listen_address = localhost: must be an IP address");
   assert_error("[media]\nice_local_addresses = 127.0.0.1;10.0.0.300\n", NULL, GW_CONFIG_ERROR_VALUE,
                "media.ice_local_addresses = 10.0.0.300");
+  assert_error("[media]\nvideo_codecs = vp8;av1\n", NULL, GW_CONFIG_ERROR_VALUE,
+               "media.video_codecs = av1: must be vp8 or h264");
+  assert_error("[media]\nvideo_codecs =\n", NULL, GW_CONFIG_ERROR_VALUE,
+               "media.video_codecs = : must name at least one of vp8, h264");
   assert_error("[server]\npublic_url = ftp://example.nl\n", NULL, GW_CONFIG_ERROR_VALUE,
                "must be an http:// or https:// URL");
   assert_error("[server]\npublic_url = https://x.nl/?a=1\n", NULL, GW_CONFIG_ERROR_VALUE,
@@ -486,6 +493,7 @@ test_sample(void)
                                           "camera_max_kbps",
                                           "screen_max_kbps",
                                           "keyframe_min_interval_ms",
+                                          "video_codecs",
                                           "max_rooms",
                                           "max_participants",
                                           "ws_max_message",

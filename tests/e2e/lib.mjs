@@ -66,9 +66,10 @@ export function launchBrowser({ fakeDevice = '', extraArgs = [] } = {}) {
 
 /**
  * Opens `role`.html for `room` in a fresh context with camera and microphone
- * allowed; collects the page's console and errors. Returns {context, page, logs}.
+ * allowed; collects the page's console and errors. `initScript` (a function)
+ * runs in the page before its own scripts. Returns {context, page, logs}.
  */
-export async function openSide(browser, role, room, { name = '' } = {}) {
+export async function openSide(browser, role, room, { name = '', initScript = null, initArg } = {}) {
   const context = await browser.newContext({
     ignoreHTTPSErrors: true,
     permissions: ['camera', 'microphone'],
@@ -76,6 +77,7 @@ export async function openSide(browser, role, room, { name = '' } = {}) {
     // The pages default to Dutch; these tests name controls in English.
     locale: 'en-US',
   });
+  if (initScript) await context.addInitScript(initScript, initArg);
   const page = await context.newPage();
   const logs = [];
   page.on('console', (m) => logs.push(`[${elapsed()}] ${m.type()}: ${m.text()}`));

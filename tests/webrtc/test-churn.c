@@ -55,8 +55,8 @@ run_cycle(GwConfig *config, guint i, Counts *counts)
   g_autofree char *room_id = g_strdup_printf("churn-%u", i);
   GwMediaRoom *room = gw_media_room_new(config, room_id, &callbacks, counts, &error);
   g_assert_no_error(error);
-  g_assert_true(gw_media_room_add_peer(room, "a", &error));
-  g_assert_true(gw_media_room_add_peer(room, "b", &error));
+  g_assert_true(gw_media_room_add_peer(room, "a", NULL, &error));
+  g_assert_true(gw_media_room_add_peer(room, "b", NULL, &error));
   guint before = counts->offers;
   /* Offers set local descriptions, which starts ICE gathering (threads, sockets). */
   gint64 deadline = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;

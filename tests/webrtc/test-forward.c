@@ -177,7 +177,7 @@ client_start(Fixture *f, Client *c, const char *id)
   g_object_unref(agent);
   gst_object_unref(ice);
   gst_element_set_state(c->pipeline, GST_STATE_PLAYING);
-  g_assert_true(gw_media_room_add_peer(f->room, id, &error));
+  g_assert_true(gw_media_room_add_peer(f->room, id, NULL, &error));
   g_assert_no_error(error);
 }
 

@@ -2,6 +2,7 @@
 /* Media room tests: real webrtcbins in one pipeline, offers inspected as the browser would. */
 #include <gst/gst.h>
 #include <gst/sdp/sdp.h>
+#include <string.h>
 
 #include "webrtc/media-room.h"
 #include "webrtc/sdp-edit.h"
@@ -126,7 +127,7 @@ static void
 test_first_peer_offer(Fixture *f, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
-  g_assert_true(gw_media_room_add_peer(f->room, "a", &error));
+  g_assert_true(gw_media_room_add_peer(f->room, "a", NULL, &error));
   wait_offers(f, 1);
   Offer *o = last_offer_for(f, "a");
   g_assert_nonnull(o);
@@ -142,7 +143,7 @@ test_first_peer_offer(Fixture *f, gconstpointer data)
   g_assert_cmpuint(gw_media_room_get_peer_count(f->room), ==, 1);
 
   /* The same id twice is a programming error of the caller, refused cleanly. */
-  g_assert_false(gw_media_room_add_peer(f->room, "a", &error));
+  g_assert_false(gw_media_room_add_peer(f->room, "a", NULL, &error));
   g_assert_error(error, GW_MEDIA_ERROR, GW_MEDIA_ERROR_WRONG_STATE);
 }
 
@@ -150,9 +151,9 @@ static void
 test_second_peer_and_screen(Fixture *f, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
-  g_assert_true(gw_media_room_add_peer(f->room, "a", &error));
+  g_assert_true(gw_media_room_add_peer(f->room, "a", NULL, &error));
   wait_offers(f, 1);
-  g_assert_true(gw_media_room_add_peer(f->room, "b", &error));
+  g_assert_true(gw_media_room_add_peer(f->room, "b", NULL, &error));
   wait_offers(f, 2);
 
   Offer *b = last_offer_for(f, "b");
@@ -188,6 +189,77 @@ test_second_peer_and_screen(Fixture *f, gconstpointer data)
   gw_media_room_remove_peer(f->room, "b"); /* unknown: ignored */
 }
 
+/* A room's one video codec: the first browser's preference among those the
+ * config allows; browsers that cannot do it are refused and change nothing. */
+static void
+test_video_codec(Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  const char *const prefers_h264[] = {"h264", "vp8", NULL};
+  const char *const vp8_only[] = {"vp8", NULL};
+  const char *const both[] = {"vp8", "h264", NULL};
+
+  g_assert_null(gw_media_room_get_video_codec(f->room));
+  g_assert_true(gw_media_room_add_peer(f->room, "a", prefers_h264, &error));
+  g_assert_cmpstr(gw_media_room_get_video_codec(f->room), ==, "h264");
+  wait_offers(f, 1);
+  Offer *a = last_offer_for(f, "a");
+  g_assert_nonnull(strstr(a->sdp, "H264/90000"));
+  g_assert_nonnull(strstr(a->sdp, "packetization-mode=1"));
+  g_assert_nonnull(strstr(a->sdp, "profile-level-id=42e01f"));
+  g_assert_null(strstr(a->sdp, "VP8"));
+
+  /* No list means VP8 only: refused, and the room is as it was. */
+  g_assert_false(gw_media_room_add_peer(f->room, "b", NULL, &error));
+  g_assert_error(error, GW_MEDIA_ERROR, GW_MEDIA_ERROR_CODEC);
+  g_assert_nonnull(strstr(error->message, "H.264"));
+  g_clear_error(&error);
+  g_assert_false(gw_media_room_add_peer(f->room, "b", vp8_only, &error));
+  g_assert_error(error, GW_MEDIA_ERROR, GW_MEDIA_ERROR_CODEC);
+  g_clear_error(&error);
+  g_assert_cmpuint(gw_media_room_get_peer_count(f->room), ==, 1);
+
+  /* A browser that prefers VP8 but can do H.264 joins the H.264 room. */
+  g_assert_true(gw_media_room_add_peer(f->room, "c", both, &error));
+  wait_offers(f, 2);
+  Offer *c = last_offer_for(f, "c");
+  g_assert_nonnull(strstr(c->sdp, "H264/90000"));
+  g_assert_null(strstr(c->sdp, "VP8"));
+  assert_unique_payload_types(c->sdp);
+
+  /* Once empty, the room chooses again. */
+  gw_media_room_remove_peer(f->room, "a");
+  gw_media_room_remove_peer(f->room, "c");
+  g_assert_null(gw_media_room_get_video_codec(f->room));
+  g_assert_true(gw_media_room_add_peer(f->room, "d", both, &error));
+  g_assert_cmpstr(gw_media_room_get_video_codec(f->room), ==, "vp8");
+}
+
+/* The operator's list wins over the browser's: H.264 only. */
+static void
+test_video_codec_config(void)
+{
+  g_autoptr(GError) error = NULL;
+  const char *text = "[media]\nvideo_codecs = h264\n";
+  GwConfig *config = gw_config_parse(text, strlen(text), NULL, &error);
+  g_assert_no_error(error);
+  Fixture f = {.config = config};
+  f.offers = g_ptr_array_new_with_free_func((GDestroyNotify)offer_free);
+  f.room = gw_media_room_new(config, "test", &callbacks, &f, &error);
+  g_assert_no_error(error);
+
+  const char *const vp8_only[] = {"vp8", NULL};
+  const char *const both[] = {"vp8", "h264", NULL};
+  g_assert_false(gw_media_room_add_peer(f.room, "a", vp8_only, &error));
+  g_assert_error(error, GW_MEDIA_ERROR, GW_MEDIA_ERROR_CODEC);
+  g_assert_nonnull(strstr(error->message, "h264"));
+  g_clear_error(&error);
+  g_assert_cmpuint(gw_media_room_get_peer_count(f.room), ==, 0);
+  g_assert_true(gw_media_room_add_peer(f.room, "a", both, &error));
+  g_assert_cmpstr(gw_media_room_get_video_codec(f.room), ==, "h264");
+  fixture_teardown(&f, NULL);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -197,5 +269,8 @@ main(int argc, char **argv)
              fixture_teardown);
   g_test_add("/media-room/second-peer-and-screen", Fixture, NULL, fixture_setup,
              test_second_peer_and_screen, fixture_teardown);
+  g_test_add("/media-room/video-codec", Fixture, NULL, fixture_setup, test_video_codec,
+             fixture_teardown);
+  g_test_add_func("/media-room/video-codec-config", test_video_codec_config);
   return g_test_run();
 }
