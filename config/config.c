@@ -3,6 +3,7 @@
 #include "config/config.h"
 
 #include "config/opening-hours.h"
+#include "config/turn-url.h"
 
 #include <errno.h>
 #include <string.h>
@@ -33,6 +34,7 @@ typedef enum {
   KEY_ENUM,         /* one of a fixed set of words */
   KEY_NAME_LIST,    /* ';'-separated names of [A-Za-z0-9_-], possibly none */
   KEY_HOURS,        /* opening hours, see config/opening-hours.h */
+  KEY_TURN_URLS,    /* ';'-separated turn:/turns: URLs, possibly none (config/turn-url.h) */
 } KeyType;
 
 typedef struct {
@@ -71,6 +73,9 @@ static const KeySpec keys[] = {
     {"media", "screen_max_kbps", KEY_UINT, FIELD(screen_max_kbps), 100, 20000, NULL},
     {"media", "keyframe_min_interval_ms", KEY_UINT, FIELD(keyframe_min_interval_ms), 0, 10000,
      NULL},
+    {"media", "udp_port_min", KEY_UINT, FIELD(udp_port_min), 0, 65535, NULL},
+    {"media", "udp_port_max", KEY_UINT, FIELD(udp_port_max), 0, 65535, NULL},
+    {"media", "public_address", KEY_ADDRESS, FIELD(public_address), 0, 0, NULL},
     {"media", "video_codecs", KEY_NAME_LIST, FIELD(video_codecs), 0, 0, video_codec_names},
     {"limits", "max_rooms", KEY_UINT, FIELD(max_rooms), 1, 10000, NULL},
     {"limits", "max_participants", KEY_UINT, FIELD(max_participants), 2, 4, NULL},
@@ -88,11 +93,16 @@ static const KeySpec keys[] = {
     {"store", "comment_retention_days", KEY_UINT, FIELD(comment_retention_days), 1, 3650, NULL},
     {"store", "service_level_seconds", KEY_UINT, FIELD(service_level_seconds), 1, 3600, NULL},
     {"store", "short_abandon_seconds", KEY_UINT, FIELD(short_abandon_seconds), 0, 600, NULL},
+    {"turn", "urls", KEY_TURN_URLS, FIELD(turn_urls), 0, 0, NULL},
+    {"turn", "secret_file", KEY_STRING, FIELD(turn_secret_file), 0, 0, NULL},
+    {"turn", "credential_ttl_seconds", KEY_UINT, FIELD(turn_credential_ttl_seconds), 300, 604800,
+     NULL},
 };
 
 #define N_KEYS G_N_ELEMENTS(keys)
 
-static const char *const groups[] = {"server", "media", "limits", "queues", "store", NULL};
+static const char *const groups[] = {"server", "media", "limits", "queues", "store", "turn",
+                                     NULL};
 
 /*
  * The public struct comes first so a GwConfig * is also the rc box pointer.
@@ -134,6 +144,12 @@ config_clear(gpointer data)
   g_free(config->opening_hours);
   g_free(config->store_backend);
   g_free(config->postgres_conninfo_file);
+  g_free(config->public_address);
+  g_strfreev(config->turn_urls);
+  g_free(config->turn_secret_file);
+  if (config->turn_secret != NULL)
+    memset(config->turn_secret, 0, strlen(config->turn_secret));
+  g_free(config->turn_secret);
 }
 
 static GwConfig *
@@ -179,6 +195,9 @@ config_fill_defaults(GwConfig *config)
   config->comment_retention_days = 180;
   config->service_level_seconds = 30;
   config->short_abandon_seconds = 5;
+
+  config->turn_urls = g_new0(char *, 1);
+  config->turn_credential_ttl_seconds = 43200;
 }
 
 static char *
@@ -472,6 +491,33 @@ check_name_list(const char *origin, char **items, GError **error)
   return (char **)g_ptr_array_free(g_steal_pointer(&out), FALSE);
 }
 
+/* Takes ownership of @items; drops empty entries and checks each TURN URL. */
+static char **
+check_turn_urls(const char *origin, char **items, GError **error)
+{
+  g_auto(GStrv) owned = items;
+  g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func(g_free);
+
+  for (guint i = 0; owned[i] != NULL; i++) {
+    char *item = g_strstrip(owned[i]);
+    g_autoptr(GError) local = NULL;
+
+    if (item[0] == '\0')
+      continue;
+    if (!gw_turn_url_check(item, &local)) {
+      value_error(error, origin, item, "%s", local->message);
+      return NULL;
+    }
+    if (out->len == GW_TURN_URL_MAX_COUNT) {
+      value_error(error, origin, item, "at most %d URLs", GW_TURN_URL_MAX_COUNT);
+      return NULL;
+    }
+    g_ptr_array_add(out, g_strdup(item));
+  }
+  g_ptr_array_add(out, NULL);
+  return (char **)g_ptr_array_free(g_steal_pointer(&out), FALSE);
+}
+
 static void
 replace_string(GwConfig *config, const KeySpec *spec, char *value)
 {
@@ -556,6 +602,19 @@ apply_value(GwConfig *config, const KeySpec *spec, const char *origin, const cha
     }
     g_strfreev(*field);
     *field = names;
+    return TRUE;
+  }
+  case KEY_TURN_URLS: {
+    char ***field = G_STRUCT_MEMBER_P(config, spec->offset);
+    char **urls;
+
+    if (list == NULL)
+      list = g_strsplit(text, ";", -1);
+    urls = check_turn_urls(origin, list, error);
+    if (urls == NULL)
+      return FALSE;
+    g_strfreev(*field);
+    *field = urls;
     return TRUE;
   }
   case KEY_ADDRESS_LIST: {
@@ -742,6 +801,80 @@ config_apply_env(GwConfig *config, ConfigSeen *seen, char **envp, GError **error
   return TRUE;
 }
 
+/* ---- rules between keys, and the secrets keys refer to ------------------- */
+
+/* A port range is both ends or neither; below 1024 are the system's services. */
+static gboolean
+config_check_port_range(const GwConfig *config, GError **error)
+{
+  guint min = config->udp_port_min;
+  guint max = config->udp_port_max;
+
+  if (min == 0 && max == 0)
+    return TRUE;
+  if (min == 0 || max == 0) {
+    g_set_error(error, GW_CONFIG_ERROR, GW_CONFIG_ERROR_VALUE,
+                "media.udp_port_min = %u and media.udp_port_max = %u: set both (a range such as "
+                "40000 and 40999) or neither (0: any free port)",
+                min, max);
+    return FALSE;
+  }
+  if (min < 1024 || min > max) {
+    g_set_error(error, GW_CONFIG_ERROR, GW_CONFIG_ERROR_VALUE,
+                "media.udp_port_min = %u and media.udp_port_max = %u: the range must lie within "
+                "1024..65535 with udp_port_min <= udp_port_max",
+                min, max);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* With turn.urls set the secret is read now, so --check-config and the start
+ * fail on a missing or unreadable file, not the first call. */
+#define CONFIG_TURN_SECRET_MIN 16
+#define CONFIG_TURN_SECRET_MAX 4096
+
+static gboolean
+config_load_turn_secret(GwConfig *config, GError **error)
+{
+  g_autofree char *data = NULL;
+  gsize length = 0;
+  g_autoptr(GError) local = NULL;
+
+  if (config->turn_urls[0] == NULL)
+    return TRUE;
+  if (config->turn_secret_file == NULL) {
+    g_set_error(error, GW_CONFIG_ERROR, GW_CONFIG_ERROR_VALUE,
+                "turn.secret_file is required when turn.urls is set: a file holding coturn's "
+                "static-auth-secret");
+    return FALSE;
+  }
+  if (!g_file_get_contents(config->turn_secret_file, &data, &length, &local)) {
+    g_set_error(error, GW_CONFIG_ERROR, GW_CONFIG_ERROR_IO, "turn.secret_file: %s",
+                local->message);
+    return FALSE;
+  }
+  if (length > CONFIG_TURN_SECRET_MAX || memchr(data, '\0', length) != NULL ||
+      !g_utf8_validate(data, length, NULL)) {
+    memset(data, 0, length);
+    g_set_error(error, GW_CONFIG_ERROR, GW_CONFIG_ERROR_VALUE,
+                "turn.secret_file: %s must hold one line of text of at most %d bytes",
+                config->turn_secret_file, CONFIG_TURN_SECRET_MAX);
+    return FALSE;
+  }
+  g_strstrip(data);
+  if (strlen(data) < CONFIG_TURN_SECRET_MIN || strpbrk(data, "\r\n") != NULL) {
+    memset(data, 0, length);
+    g_set_error(error, GW_CONFIG_ERROR, GW_CONFIG_ERROR_VALUE,
+                "turn.secret_file: %s must hold one line of at least %d characters (the same "
+                "as coturn's static-auth-secret)",
+                config->turn_secret_file, CONFIG_TURN_SECRET_MIN);
+    return FALSE;
+  }
+  config->turn_secret = g_steal_pointer(&data);
+  return TRUE;
+}
+
 /* ---- entry points ------------------------------------------------------ */
 
 static GwConfig *
@@ -756,6 +889,8 @@ config_build(const char *source, const char *data, gsize length, char **envp, GE
   if (!config_apply_env(config, &seen, envp, error))
     return NULL;
   config_derive(config, &seen);
+  if (!config_check_port_range(config, error) || !config_load_turn_secret(config, error))
+    return NULL;
   return g_steal_pointer(&config);
 }
 

@@ -42,6 +42,10 @@ typedef struct {
   guint camera_max_kbps;      /* 100..20000, default 2000: cap on a camera track */
   guint screen_max_kbps;      /* 100..20000, default 2500: cap on a screen-share track */
   guint keyframe_min_interval_ms; /* 0..10000, default 1000: keyframe requests per sender */
+  guint udp_port_min;     /* 0 (any) or 1024..65535, default 0: lowest local media port */
+  guint udp_port_max;     /* 0 (any) or udp_port_min..65535, default 0: highest one */
+  char *public_address;   /* IP announced in host candidates instead of the local one
+                           * (1:1 NAT); NULL (default): announce the local addresses */
   char **video_codecs; /* "vp8", "h264": the video codecs a room may use; default both */
 
   /* [limits] */
@@ -65,6 +69,13 @@ typedef struct {
   guint comment_retention_days;  /* 1..3650, default 180: rating comments are purged after */
   guint service_level_seconds;   /* 1..3600, default 30: answered within this counts as served */
   guint short_abandon_seconds;   /* 0..600, default 5: abandons quicker than this are "short" */
+
+  /* [turn] a TURN server (coturn) relaying for browsers that cannot reach us over UDP */
+  char **turn_urls;        /* turn:/turns: URLs, at most 8; default none: no TURN offered */
+  char *turn_secret_file;  /* file with coturn's static-auth-secret; required with turn_urls */
+  char *turn_secret;       /* that file's contents (trimmed), read at load when turn_urls is
+                            * set; NULL otherwise. A secret: never logged */
+  guint turn_credential_ttl_seconds; /* 300..604800, default 43200: TURN credentials' life */
 } GwConfig;
 
 /**

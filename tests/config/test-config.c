@@ -59,6 +59,11 @@ assert_defaults(const GwConfig *config)
   g_assert_cmpuint(config->service_level_seconds, ==, 30);
   g_assert_cmpuint(config->short_abandon_seconds, ==, 5);
   g_assert_cmpuint(g_strv_length(config->queue_names), ==, 0);
+  g_assert_cmpuint(config->udp_port_min, ==, 0);
+  g_assert_cmpuint(config->udp_port_max, ==, 0);
+  g_assert_cmpuint(g_strv_length(config->turn_urls), ==, 0);
+  g_assert_null(config->turn_secret);
+  g_assert_cmpuint(config->turn_credential_ttl_seconds, ==, 43200);
 }
 
 static void
@@ -493,6 +498,8 @@ test_sample(void)
                                           "camera_max_kbps",
                                           "screen_max_kbps",
                                           "keyframe_min_interval_ms",
+                                          "udp_port_min",
+                                          "udp_port_max",
                                           "video_codecs",
                                           "max_rooms",
                                           "max_participants",
@@ -510,6 +517,9 @@ test_sample(void)
                                           "comment_retention_days",
                                           "service_level_seconds",
                                           "short_abandon_seconds",
+                                          "urls",
+                                          "secret_file",
+                                          "credential_ttl_seconds",
                                           NULL};
 
   g_assert_true(g_file_get_contents(BALIE_SAMPLE_CONFIG, &text, NULL, &error));
