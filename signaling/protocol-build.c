@@ -62,9 +62,28 @@ source_to_string(GwMediaSource source)
   return "audio";
 }
 
+/* `ice_servers`: the RTCIceServer list the browser hands RTCPeerConnection.setConfiguration(). */
+static void
+add_ice_servers(JsonBuilder *builder, const GwTurnCredentials *turn)
+{
+  json_builder_set_member_name(builder, "ice_servers");
+  json_builder_begin_array(builder);
+  json_builder_begin_object(builder);
+  json_builder_set_member_name(builder, "urls");
+  json_builder_begin_array(builder);
+  for (char **url = turn->urls; url != NULL && *url != NULL; url++)
+    json_builder_add_string_value(builder, *url);
+  json_builder_end_array(builder);
+  add_string(builder, "username", turn->username);
+  add_string(builder, "credential", turn->credential);
+  json_builder_end_object(builder);
+  json_builder_end_array(builder);
+}
+
 char *
 gw_protocol_build_welcome(const char *peer, const char *room, GwRole role,
-                          const GwParticipantInfo *participants, guint n_participants)
+                          const GwParticipantInfo *participants, guint n_participants,
+                          const GwTurnCredentials *turn)
 {
   JsonBuilder *builder = begin_object("welcome");
 
@@ -82,6 +101,8 @@ gw_protocol_build_welcome(const char *peer, const char *room, GwRole role,
     json_builder_end_object(builder);
   }
   json_builder_end_array(builder);
+  if (turn != NULL)
+    add_ice_servers(builder, turn);
   return finish_object(builder);
 }
 

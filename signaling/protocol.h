@@ -6,6 +6,7 @@
 #include <glib.h>
 
 #include "config/config.h"
+#include "signaling/turn-credentials.h"
 #include "webrtc/media-room.h"
 
 G_BEGIN_DECLS
@@ -137,8 +138,10 @@ typedef struct {
  * compact JSON object (transfer full), ready to send as one text frame.
  */
 
+/* @turn: (nullable): the TURN server and credentials for the browser (`ice_servers`) */
 char *gw_protocol_build_welcome(const char *peer, const char *room, GwRole role,
-                                const GwParticipantInfo *participants, guint n_participants);
+                                const GwParticipantInfo *participants, guint n_participants,
+                                const GwTurnCredentials *turn);
 char *gw_protocol_build_offer(const char *sdp, const GwTrackInfo *tracks, guint n_tracks);
 char *gw_protocol_build_ice(guint mline, const char *candidate);
 char *gw_protocol_build_participant_joined(const char *peer, GwRole role, const char *name);

@@ -2,6 +2,7 @@
 /* A signaling room: the sessions in one call and the media room that forwards between them. */
 #include "signaling/room.h"
 
+#include "signaling/nat-mapping.h"
 #include "signaling/protocol.h"
 #include "signaling/signaling-log.h"
 
@@ -37,9 +38,11 @@ on_media_offer(gpointer user_data, const char *peer_id, const char *sdp, const G
 
   if (session == NULL)
     return;
-  g_autofree char *json = gw_protocol_build_offer(sdp, tracks, n_tracks);
+  /* Behind a 1:1 NAT browsers must see the public address (media.public_address). */
+  g_autofree char *announced = gw_nat_map_sdp(sdp, room->config->public_address);
+  g_autofree char *json = gw_protocol_build_offer(announced, tracks, n_tracks);
   gw_signaling_log(G_LOG_LEVEL_INFO, room->id, peer_id, "offer sent (%u tracks)", n_tracks);
-  gw_signaling_log(G_LOG_LEVEL_DEBUG, room->id, peer_id, "offer sdp:\n%s", sdp);
+  gw_signaling_log(G_LOG_LEVEL_DEBUG, room->id, peer_id, "offer sdp:\n%s", announced);
   gw_session_send(session, json);
 }
 
@@ -51,9 +54,10 @@ on_media_ice_candidate(gpointer user_data, const char *peer_id, guint mline, con
 
   if (session == NULL)
     return;
-  g_autofree char *json = gw_protocol_build_ice(mline, candidate);
+  g_autofree char *announced = gw_nat_map_candidate(candidate, room->config->public_address);
+  g_autofree char *json = gw_protocol_build_ice(mline, announced);
   gw_signaling_log(G_LOG_LEVEL_DEBUG, room->id, peer_id, "gateway candidate %u: %s", mline,
-                   candidate);
+                   announced);
   gw_session_send(session, json);
 }
 
@@ -230,8 +234,10 @@ gw_room_add_session(GwRoom *room, GwSession *session, GError **error)
     others[i].role = gw_session_get_role(other);
     others[i].name = gw_session_get_name(other);
   }
+  g_autoptr(GwTurnCredentials) turn =
+      gw_turn_credentials_new(room->config, peer_id, g_get_real_time() / G_USEC_PER_SEC);
   g_autofree char *welcome = gw_protocol_build_welcome(
-      peer_id, room->id, gw_session_get_role(session), others, room->sessions->len);
+      peer_id, room->id, gw_session_get_role(session), others, room->sessions->len, turn);
   g_autofree char *joined = gw_protocol_build_participant_joined(
       peer_id, gw_session_get_role(session), gw_session_get_name(session));
 

@@ -170,6 +170,7 @@ export class Call extends EventTarget {
       case 'welcome':
         this.joined = true;
         this.peerId = msg.peer;
+        this.useIceServers(msg.ice_servers);
         for (const p of msg.participants || []) {
           this.participants.set(p.peer, { role: p.role, name: p.name || '' });
         }
@@ -231,6 +232,20 @@ export class Call extends EventTarget {
       }
       default:
         console.warn('balie: unknown message type from the gateway', msg.type);
+    }
+  }
+
+  /**
+   * TURN servers with short-lived credentials from `welcome` (docs/protocol.md).
+   * They arrive before the first offer, so before any candidate is gathered.
+   */
+  useIceServers(servers) {
+    if (!this.pc || !Array.isArray(servers) || servers.length === 0) return;
+    try {
+      this.pc.setConfiguration({ ...this.pc.getConfiguration(), iceServers: servers });
+    } catch (err) {
+      // Direct media may still work: say so in the console, do not end the call.
+      console.warn('balie: TURN servers refused', err);
     }
   }
 

@@ -562,6 +562,11 @@ gw_peer_new(GwMediaRoom *room, const char *peer_id, GError **error)
     if (!ok)
       GW_MEDIA_LOG(G_LOG_LEVEL_MESSAGE, room, peer_id, "ICE refused local address %s", *a);
   }
+  /* media.udp_port_min/max: the ports a firewall opens to the gateway (config checked
+   * both are set, in order). libnice takes them for the UDP and ICE-TCP sockets. */
+  if (ice && room->config->udp_port_min != 0)
+    g_object_set(ice, "min-rtp-port", room->config->udp_port_min, "max-rtp-port",
+                 room->config->udp_port_max, NULL);
   g_clear_object(&ice);
 
   gst_bin_add(GST_BIN(room->pipeline), webrtc);

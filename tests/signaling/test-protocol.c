@@ -384,7 +384,7 @@ test_builders(void)
 {
   GwParticipantInfo others[] = {{"p00000001", GW_ROLE_ADVISOR, "Dr. \"Jansen\""}};
   JsonObject *o =
-      parse_built(gw_protocol_build_welcome("p2", "room", GW_ROLE_CUSTOMER, others, 1), "welcome");
+      parse_built(gw_protocol_build_welcome("p2", "room", GW_ROLE_CUSTOMER, others, 1, NULL), "welcome");
   g_assert_cmpint(json_object_get_int_member(o, "v"), ==, 1);
   g_assert_cmpstr(json_object_get_string_member(o, "peer"), ==, "p2");
   g_assert_cmpstr(json_object_get_string_member(o, "room"), ==, "room");
@@ -397,7 +397,7 @@ test_builders(void)
   g_assert_cmpstr(json_object_get_string_member(p, "name"), ==, "Dr. \"Jansen\"");
   json_object_unref(o);
 
-  o = parse_built(gw_protocol_build_welcome("p2", "room", GW_ROLE_ADVISOR, NULL, 0), "welcome");
+  o = parse_built(gw_protocol_build_welcome("p2", "room", GW_ROLE_ADVISOR, NULL, 0, NULL), "welcome");
   g_assert_cmpuint(json_array_get_length(json_object_get_array_member(o, "participants")), ==, 0);
   json_object_unref(o);
 
