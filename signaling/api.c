@@ -6,6 +6,7 @@
 #include <openssl/rand.h>
 #include <string.h>
 
+#include "signaling/api-body.h"
 #include "signaling/base64url.h"
 #include "signaling/join-token.h"
 #include "signaling/signaling-log.h"
@@ -51,36 +52,18 @@ read_body(SoupServerMessage *msg)
   SoupMessageBody *body = soup_server_message_get_request_body(msg);
   const char *type =
       soup_message_headers_get_content_type(soup_server_message_get_request_headers(msg), NULL);
-  g_autoptr(JsonParser) parser = json_parser_new_immutable();
+  g_autoptr(GError) error = NULL;
+  JsonObject *object = gw_api_body_parse(type, body->data, (gsize)body->length, &error);
 
-  if (g_strcmp0(type, "application/json") != 0) {
-    send_error(msg, SOUP_STATUS_UNSUPPORTED_MEDIA_TYPE, "bad-request",
-               "send a JSON body (Content-Type: application/json)");
-    return NULL;
-  }
-  if (body->length > GW_API_MAX_BODY) {
-    send_error(msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "too-large", "the body is too large");
-    return NULL;
-  }
-  if (!json_parser_load_from_data(parser, body->data != NULL ? body->data : "",
-                                  (gssize)body->length, NULL) ||
-      !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser))) {
-    send_error(msg, SOUP_STATUS_BAD_REQUEST, "bad-request", "the body is not a JSON object");
-    return NULL;
-  }
-  return json_object_ref(json_node_get_object(json_parser_get_root(parser)));
-}
-
-/* A string member, or NULL when absent or not a string. (transfer none) */
-static const char *
-get_string(JsonObject *object, const char *name)
-{
-  JsonNode *node = json_object_get_member(object, name);
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE(node) ||
-      json_node_get_value_type(node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string(node);
+  if (object != NULL)
+    return object;
+  if (g_error_matches(error, GW_API_BODY_ERROR, GW_API_BODY_ERROR_TYPE))
+    send_error(msg, SOUP_STATUS_UNSUPPORTED_MEDIA_TYPE, "bad-request", error->message);
+  else if (g_error_matches(error, GW_API_BODY_ERROR, GW_API_BODY_ERROR_TOO_LARGE))
+    send_error(msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "too-large", error->message);
+  else
+    send_error(msg, SOUP_STATUS_BAD_REQUEST, "bad-request", error->message);
+  return NULL;
 }
 
 GwLoginSession *
@@ -138,11 +121,9 @@ handle_login(GwApi *api, SoupServerMessage *msg)
 
   if (body == NULL)
     return;
-  const char *name = get_string(body, "name");
-  const char *password = get_string(body, "password");
-  if (name == NULL || password == NULL || strlen(name) > 256 || strlen(password) > 256) {
-    send_error(msg, SOUP_STATUS_BAD_REQUEST, "bad-request",
-               "give `name` and `password` as strings");
+  const char *name, *password;
+  if (!gw_api_body_login(body, &name, &password, &error)) {
+    send_error(msg, SOUP_STATUS_BAD_REQUEST, "bad-request", error->message);
     return;
   }
   GwLoginSession *session = gw_auth_login(
@@ -170,28 +151,17 @@ static void
 handle_invite_create(GwApi *api, SoupServerMessage *msg, GwLoginSession *session)
 {
   g_autoptr(JsonObject) body = read_body(msg);
+  g_autoptr(GError) error = NULL;
   gint64 now_us = g_get_monotonic_time();
   guint8 random[16];
 
   if (body == NULL)
     return;
-  const char *journey = get_string(body, "journey");
-  if (!gw_join_token_is_valid_id(journey)) {
-    send_error(msg, SOUP_STATUS_BAD_REQUEST, "bad-field",
-               "`journey` must be 1 to 64 of A-Z a-z 0-9 _ -");
+  const char *journey;
+  gint64 minutes;
+  if (!gw_api_body_invite(body, api->config->invite_ttl_minutes, &journey, &minutes, &error)) {
+    send_error(msg, SOUP_STATUS_BAD_REQUEST, "bad-field", error->message);
     return;
-  }
-  gint64 minutes = api->config->invite_ttl_minutes;
-  JsonNode *ttl = json_object_get_member(body, "expires_in_minutes");
-  if (ttl != NULL) {
-    if (!JSON_NODE_HOLDS_VALUE(ttl) || json_node_get_value_type(ttl) != G_TYPE_INT64 ||
-        json_node_get_int(ttl) < 1 || json_node_get_int(ttl) > api->config->invite_ttl_minutes) {
-      g_autofree char *why =
-          g_strdup_printf("`expires_in_minutes` must be 1 to %u", api->config->invite_ttl_minutes);
-      send_error(msg, SOUP_STATUS_BAD_REQUEST, "bad-field", why);
-      return;
-    }
-    minutes = json_node_get_int(ttl);
   }
   while (!g_queue_is_empty(&session->invite_times_us) &&
          *(gint64 *)g_queue_peek_head(&session->invite_times_us) + INVITE_WINDOW_US <= now_us)
@@ -256,7 +226,7 @@ handle_availability(GwApi *api, SoupServerMessage *msg, GwLoginSession *session)
 
   if (body == NULL)
     return;
-  if (!gw_availability_from_string(get_string(body, "state"), &availability)) {
+  if (!gw_availability_from_string(gw_api_body_get_string(body, "state"), &availability)) {
     send_error(msg, SOUP_STATUS_BAD_REQUEST, "bad-field",
                "`state` must be \"available\", \"busy\" or \"away\"");
     return;

@@ -7,14 +7,13 @@
 
 #include "config/config.h"
 #include "signaling/admission.h"
+#include "signaling/api-body.h"
 #include "signaling/auth.h"
 #include "signaling/contact-ledger.h"
 #include "signaling/queue.h"
 
 G_BEGIN_DECLS
 
-/* Request bodies are small JSON objects; anything longer is refused unread. */
-#define GW_API_MAX_BODY 8192
 #define GW_API_SESSION_COOKIE "balie_session"
 #define GW_API_CSRF_HEADER "X-CSRF-Token"
 
