@@ -53,6 +53,11 @@ gw_admission_check(GwAdmission *admission, const char *text, gint64 now, GwJoinT
                ? GW_ADMISSION_EXPIRED
                : GW_ADMISSION_INVALID;
   }
+  /* Rating tokens are signed with another key; this only guards against a mix-up. */
+  if (token->kind == GW_JOIN_TOKEN_RATING) {
+    gw_signaling_log(G_LOG_LEVEL_INFO, NULL, NULL, "join link refused: a rating token");
+    return GW_ADMISSION_INVALID;
+  }
   GwContactLedgerState state = gw_contact_ledger_lookup(admission->ledger, token->contact_id);
   switch (state) {
   case GW_CONTACT_LEDGER_REVOKED:

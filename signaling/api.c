@@ -8,10 +8,13 @@
 
 #include "signaling/api-body.h"
 #include "signaling/base64url.h"
+#include "signaling/contact.h"
 #include "signaling/join-token.h"
 #include "signaling/signaling-log.h"
 
 #define INVITE_WINDOW_US (60 * G_USEC_PER_SEC)
+/* An organisation's customer id (a number, an e-mail address): long enough for any of them. */
+#define INVITE_MAX_CUSTOMER_ID 256
 /* libsoup 3.2 has no name for it. */
 #define STATUS_TOO_MANY_REQUESTS 429
 
@@ -146,6 +149,49 @@ handle_login(GwApi *api, SoupServerMessage *msg)
   send_json(msg, SOUP_STATUS_OK, me_json(session));
 }
 
+/* The organisation's own customer id, optional on an invite; never stored or logged as is. */
+static const char *
+invite_customer_id(JsonObject *body)
+{
+  JsonNode *node = json_object_get_member(body, "customer_id");
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE(node) ||
+      json_node_get_value_type(node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string(node);
+}
+
+static gboolean
+invite_customer_id_ok(JsonObject *body)
+{
+  const char *id = invite_customer_id(body);
+
+  if (!json_object_has_member(body, "customer_id"))
+    return TRUE;
+  if (id == NULL || id[0] == '\0' || !g_utf8_validate(id, -1, NULL) ||
+      g_utf8_strlen(id, -1) > INVITE_MAX_CUSTOMER_ID)
+    return FALSE;
+  for (const char *p = id; *p != '\0'; p = g_utf8_next_char(p)) {
+    if (g_unichar_iscntrl(g_utf8_get_char(p)))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+/* Returns: (transfer full) (nullable): the pseudonym of the body's customer_id, if any. */
+static char *
+invite_pseudonym(GwApi *api, JsonObject *body)
+{
+  const char *id = invite_customer_id(body);
+  gsize length = 0;
+  const guint8 *key;
+
+  if (id == NULL || api->pseudonym_key == NULL)
+    return NULL;
+  key = g_bytes_get_data(api->pseudonym_key, &length);
+  return gw_contact_pseudonym(key, length, id);
+}
+
 /* Creates a join link for an appointment: rate-limited per advisor. */
 static void
 handle_invite_create(GwApi *api, SoupServerMessage *msg, GwLoginSession *session)
@@ -163,6 +209,12 @@ handle_invite_create(GwApi *api, SoupServerMessage *msg, GwLoginSession *session
     send_error(msg, SOUP_STATUS_BAD_REQUEST, "bad-field", error->message);
     return;
   }
+  if (!invite_customer_id_ok(body)) {
+    send_error(msg, SOUP_STATUS_BAD_REQUEST, "bad-field",
+               "`customer_id` must be a string of 1 to " G_STRINGIFY(INVITE_MAX_CUSTOMER_ID)
+               " characters without control characters");
+    return;
+  }
   while (!g_queue_is_empty(&session->invite_times_us) &&
          *(gint64 *)g_queue_peek_head(&session->invite_times_us) + INVITE_WINDOW_US <= now_us)
     g_free(g_queue_pop_head(&session->invite_times_us));
@@ -178,8 +230,10 @@ handle_invite_create(GwApi *api, SoupServerMessage *msg, GwLoginSession *session
   RAND_bytes(random, sizeof random);
   g_autofree char *suffix = gw_base64url_encode(random, sizeof random);
   g_autofree char *contact_id = g_strconcat("c-", suffix, NULL);
+  /* The raw customer id goes no further than this: the link and the store get its pseudonym. */
+  g_autofree char *customer_ref = invite_pseudonym(api, body);
   GwJoinToken token = {GW_JOIN_TOKEN_INVITE, contact_id, (char *)journey, session->account->id,
-                       g_get_real_time() / G_USEC_PER_SEC + minutes * 60};
+                       g_get_real_time() / G_USEC_PER_SEC + minutes * 60, customer_ref};
   gsize key_length = 0;
   const guint8 *key = g_bytes_get_data(gw_admission_get_key(api->admission), &key_length);
   g_autofree char *text = gw_join_token_sign(&token, key, key_length);
@@ -196,6 +250,10 @@ handle_invite_create(GwApi *api, SoupServerMessage *msg, GwLoginSession *session
   json_builder_add_string_value(builder, url);
   json_builder_set_member_name(builder, "expires");
   json_builder_add_int_value(builder, token.expires);
+  if (customer_ref != NULL) {
+    json_builder_set_member_name(builder, "customer_ref");
+    json_builder_add_string_value(builder, customer_ref);
+  }
   json_builder_end_object(builder);
   g_autoptr(JsonNode) root = json_builder_get_root(builder);
   gw_signaling_log(G_LOG_LEVEL_INFO, contact_id, NULL, "invite created by %s (journey %s)",

@@ -25,6 +25,7 @@ typedef struct {
   GwContactLedger *ledger;
   GwQueues *queues;
   guint port; /* the bound port, for links when public_url is derived */
+  GBytes *pseudonym_key; /* keys the HMAC that turns an invite's customer_id into a pseudonym */
 } GwApi;
 
 /** gw_api_serve: answers one request under /api/v1/ (@path is the full path). */

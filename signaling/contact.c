@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "signaling/base64url.h"
+#include "signaling/rating-token.h"
 #include "signaling/signaling-log.h"
 
 /* 16 bytes of HMAC are plenty to keep pseudonyms apart and short in the store. */
@@ -21,6 +22,7 @@ struct _GwContact {
   char *customer_ref;
   char *room_id;
   char *advisor_ref;
+  GBytes *rating_key; /* nullable */
   GwContactPhase phase;
   gint64 offered_us;
   gint64 answered_us;
@@ -66,6 +68,7 @@ gw_contact_new(const GwContactSink *sink, const GwContactInfo *info)
   contact->node = g_strdup(info->node);
   contact->customer_ref = g_strdup(info->customer_ref);
   contact->room_id = g_strdup(info->room_id);
+  contact->rating_key = info->rating_key != NULL ? g_bytes_ref(info->rating_key) : NULL;
   contact->phase = GW_CONTACT_PHASE_NEW;
   contact->screens = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, screen_share_free);
   return contact;
@@ -84,6 +87,7 @@ gw_contact_free(GwContact *contact)
   g_free(contact->customer_ref);
   g_free(contact->room_id);
   g_free(contact->advisor_ref);
+  g_clear_pointer(&contact->rating_key, g_bytes_unref);
   g_free(contact);
 }
 
@@ -308,6 +312,15 @@ gw_contact_close(GwContact *contact, const char *reason, const char *ended_by)
     gw_contact_end(contact, reason, ended_by);
   else if (contact->phase == GW_CONTACT_PHASE_OFFERED)
     gw_contact_abandon(contact);
+}
+
+char *
+gw_contact_rating_token(GwContact *contact)
+{
+  if (contact->rating_key == NULL || !gw_contact_was_answered(contact))
+    return NULL;
+  return gw_rating_token_issue(contact->rating_key, contact->id, contact->journey,
+                               g_get_real_time() / G_USEC_PER_SEC);
 }
 
 char *

@@ -26,6 +26,7 @@ typedef struct {
   const char *node;
   const char *customer_ref; /* a pseudonym already (gw_contact_pseudonym()), never a raw id */
   const char *room_id;      /* for log lines only */
+  GBytes *rating_key;       /* nullable: signs the customer's rating token (a reference is kept) */
 } GwContactInfo;
 
 /**
@@ -88,6 +89,15 @@ gboolean gw_contact_screen(GwContact *contact, const char *peer_id, const char *
  * abandoned when a customer was still waiting — and stops open screen shares.
  */
 void gw_contact_close(GwContact *contact, const char *reason, const char *ended_by);
+
+/**
+ * gw_contact_rating_token:
+ * The token that lets the customer rate this contact afterwards
+ * (signaling/rating-token.h): only for a contact an advisor answered, and only
+ * when the contact has a rating key.
+ * Returns: (transfer full) (nullable)
+ */
+char *gw_contact_rating_token(GwContact *contact);
 
 /**
  * gw_contact_pseudonym:

@@ -25,13 +25,22 @@ gw_join_token_free(GwJoinToken *token)
   g_free(token->contact_id);
   g_free(token->journey);
   g_free(token->advisor);
+  g_free(token->customer_ref);
   g_free(token);
 }
 
 const char *
 gw_join_token_kind_to_string(GwJoinTokenKind kind)
 {
-  return kind == GW_JOIN_TOKEN_QUEUE ? "queue" : "invite";
+  switch (kind) {
+  case GW_JOIN_TOKEN_QUEUE:
+    return "queue";
+  case GW_JOIN_TOKEN_RATING:
+    return "rating";
+  case GW_JOIN_TOKEN_INVITE:
+    break;
+  }
+  return "invite";
 }
 
 gboolean
@@ -80,6 +89,11 @@ gw_join_token_sign(const GwJoinToken *token, const guint8 *key, gsize key_length
   if (token->advisor != NULL) {
     json_builder_set_member_name(builder, "a");
     json_builder_add_string_value(builder, token->advisor);
+  }
+  if (token->customer_ref != NULL) {
+    g_return_val_if_fail(gw_join_token_is_valid_id(token->customer_ref), NULL);
+    json_builder_set_member_name(builder, "p");
+    json_builder_add_string_value(builder, token->customer_ref);
   }
   json_builder_set_member_name(builder, "x");
   json_builder_add_int_value(builder, token->expires);
@@ -157,12 +171,15 @@ gw_join_token_parse_payload(const char *json, gsize length, GError **error)
       !get_id(object, "c", TRUE, &token->contact_id, error) ||
       !get_id(object, "j", TRUE, &token->journey, error) ||
       !get_id(object, "a", FALSE, &token->advisor, error) ||
+      !get_id(object, "p", FALSE, &token->customer_ref, error) ||
       !get_int(object, "x", &token->expires, error))
     return NULL;
   if (g_str_equal(kind, "invite"))
     token->kind = GW_JOIN_TOKEN_INVITE;
   else if (g_str_equal(kind, "queue"))
     token->kind = GW_JOIN_TOKEN_QUEUE;
+  else if (g_str_equal(kind, "rating"))
+    token->kind = GW_JOIN_TOKEN_RATING;
   else {
     malformed(error, "unknown kind");
     return NULL;

@@ -18,6 +18,7 @@ typedef enum {
 typedef enum {
   GW_JOIN_TOKEN_INVITE, /* an appointment: one contact, one customer */
   GW_JOIN_TOKEN_QUEUE,  /* a walk-in ticket for a queue */
+  GW_JOIN_TOKEN_RATING, /* not a join link: the right to rate one call (signaling/rating-token.h) */
 } GwJoinTokenKind;
 
 /* Limits on what a token carries; a token is a URL path segment. */
@@ -36,13 +37,14 @@ typedef struct {
   char *journey;    /* 1..64 of [A-Za-z0-9_-] */
   char *advisor;    /* nullable: the assigned advisor account id, same alphabet */
   gint64 expires;   /* seconds since the epoch */
+  char *customer_ref; /* nullable: the customer's pseudonym (keyed HMAC, never the raw id) */
 } GwJoinToken;
 
 /** gw_join_token_free: NULL is ignored. */
 void gw_join_token_free(GwJoinToken *token);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(GwJoinToken, gw_join_token_free)
 
-/** gw_join_token_kind_to_string: "invite" or "queue". (transfer none) */
+/** gw_join_token_kind_to_string: "invite", "queue" or "rating". (transfer none) */
 const char *gw_join_token_kind_to_string(GwJoinTokenKind kind);
 
 /** gw_join_token_is_valid_id: whether @text is 1..64 of [A-Za-z0-9_-]. */

@@ -208,12 +208,14 @@ gw_protocol_build_media(GwMediaPeerState state)
 }
 
 char *
-gw_protocol_build_ended(const char *reason, const char *by)
+gw_protocol_build_ended(const char *reason, const char *by, const char *rating)
 {
   JsonBuilder *builder = begin_object("ended");
 
   add_string(builder, "reason", reason);
   add_string(builder, "by", by);
+  if (rating != NULL)
+    add_string(builder, "rating", rating);
   return finish_object(builder);
 }
 

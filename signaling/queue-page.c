@@ -93,7 +93,7 @@ gw_queue_page_serve(SoupServerMessage *msg, const char *path, GwConfig *config, 
   g_autofree char *suffix = gw_base64url_encode(random, sizeof random);
   g_autofree char *contact_id = g_strconcat("q-", suffix, NULL);
   GwJoinToken token = {GW_JOIN_TOKEN_QUEUE, contact_id, (char *)name, NULL,
-                       g_date_time_to_unix(now) + (gint64)config->invite_ttl_minutes * 60};
+                       g_date_time_to_unix(now) + (gint64)config->invite_ttl_minutes * 60, NULL};
   gsize key_length = 0;
   const guint8 *key = g_bytes_get_data(gw_admission_get_key(admission), &key_length);
   g_autofree char *text = gw_join_token_sign(&token, key, key_length);

@@ -10,6 +10,7 @@ struct _GwRoomDirectory {
   GHashTable *rooms; /* room id (owned by the room) → GwRoom (owned) */
   const GwContactSink *sink; /* not owned */
   GwContactLedger *ledger;   /* not owned */
+  GBytes *rating_key;        /* nullable */
 };
 
 GwRoomDirectory *
@@ -31,8 +32,16 @@ gw_room_directory_free(GwRoomDirectory *directory)
   if (directory == NULL)
     return;
   g_hash_table_destroy(directory->rooms);
+  g_clear_pointer(&directory->rating_key, g_bytes_unref);
   gw_config_unref(directory->config);
   g_free(directory);
+}
+
+void
+gw_room_directory_set_rating_key(GwRoomDirectory *directory, GBytes *key)
+{
+  g_clear_pointer(&directory->rating_key, g_bytes_unref);
+  directory->rating_key = key != NULL ? g_bytes_ref(key) : NULL;
 }
 
 GwRoom *
@@ -59,6 +68,7 @@ gw_room_directory_create(GwRoomDirectory *directory, const char *room_id,
     info = *contact;
   if (info.node == NULL)
     info.node = g_get_host_name();
+  info.rating_key = directory->rating_key;
   GwRoom *room = gw_room_new(directory->config, room_id, directory->sink, &info, error);
   if (room == NULL)
     return NULL;

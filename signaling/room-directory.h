@@ -23,6 +23,13 @@ G_BEGIN_DECLS
 GwRoomDirectory *gw_room_directory_new(GwConfig *config, const GwContactSink *sink,
                                        GwContactLedger *ledger);
 
+/**
+ * gw_room_directory_set_rating_key:
+ * @key: (transfer none): signs the rating token a customer gets when an
+ *   answered call ends (signaling/rating-token.h); a reference is kept
+ */
+void gw_room_directory_set_rating_key(GwRoomDirectory *directory, GBytes *key);
+
 /** gw_room_directory_free: frees every room left (see gw_room_free()). */
 void gw_room_directory_free(GwRoomDirectory *directory);
 

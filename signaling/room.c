@@ -306,7 +306,9 @@ gw_room_broadcast(GwRoom *room, const char *json, GwSession *except)
 void
 gw_room_hang_up(GwRoom *room, GwSession *by)
 {
-  g_autofree char *ended = gw_protocol_build_ended("hangup", gw_session_get_peer_id(by));
+  g_autofree char *ended = gw_protocol_build_ended("hangup", gw_session_get_peer_id(by), NULL);
+  g_autofree char *rating_token = NULL;
+  g_autofree char *ended_rated = NULL;
   /* Take the list first: ending a session must not find itself still listed. */
   g_autoptr(GPtrArray) sessions = g_steal_pointer(&room->sessions);
 
@@ -315,9 +317,16 @@ gw_room_hang_up(GwRoom *room, GwSession *by)
                    "hung up for %u participants", sessions->len);
   /* A customer hanging up while still waiting has abandoned the contact. */
   gw_contact_close(room->contact, "hangup", gw_role_to_string(gw_session_get_role(by)));
+  /* The customer of an answered call may rate it afterwards (rate.html). */
+  rating_token = gw_contact_rating_token(room->contact);
+  if (rating_token != NULL)
+    ended_rated =
+        gw_protocol_build_ended("hangup", gw_session_get_peer_id(by), rating_token);
   for (guint i = 0; i < sessions->len; i++) {
     GwSession *session = g_ptr_array_index(sessions, i);
-    gw_session_send(session, ended);
+    gboolean rates = ended_rated != NULL && gw_session_get_role(session) == GW_ROLE_CUSTOMER;
+
+    gw_session_send(session, rates ? ended_rated : ended);
     gw_session_end(session, SOUP_WEBSOCKET_CLOSE_NORMAL, "hangup");
   }
 }

@@ -15,6 +15,7 @@
 #include "signaling/protocol.h"
 #include "signaling/queue-page.h"
 #include "signaling/queue.h"
+#include "signaling/rating-token.h"
 #include "signaling/room-directory.h"
 #include "signaling/session.h"
 #include "signaling/signaling-log.h"
@@ -47,6 +48,8 @@ struct _GwServer {
   GwContactLedger *ledger;
   GwAdmission *admission;
   GwQueues *queues;
+  GBytes *rating_key; /* signs customers' rating tokens (signaling/rating-token.h) */
+  GBytes *pseudonym_key; /* DATA_DIR/secrets/pseudonym.key */
   GwUserStore *users;
   GwAuth *auth;
   GwApi api;
@@ -299,6 +302,29 @@ open_users(GwServer *server, GError **error)
   server->api.admission = server->admission;
   server->api.ledger = server->ledger;
   server->api.queues = server->queues;
+  server->api.pseudonym_key = server->pseudonym_key;
+  return TRUE;
+}
+
+/*
+ * The key of the HMAC that turns an invite's customer id into a pseudonym:
+ * DATA_DIR/secrets/pseudonym.key, generated on first start. Kept apart from
+ * the join-link key so that rotating that one keeps a customer's pseudonym
+ * (and `balie customer forget` finds all their contacts).
+ */
+static gboolean
+load_pseudonym_key(GwServer *server, GError **error)
+{
+  g_autofree char *path =
+      g_build_filename(server->config->data_dir, "secrets", "pseudonym.key", NULL);
+  g_autoptr(GError) key_error = NULL;
+
+  server->pseudonym_key = gw_token_key_load(path, &key_error);
+  if (server->pseudonym_key == NULL) {
+    g_set_error(error, GW_SERVER_ERROR, GW_SERVER_ERROR_SECRET, "pseudonym key: %s",
+                key_error->message);
+    return FALSE;
+  }
   return TRUE;
 }
 
@@ -319,7 +345,9 @@ load_token_key(GwServer *server, GError **error)
     return FALSE;
   }
   server->admission = gw_admission_new(key, server->ledger, server->rooms);
-  return TRUE;
+  server->rating_key = gw_rating_token_derive_key(key);
+  gw_room_directory_set_rating_key(server->rooms, server->rating_key);
+  return load_pseudonym_key(server, error);
 }
 
 static gboolean
@@ -426,6 +454,24 @@ gw_server_get_participant_count(GwServer *server)
   return gw_room_directory_get_participant_count(server->rooms);
 }
 
+GBytes *
+gw_server_get_rating_key(GwServer *server)
+{
+  return server->rating_key;
+}
+
+GwLoginSession *
+gw_server_get_login_session(GwServer *server, SoupServerMessage *msg)
+{
+  return gw_api_session_from_cookie(&server->api, msg);
+}
+
+void
+gw_server_build_queue_list(GwServer *server, JsonBuilder *builder)
+{
+  gw_queues_build_list(server->queues, builder);
+}
+
 /* Ends every session (1001) after the rooms are gone, then lets the close
  * frames go out for a bounded time. */
 static void
@@ -516,6 +562,8 @@ gw_server_free(GwServer *server)
   /* Queues, then rooms: sessions must not wait or be in a room when ended or freed. */
   g_clear_pointer(&server->queues, gw_queues_free);
   g_clear_pointer(&server->rooms, gw_room_directory_free);
+  g_clear_pointer(&server->rating_key, g_bytes_unref);
+  g_clear_pointer(&server->pseudonym_key, g_bytes_unref);
   close_sessions(server);
   g_hash_table_destroy(server->sessions);
   g_clear_pointer(&server->auth, gw_auth_free);

@@ -6,7 +6,10 @@
 
 #include <libsoup/soup.h>
 
+#include <json-glib/json-glib.h>
+
 #include "config/config.h"
+#include "signaling/auth.h"
 #include "signaling/contact-sink.h"
 
 G_BEGIN_DECLS
@@ -42,6 +45,26 @@ guint gw_server_get_room_count(GwServer *server);
 
 /** gw_server_get_participant_count: participants across all rooms. */
 guint gw_server_get_participant_count(GwServer *server);
+
+/**
+ * gw_server_get_rating_key:
+ * Returns: (transfer none): the key rating tokens are signed with (signaling/rating-token.h)
+ */
+GBytes *gw_server_get_rating_key(GwServer *server);
+
+/**
+ * gw_server_get_login_session:
+ * Returns: (transfer none) (nullable): the advisor/supervisor login session
+ * named by @msg's cookie (docs/api.md), for handlers mounted by gateway/
+ */
+GwLoginSession *gw_server_get_login_session(GwServer *server, SoupServerMessage *msg);
+
+/**
+ * gw_server_build_queue_list:
+ * Adds one object per walk-in queue to @builder's open array, as GET
+ * /api/v1/queues does (name, open, waiting: [...]).
+ */
+void gw_server_build_queue_list(GwServer *server, JsonBuilder *builder);
 
 /**
  * gw_server_add_handler:

@@ -205,6 +205,7 @@ admit_link(GwSession *session, const GwMessage *message, GwJoinToken **token, Gw
   }
   info->journey = (*token)->journey;
   info->queue = (*token)->kind == GW_JOIN_TOKEN_QUEUE ? (*token)->journey : NULL;
+  info->customer_ref = (*token)->customer_ref;
   /* A link used again after an abandoned wait starts a new contact. */
   info->id = verdict == GW_ADMISSION_OK_AGAIN ? NULL : (*token)->contact_id;
   return TRUE;

@@ -35,7 +35,7 @@ static char *
 sign(const char *contact_id, gint64 expires_in_s)
 {
   GwJoinToken token = {GW_JOIN_TOKEN_INVITE, (char *)contact_id, "hypotheek", NULL,
-                       g_get_real_time() / G_USEC_PER_SEC + expires_in_s};
+                       g_get_real_time() / G_USEC_PER_SEC + expires_in_s, NULL};
 
   return gw_join_token_sign(&token, (const guint8 *)HARNESS_TOKEN_KEY, strlen(HARNESS_TOKEN_KEY));
 }
@@ -156,7 +156,7 @@ test_link_pages(HarnessFixture *fixture, gconstpointer data)
   g_clear_pointer(&body, g_free);
 
   /* Forged: the right shape, another key's signature; and plain garbage. */
-  GwJoinToken token = {GW_JOIN_TOKEN_INVITE, "c-page1", "hypotheek", NULL, G_MAXINT32};
+  GwJoinToken token = {GW_JOIN_TOKEN_INVITE, "c-page1", "hypotheek", NULL, G_MAXINT32, NULL};
   g_autofree char *forged =
       gw_join_token_sign(&token, (const guint8 *)"x-other-key-0123456789abcdef-0123", 33);
   g_autofree char *forged_path = g_strconcat("/j/", forged, NULL);

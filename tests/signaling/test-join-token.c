@@ -12,7 +12,7 @@ static const guint8 other_key[] = "fedcba9876543210fedcba9876543210";
 static char *
 sign_invite(gint64 expires, const char *advisor)
 {
-  GwJoinToken token = {GW_JOIN_TOKEN_INVITE, "c-abc", "hypotheek", (char *)advisor, expires};
+  GwJoinToken token = {GW_JOIN_TOKEN_INVITE, "c-abc", "hypotheek", (char *)advisor, expires, NULL};
 
   return gw_join_token_sign(&token, key, 32);
 }
@@ -44,7 +44,7 @@ test_round_trip(void)
   for (const char *p = text; *p != '\0'; p++)
     g_assert_true(g_ascii_isalnum(*p) || strchr("-_.", *p) != NULL);
 
-  GwJoinToken queue = {GW_JOIN_TOKEN_QUEUE, "q-1", "zorgvraag", NULL, NOW + 1};
+  GwJoinToken queue = {GW_JOIN_TOKEN_QUEUE, "q-1", "zorgvraag", NULL, NOW + 1, NULL};
   g_autofree char *queue_text = gw_join_token_sign(&queue, key, 32);
   g_autoptr(GwJoinToken) queue_back =
       gw_join_token_verify(queue_text, strlen(queue_text), key, 32, NOW, &error);
@@ -67,14 +67,14 @@ static void
 test_forged(void)
 {
   g_autofree char *text = sign_invite(NOW + 60, NULL);
-  GwJoinToken token = {GW_JOIN_TOKEN_INVITE, "c-abc", "hypotheek", NULL, NOW + 60};
+  GwJoinToken token = {GW_JOIN_TOKEN_INVITE, "c-abc", "hypotheek", NULL, NOW + 60, NULL};
   g_autofree char *other = gw_join_token_sign(&token, other_key, 32);
   char *dot = strchr(text, '.');
 
   assert_refused(other, GW_JOIN_TOKEN_ERROR_FORGED);
 
   /* A later expiry with the old signature. */
-  GwJoinToken longer = {GW_JOIN_TOKEN_INVITE, "c-abc", "hypotheek", NULL, NOW + 999999};
+  GwJoinToken longer = {GW_JOIN_TOKEN_INVITE, "c-abc", "hypotheek", NULL, NOW + 999999, NULL};
   g_autofree char *longer_text = gw_join_token_sign(&longer, key, 32);
   g_autofree char *longer_payload = g_strndup(longer_text, strchr(longer_text, '.') - longer_text);
   g_autofree char *spliced = g_strconcat(longer_payload, dot, NULL);

@@ -473,9 +473,14 @@ test_builders(void)
     json_object_unref(o);
   }
 
-  o = parse_built(gw_protocol_build_ended("hangup", "p1"), "ended");
+  o = parse_built(gw_protocol_build_ended("hangup", "p1", NULL), "ended");
   g_assert_cmpstr(json_object_get_string_member(o, "reason"), ==, "hangup");
   g_assert_cmpstr(json_object_get_string_member(o, "by"), ==, "p1");
+  g_assert_false(json_object_has_member(o, "rating"));
+  json_object_unref(o);
+
+  o = parse_built(gw_protocol_build_ended("hangup", "p1", "abc.def"), "ended");
+  g_assert_cmpstr(json_object_get_string_member(o, "rating"), ==, "abc.def");
   json_object_unref(o);
 
   o = parse_built(gw_protocol_build_error(GW_PROTOCOL_ERROR_ROOM_FULL, "vol", "join"), "error");
