@@ -30,6 +30,9 @@ packages=(
   chromium nodejs npm iproute2 util-linux nftables curl
   # test: the metrics store (a real PostgreSQL, the sqlite3 shell) and promtool
   postgresql sqlite3 prometheus
+  # test: TURN relay (e2e-turn; certutil makes Chromium trust its test CA) and the
+  # load balancer of the two-node test
+  coturn haproxy libnss3-tools
   # benchmark (tests/bench/run.sh): the gateway we compare with, the runner, the plot
   janus python3 gnuplot-nox
   # containers (tests/containers): image build without a Docker engine, manifest checks

@@ -43,6 +43,7 @@ open(sys.argv[2] + "/balie.conf", "w").write(conf)
 PY
 head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$work/token.key"
 echo "host=127.0.0.1 dbname=balie" > "$work/postgres.conninfo"
+head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$work/turn.secret"
 [ "$(env -i PATH="$PATH" "$balie" --config "$work/balie.conf" --check-config)" = "config OK" ] ||
   { echo "FAIL: the ConfigMap's balie.conf does not pass --check-config"; exit 1; }
 echo "ok - ConfigMap balie.conf passes balie --check-config"

@@ -9,6 +9,9 @@
 #        slash is looked up in tests/e2e/.
 # env:   BALIE_SCREENSHOTS=1  also write docs/screenshots/call-{advisor,customer}.png
 #        BALIE_E2E_KEEP=1     keep the temporary data directory and gateway log
+#        BALIE_E2E_GATEWAY_ADDRESS=127.0.0.2  the loopback address the gateway listens
+#                             and gathers ICE candidates on (default 127.0.0.1)
+#        BALIE_E2E_IN_NETNS=1 already inside a namespace made by a wrapper (run-turn.sh)
 set -eu
 
 if [ $# -lt 1 ]; then
@@ -91,9 +94,9 @@ trap 'exit 1' INT TERM
 # teardown line, and a failure is easier to read with the SDPs in the log.
 G_MESSAGES_DEBUG="${G_MESSAGES_DEBUG:-balie balie-signaling balie-webrtc balie-config}" \
 BALIE_SERVER_PORT=0 \
-BALIE_SERVER_LISTEN_ADDRESS=127.0.0.1 \
+BALIE_SERVER_LISTEN_ADDRESS="${BALIE_E2E_GATEWAY_ADDRESS:-127.0.0.1}" \
 BALIE_SERVER_DATA_DIR="$work/data" \
-BALIE_MEDIA_ICE_LOCAL_ADDRESSES=127.0.0.1 \
+BALIE_MEDIA_ICE_LOCAL_ADDRESSES="${BALIE_E2E_GATEWAY_ADDRESS:-127.0.0.1}" \
   "$gateway" >"$log" 2>&1 &
 gateway_pid=$!
 
