@@ -6,6 +6,7 @@
 #include "config/turn-url.h"
 
 #include <errno.h>
+#include <math.h>
 #include <string.h>
 
 /*
@@ -35,6 +36,7 @@ typedef enum {
   KEY_NAME_LIST,    /* ';'-separated names of [A-Za-z0-9_-], possibly none */
   KEY_HOURS,        /* opening hours, see config/opening-hours.h */
   KEY_TURN_URLS,    /* ';'-separated turn:/turns: URLs, possibly none (config/turn-url.h) */
+  KEY_COLOR,        /* #rrggbb, dark enough for white text on it (WCAG AA, 4.5:1) */
 } KeyType;
 
 typedef struct {
@@ -97,12 +99,15 @@ static const KeySpec keys[] = {
     {"turn", "secret_file", KEY_STRING, FIELD(turn_secret_file), 0, 0, NULL},
     {"turn", "credential_ttl_seconds", KEY_UINT, FIELD(turn_credential_ttl_seconds), 300, 604800,
      NULL},
+    {"brand", "name", KEY_STRING, FIELD(brand_name), 0, 0, NULL},
+    {"brand", "logo_file", KEY_STRING, FIELD(brand_logo_file), 0, 0, NULL},
+    {"brand", "accent_color", KEY_COLOR, FIELD(brand_accent_color), 0, 0, NULL},
 };
 
 #define N_KEYS G_N_ELEMENTS(keys)
 
 static const char *const groups[] = {"server", "media", "limits", "queues", "store", "turn",
-                                     NULL};
+                                     "brand",  NULL};
 
 /*
  * The public struct comes first so a GwConfig * is also the rc box pointer.
@@ -150,6 +155,9 @@ config_clear(gpointer data)
   if (config->turn_secret != NULL)
     memset(config->turn_secret, 0, strlen(config->turn_secret));
   g_free(config->turn_secret);
+  g_free(config->brand_name);
+  g_free(config->brand_logo_file);
+  g_free(config->brand_accent_color);
 }
 
 static GwConfig *
@@ -401,6 +409,42 @@ check_address(const char *origin, const char *text, GError **error)
   return TRUE;
 }
 
+/* WCAG 2.1 relative luminance of one sRGB channel (0..255). */
+static double
+channel_luminance(guint value)
+{
+  double c = value / 255.0;
+
+  return c <= 0.03928 ? c / 12.92 : pow((c + 0.055) / 1.055, 2.4);
+}
+
+/* The pages put white text on the accent colour and use it for links on white: it must be
+ * #rrggbb with a contrast of at least 4.5:1 against white (WCAG 2.1 AA, normal text). */
+static gboolean
+check_color(const char *origin, const char *text, GError **error)
+{
+  guint rgb[3];
+
+  if (strlen(text) != 7 || text[0] != '#')
+    return value_error(error, origin, text, "must be a colour written #rrggbb, e.g. #0b5cad");
+  for (guint i = 0; i < 3; i++) {
+    int hi = g_ascii_xdigit_value(text[1 + 2 * i]);
+    int lo = g_ascii_xdigit_value(text[2 + 2 * i]);
+    if (hi < 0 || lo < 0)
+      return value_error(error, origin, text, "must be a colour written #rrggbb, e.g. #0b5cad");
+    rgb[i] = (guint)(hi * 16 + lo);
+  }
+  double luminance = 0.2126 * channel_luminance(rgb[0]) + 0.7152 * channel_luminance(rgb[1]) +
+                     0.0722 * channel_luminance(rgb[2]);
+  double contrast = 1.05 / (luminance + 0.05);
+  if (contrast < 4.5)
+    return value_error(error, origin, text,
+                       "has a contrast of %.1f:1 with white; at least 4.5:1 is needed so text "
+                       "on it stays readable (WCAG 2.1 AA): choose a darker colour",
+                       contrast);
+  return TRUE;
+}
+
 /* Returns the URL without trailing slashes, so "URL/advisor.html" is always right. */
 static char *
 check_url(const char *origin, const char *text, GError **error)
@@ -554,6 +598,12 @@ apply_value(GwConfig *config, const KeySpec *spec, const char *origin, const cha
     if (spec->type == KEY_ADDRESS && !check_address(origin, text, error))
       return FALSE;
     replace_string(config, spec, g_strdup(text));
+    return TRUE;
+  case KEY_COLOR:
+    g_strfreev(list);
+    if (!check_color(origin, text, error))
+      return FALSE;
+    replace_string(config, spec, g_ascii_strdown(text, -1));
     return TRUE;
   case KEY_URL: {
     char *url;

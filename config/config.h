@@ -76,6 +76,17 @@ typedef struct {
   char *turn_secret;       /* that file's contents (trimmed), read at load when turn_urls is
                             * set; NULL otherwise. A secret: never logged */
   guint turn_credential_ttl_seconds; /* 300..604800, default 43200: TURN credentials' life */
+
+  /* [brand] the organisation's look on every page (served as /brand.css and /brand.json) */
+  char *brand_name;         /* shown in page headers and titles; NULL (default): "Balie" */
+  char *brand_logo_file;    /* PNG, JPEG, WebP or SVG, at most 512 KiB; NULL: no logo */
+  char *brand_accent_color; /* "#rrggbb", lowercase, >= 4.5:1 against white; NULL: #0b5cad */
+
+  /* [webhook] pushes each finished contact and rating to the organisation (docs/metrics.md) */
+  char *webhook_url;         /* http(s) URL; NULL (default): no webhook */
+  char *webhook_secret_file; /* the HMAC key shared with the collector; required with url */
+  guint webhook_max_attempts; /* 1..100, default 8: tries per delivery (back-off 1 s, 2 s, ...) */
+  guint webhook_max_queue;    /* 1..1000000, default 10000: deliveries waiting, then oldest dropped */
 } GwConfig;
 
 /**

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* GET /j/TOKEN: a valid join link goes on to the customer page; any other gets a page that says
+/* GET /j/TOKEN: a valid join link goes on to the device check, then the customer page; any other gets a page that says
  * what happened and what to do. */
 #include "signaling/join-page.h"
 
@@ -110,7 +110,7 @@ gw_join_page_serve(SoupServerMessage *msg, const char *path, GwAdmission *admiss
   }
   /* Both are [A-Za-z0-9_.-] only (checked by the token parser): no escaping needed. */
   g_autofree char *location =
-      g_strdup_printf("/customer.html?room=%s&token=%s", token->contact_id, text);
+      g_strdup_printf("/check.html?room=%s&token=%s", token->contact_id, text);
   soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Cache-Control",
                                "no-store");
   soup_server_message_set_redirect(msg, SOUP_STATUS_SEE_OTHER, location);

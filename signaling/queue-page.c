@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* GET /q/QUEUE: a waiting ticket and on to the waiting room, or a page saying when the desk
+/* GET /q/QUEUE: a waiting ticket and on to the device check and the waiting room, or a page saying when the desk
  * opens. */
 #include "signaling/queue-page.h"
 
@@ -99,7 +99,7 @@ gw_queue_page_serve(SoupServerMessage *msg, const char *path, GwConfig *config, 
   g_autofree char *text = gw_join_token_sign(&token, key, key_length);
   /* All three are [A-Za-z0-9_.-] only: no escaping needed. */
   g_autofree char *location =
-      g_strdup_printf("/queue.html?queue=%s&room=%s&token=%s", name, contact_id, text);
+      g_strdup_printf("/check.html?next=queue&queue=%s&room=%s&token=%s", name, contact_id, text);
   soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Cache-Control",
                                "no-store");
   soup_server_message_set_redirect(msg, SOUP_STATUS_SEE_OTHER, location);

@@ -9,9 +9,11 @@
 #include "signaling/admission.h"
 #include "signaling/api.h"
 #include "signaling/auth.h"
+#include "signaling/brand.h"
 #include "signaling/user-store.h"
 #include "signaling/contact-ledger.h"
 #include "signaling/join-page.h"
+#include "signaling/media-check.h"
 #include "signaling/protocol.h"
 #include "signaling/queue-page.h"
 #include "signaling/queue.h"
@@ -48,6 +50,7 @@ struct _GwServer {
   GwContactLedger *ledger;
   GwAdmission *admission;
   GwQueues *queues;
+  GwMediaChecks *checks; /* the connection checks at /ws/check */
   GBytes *rating_key; /* signs customers' rating tokens (signaling/rating-token.h) */
   GBytes *pseudonym_key; /* DATA_DIR/secrets/pseudonym.key */
   GwUserStore *users;
@@ -94,6 +97,17 @@ handle_static(SoupServer *soup, SoupServerMessage *msg, const char *path, GHashT
 
   add_security_headers(msg);
   gw_static_files_serve(msg, server->config->web_root);
+  log_http_error(msg);
+}
+
+static void
+handle_brand(SoupServer *soup, SoupServerMessage *msg, const char *path, GHashTable *query,
+             gpointer user_data)
+{
+  GwServer *server = user_data;
+
+  add_security_headers(msg);
+  gw_brand_serve(msg, path, server->config);
   log_http_error(msg);
 }
 
@@ -248,6 +262,19 @@ handle_websocket(SoupServer *soup, SoupServerMessage *msg, const char *path,
                    login != NULL ? login->account->id : "none");
   gw_signaling_log(G_LOG_LEVEL_DEBUG, NULL, peer_id, "websocket from %s",
                    soup_server_message_get_remote_host(msg));
+}
+
+static void
+handle_check_websocket(SoupServer *soup, SoupServerMessage *msg, const char *path,
+                       SoupWebsocketConnection *connection, gpointer user_data)
+{
+  GwServer *server = user_data;
+
+  if (server->draining) {
+    refuse_websocket_draining(connection);
+    return;
+  }
+  gw_media_checks_accept(server->checks, connection);
 }
 
 static void
@@ -409,6 +436,7 @@ gw_server_new(GwConfig *config, GError **error)
   server->ledger = gw_contact_ledger_new();
   server->rooms = gw_room_directory_new(config, &server->contact_sink, server->ledger);
   server->queues = gw_queues_new(config, server->rooms);
+  server->checks = gw_media_checks_new(config);
   server->sessions =
       g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)gw_session_free);
   server->soup = soup_server_new("server-header", "balie", NULL);
@@ -423,11 +451,16 @@ gw_server_new(GwConfig *config, GError **error)
   }
   soup_server_add_handler(server->soup, NULL, handle_static, server, NULL);
   soup_server_add_handler(server->soup, "/healthz", handle_healthz, server, NULL);
+  soup_server_add_handler(server->soup, "/brand.css", handle_brand, server, NULL);
+  soup_server_add_handler(server->soup, "/brand.json", handle_brand, server, NULL);
+  soup_server_add_handler(server->soup, "/brand/logo", handle_brand, server, NULL);
   soup_server_add_handler(server->soup, "/j/", handle_join_link, server, NULL);
   soup_server_add_handler(server->soup, "/q/", handle_queue_link, server, NULL);
   soup_server_add_handler(server->soup, "/api/v1/", handle_api, server, NULL);
   soup_server_add_websocket_handler(server->soup, "/ws", NULL, NULL, handle_websocket, server,
                                     NULL);
+  soup_server_add_websocket_handler(server->soup, "/ws/check", NULL, NULL, handle_check_websocket,
+                                    server, NULL);
   if (!listen_on(server, error)) {
     gw_server_free(server);
     return NULL;
@@ -560,6 +593,7 @@ gw_server_free(GwServer *server)
     return;
   soup_server_disconnect(server->soup);
   /* Queues, then rooms: sessions must not wait or be in a room when ended or freed. */
+  g_clear_pointer(&server->checks, gw_media_checks_free);
   g_clear_pointer(&server->queues, gw_queues_free);
   g_clear_pointer(&server->rooms, gw_room_directory_free);
   g_clear_pointer(&server->rating_key, g_bytes_unref);

@@ -38,7 +38,11 @@ const ui = {
   chatSend: el('chat-send'),
 };
 
-const call = new Call({ role, room, name, url: `${scheme}://${location.host}/ws` });
+const choice = mediaChoice();
+// ?room= lets a load balancer send the WebSocket to the node that holds the room
+// (docs/operations.md, "Scaling out"); the gateway reads the room from `join`.
+const wsUrl = `${scheme}://${location.host}/ws?room=${encodeURIComponent(room)}`;
+const call = new Call({ role, room, name, url: wsUrl, capture: captureConstraints(choice) });
 const remoteMute = { audio: false, video: false };
 let screenSharer = null; // peer id of the remote participant sharing, or null
 let alertText = null; // () => the alert's text, while one shows
@@ -50,6 +54,25 @@ exposeDebugHook();
 wireControls();
 wireCall();
 call.start();
+
+// What the customer chose on check.html (sessionStorage "balie.media"), or null.
+function mediaChoice() {
+  try {
+    return JSON.parse(sessionStorage.getItem('balie.media') ?? 'null');
+  } catch {
+    return null;
+  }
+}
+
+// The chosen devices are a preference, not a must: one unplugged since still gives a call.
+function captureConstraints(chosen) {
+  if (!chosen) return undefined;
+  const audio = chosen.audioDevice ? { deviceId: chosen.audioDevice } : true;
+  if (chosen.audioOnly) return { audio, video: false };
+  const video = { width: { ideal: 640 }, height: { ideal: 480 } };
+  if (chosen.videoDevice) video.deviceId = chosen.videoDevice;
+  return { audio, video };
+}
 
 // Every text on the page in the current language; runs again on a switch,
 // so it derives each text from the call's state, never from the old text.
@@ -223,6 +246,7 @@ function renderStatus() {
       else if (call.endedBy) setStatus(s.endedByOther(who));
       else setStatus(s.ended);
       disableAll();
+      showRatingLink();
       break;
     case 'error':
       setStatus(errorText(call.fatalError));
@@ -248,6 +272,21 @@ function disableAll() {
   ui.share.textContent = strings.shareScreen;
   screenSharer = null;
   renderScreenView();
+}
+
+// After an answered call the customer is asked to rate it (rate.html); the
+// token rides in the fragment, so no server log sees it.
+function showRatingLink() {
+  if (role !== 'customer' || !call.ratingToken) return;
+  let link = el('rate-link');
+  if (!link) {
+    link = document.createElement('a');
+    link.id = 'rate-link';
+    link.className = 'rate-link';
+    link.href = `rate.html#t=${encodeURIComponent(call.ratingToken)}`;
+    ui.status.after(link);
+  }
+  link.textContent = strings.rate.invite;
 }
 
 function setStatus(text) {

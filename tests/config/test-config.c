@@ -309,6 +309,31 @@ test_queues(void)
 }
 
 static void
+test_brand(void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GwConfig) config =
+      parse("[brand]\nname = Bank Voorbeeld\nlogo_file = /etc/balie/logo.svg\n"
+            "accent_color = #1A4D2E\n",
+            NULL, &error);
+
+  g_assert_no_error(error);
+  g_assert_cmpstr(config->brand_name, ==, "Bank Voorbeeld");
+  g_assert_cmpstr(config->brand_logo_file, ==, "/etc/balie/logo.svg");
+  g_assert_cmpstr(config->brand_accent_color, ==, "#1a4d2e");
+  g_autoptr(GwConfig) defaults = gw_config_new_default();
+  g_assert_null(defaults->brand_name);
+  g_assert_null(defaults->brand_accent_color);
+
+  assert_error("[brand]\naccent_color = red\n", NULL, GW_CONFIG_ERROR_VALUE,
+               "brand.accent_color = red: must be a colour written #rrggbb");
+  assert_error("[brand]\naccent_color = #12345g\n", NULL, GW_CONFIG_ERROR_VALUE, "#rrggbb");
+  /* Yellow on white is unreadable. */
+  assert_error("[brand]\naccent_color = #ffdd00\n", NULL, GW_CONFIG_ERROR_VALUE,
+               "has a contrast of 1.3:1 with white");
+}
+
+static void
 test_opening_hours(void)
 {
   g_autoptr(GError) error = NULL;
@@ -518,6 +543,9 @@ test_sample(void)
                                           "service_level_seconds",
                                           "short_abandon_seconds",
                                           "urls",
+                                          "name",
+                                          "logo_file",
+                                          "accent_color",
                                           "secret_file",
                                           "credential_ttl_seconds",
                                           NULL};
@@ -577,6 +605,7 @@ main(int argc, char **argv)
   g_test_add_func("/config/error/too-many-addresses", test_too_many_addresses);
   g_test_add_func("/config/queues", test_queues);
   g_test_add_func("/config/opening-hours", test_opening_hours);
+  g_test_add_func("/config/brand", test_brand);
   g_test_add_func("/config/error/too-large", test_too_large);
   g_test_add_func("/config/env/override", test_env_override);
   g_test_add_func("/config/env/load", test_env_load);

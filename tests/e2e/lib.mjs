@@ -53,10 +53,11 @@ export function elapsed() {
  * capture devices options (e.g. "fps=30,display-media-type=browser"), `extraArgs`
  * are appended.
  */
-export function launchBrowser({ fakeDevice = '', extraArgs = [] } = {}) {
+export function launchBrowser({ fakeDevice = '', extraArgs = [], withoutFakeUi = false } = {}) {
+  // withoutFakeUi: permission prompts are not answered "allow" by themselves.
   const args = CHROMIUM_ARGS.map((a) =>
     a === '--use-fake-device-for-media-stream' && fakeDevice ? `${a}=${fakeDevice}` : a,
-  );
+  ).filter((a) => !(withoutFakeUi && a === '--use-fake-ui-for-media-stream'));
   return chromium.launch({
     executablePath: '/usr/bin/chromium',
     args: [...args, ...extraArgs],

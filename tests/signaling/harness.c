@@ -651,7 +651,20 @@ on_websocket_connected(GObject *source, GAsyncResult *result, gpointer user_data
 HarnessClient *
 harness_client_connect_as(HarnessFixture *fixture, const char *cookie)
 {
-  g_autofree char *uri = harness_uri(fixture, "wss", "/ws");
+  return harness_client_connect_path(fixture, "/ws", cookie);
+}
+
+/**
+ * harness_client_connect_path:
+ * @path: the WebSocket endpoint, e.g. "/ws" or "/ws/check"
+ * @cookie: (nullable): a `balie_session` cookie value
+ *
+ * Returns: (transfer none): the connected client
+ */
+HarnessClient *
+harness_client_connect_path(HarnessFixture *fixture, const char *path, const char *cookie)
+{
+  g_autofree char *uri = harness_uri(fixture, "wss", path);
   g_autoptr(SoupMessage) msg = soup_message_new("GET", uri);
   ConnectResult connect = {0};
 

@@ -113,6 +113,8 @@ void harness_login(HarnessFixture *fixture, const char *name, const char *passwo
 
 HarnessClient *harness_client_connect_as(HarnessFixture *fixture, const char *cookie);
 HarnessClient *harness_client_connect(HarnessFixture *fixture);
+HarnessClient *harness_client_connect_path(HarnessFixture *fixture, const char *path,
+                                           const char *cookie);
 void harness_client_send(HarnessClient *client, const char *json);
 void harness_client_close(HarnessClient *client);
 gint harness_client_find(HarnessClient *client, const char *type);

@@ -147,7 +147,7 @@ test_link_pages(HarnessFixture *fixture, gconstpointer data)
 
   g_assert_cmpuint(harness_http_get(fixture, valid_path, &location, NULL), ==,
                    SOUP_STATUS_SEE_OTHER);
-  g_autofree char *expected = g_strdup_printf("/customer.html?room=c-page1&token=%s", valid);
+  g_autofree char *expected = g_strdup_printf("/check.html?room=c-page1&token=%s", valid);
   g_assert_true(g_str_has_suffix(location, expected));
 
   g_assert_cmpuint(harness_http_get(fixture, expired_path, NULL, &body), ==, SOUP_STATUS_GONE);

@@ -43,9 +43,9 @@ take_ticket(HarnessFixture *fixture, const char *queue, char **room, char **toke
   g_autofree char *location = NULL;
 
   g_assert_cmpuint(harness_http_get(fixture, path, &location, NULL), ==, SOUP_STATUS_SEE_OTHER);
-  g_autofree char *prefix = g_strdup_printf("/queue.html?queue=%s&room=", queue);
+  g_autofree char *prefix = g_strdup_printf("/check.html?next=queue&queue=%s&room=", queue);
   /* libsoup makes the redirect absolute. */
-  const char *relative = strstr(location, "/queue.html?");
+  const char *relative = strstr(location, "/check.html?");
   g_assert_nonnull(relative);
   g_assert_true(g_str_has_prefix(relative, prefix));
   const char *room_start = relative + strlen(prefix);
