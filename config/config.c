@@ -81,6 +81,7 @@ static const KeySpec keys[] = {
     {"media", "video_codecs", KEY_NAME_LIST, FIELD(video_codecs), 0, 0, video_codec_names},
     {"limits", "max_rooms", KEY_UINT, FIELD(max_rooms), 1, 10000, NULL},
     {"limits", "max_participants", KEY_UINT, FIELD(max_participants), 2, 4, NULL},
+    {"limits", "rejoin_grace_seconds", KEY_UINT, FIELD(rejoin_grace_seconds), 0, 600, NULL},
     {"limits", "ws_max_message", KEY_UINT, FIELD(ws_max_message), 1024, 1048576, NULL},
     {"limits", "max_sdp_length", KEY_UINT, FIELD(max_sdp_length), 1024, 262144, NULL},
     {"limits", "max_candidates", KEY_UINT, FIELD(max_candidates), 1, 500, NULL},
@@ -188,7 +189,8 @@ config_fill_defaults(GwConfig *config)
   config->video_codecs = g_strsplit("vp8;h264", ";", -1);
 
   config->max_rooms = 100;
-  config->max_participants = 2;
+  config->max_participants = 4;
+  config->rejoin_grace_seconds = 30;
   config->ws_max_message = 65536;
   config->max_sdp_length = 32768;
   config->max_candidates = 50;

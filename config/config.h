@@ -50,7 +50,8 @@ typedef struct {
 
   /* [limits] */
   guint max_rooms;             /* 1..10000, default 100 */
-  guint max_participants;      /* 2..4, default 2 (1:1 calls) */
+  guint max_participants;      /* 2..4, default 4 (a 1:1 call plus invited guests) */
+  guint rejoin_grace_seconds;  /* 0..600, default 30: how long a call waits for a lost side */
   guint ws_max_message;        /* 1024..1048576 bytes, default 65536 */
   guint max_sdp_length;        /* 1024..262144 bytes, default 32768 */
   guint max_candidates;        /* 1..500 per peer, default 50 */

@@ -151,12 +151,14 @@ gw_protocol_build_participant_joined(const char *peer, GwRole role, const char *
 }
 
 char *
-gw_protocol_build_participant_left(const char *peer, const char *reason)
+gw_protocol_build_participant_left(const char *peer, const char *reason, guint grace_s)
 {
   JsonBuilder *builder = begin_object("participant-left");
 
   add_string(builder, "peer", peer);
   add_string(builder, "reason", reason);
+  if (grace_s > 0)
+    add_int(builder, "grace_s", grace_s);
   return finish_object(builder);
 }
 

@@ -71,6 +71,7 @@ gw_message_free(GwMessage *message)
     g_free(message->join.name);
     g_free(message->join.token);
     g_strfreev(message->join.video_codecs);
+    g_free(message->join.resume);
     break;
   case GW_MESSAGE_ANSWER:
     g_free(message->answer.sdp);
@@ -227,6 +228,18 @@ is_token_text(const char *text)
   return n > 0;
 }
 
+static gboolean
+is_resume_text(const char *text)
+{
+  gsize n = 0;
+
+  for (; text[n] != '\0'; n++) {
+    if (n >= 64 || !(g_ascii_isalnum(text[n]) || text[n] == '-' || text[n] == '_'))
+      return FALSE;
+  }
+  return n >= 16;
+}
+
 /* The gateway forwards without transcoding, so it only cares which of the
  * codecs it can forward a browser has; the rest of the list is ignored. */
 static const char *const known_video_codecs[] = {"vp8", "h264", NULL};
@@ -315,6 +328,14 @@ parse_join(const GwConfig *config, JsonObject *object, GwMessage *message, GErro
       return bad_field(error, "join", "token", "must be a join link's token");
   }
 
+  const char *resume = NULL;
+  JsonNode *resume_node = json_object_get_member(object, "resume");
+  if (resume_node != NULL && !JSON_NODE_HOLDS_NULL(resume_node)) {
+    resume = get_string(object, "resume");
+    if (resume == NULL || !is_resume_text(resume))
+      return bad_field(error, "join", "resume", "must be 16 to 64 of A-Z a-z 0-9 _ -");
+  }
+
   g_auto(GStrv) codecs = NULL;
   JsonNode *video_node = json_object_get_member(object, "video");
   if (video_node != NULL && !JSON_NODE_HOLDS_NULL(video_node) &&
@@ -325,6 +346,7 @@ parse_join(const GwConfig *config, JsonObject *object, GwMessage *message, GErro
   message->join.name = g_steal_pointer(&trimmed);
   message->join.token = g_strdup(token);
   message->join.video_codecs = g_steal_pointer(&codecs);
+  message->join.resume = g_strdup(resume);
   return TRUE;
 }
 

@@ -77,6 +77,9 @@ typedef struct {
        * order of preference; only names this gateway knows ("vp8", "h264"),
        * no repeats; NULL when the browser sent no list (VP8 is assumed). */
       char **video_codecs;
+      /* nullable: 16..64 of [A-Za-z0-9_-], a secret the page keeps for this
+       * call (sessionStorage) so a reload or reconnect replaces its old session */
+      char *resume;
     } join;
     struct {
       char *sdp; /* non-empty, at most config->max_sdp_length bytes */
@@ -145,7 +148,8 @@ char *gw_protocol_build_welcome(const char *peer, const char *room, GwRole role,
 char *gw_protocol_build_offer(const char *sdp, const GwTrackInfo *tracks, guint n_tracks);
 char *gw_protocol_build_ice(guint mline, const char *candidate);
 char *gw_protocol_build_participant_joined(const char *peer, GwRole role, const char *name);
-char *gw_protocol_build_participant_left(const char *peer, const char *reason);
+/* @grace_s: with reason "disconnected", how long the room waits for them to come back */
+char *gw_protocol_build_participant_left(const char *peer, const char *reason, guint grace_s);
 char *gw_protocol_build_screen(const char *peer, gboolean start);
 char *gw_protocol_build_mute(const char *peer, gboolean audio, gboolean video);
 char *gw_protocol_build_chat(const char *peer, const char *name, const char *text, gint64 ts_ms);

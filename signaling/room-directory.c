@@ -98,6 +98,50 @@ gw_room_directory_remove(GwRoomDirectory *directory, GwRoom *room)
                    g_hash_table_size(directory->rooms));
 }
 
+typedef struct {
+  GwRoomDirectory *directory;
+  char *room_id;
+} Expiry;
+
+static void
+expiry_free(gpointer data)
+{
+  Expiry *expiry = data;
+  g_free(expiry->room_id);
+  g_free(expiry);
+}
+
+static gboolean
+on_room_expired(gpointer data)
+{
+  Expiry *expiry = data;
+  GwRoom *room = gw_room_directory_lookup(expiry->directory, expiry->room_id);
+
+  /* The room removes this source when someone joins or it is freed. */
+  if (room != NULL && gw_room_expire(room))
+    gw_room_directory_remove(expiry->directory, room);
+  return G_SOURCE_REMOVE;
+}
+
+void
+gw_room_directory_release(GwRoomDirectory *directory, GwRoom *room)
+{
+  if (gw_room_get_size(room) > 0)
+    return;
+  if (!gw_room_awaits_rejoin(room)) {
+    gw_room_directory_remove(directory, room);
+    return;
+  }
+  Expiry *expiry = g_new0(Expiry, 1);
+  expiry->directory = directory;
+  expiry->room_id = g_strdup(gw_room_get_id(room));
+  guint grace = directory->config->rejoin_grace_seconds;
+  gw_room_set_expiry(room, g_timeout_add_seconds_full(G_PRIORITY_DEFAULT, grace,
+                                                      on_room_expired, expiry, expiry_free));
+  gw_signaling_log(G_LOG_LEVEL_INFO, gw_room_get_id(room), NULL,
+                   "everyone is gone: the call waits %u s for someone to come back", grace);
+}
+
 guint
 gw_room_directory_get_room_count(GwRoomDirectory *directory)
 {

@@ -53,6 +53,14 @@ GwRoom *gw_room_directory_create(GwRoomDirectory *directory, const char *room_id
  */
 void gw_room_directory_remove(GwRoomDirectory *directory, GwRoom *room);
 
+/**
+ * gw_room_directory_release:
+ * Someone left @room. An empty room closes (gw_room_directory_remove), unless
+ * its answered call waits for a rejoin (gw_room_awaits_rejoin): then it stays
+ * for limits.rejoin_grace_seconds and closes only if still empty by then.
+ */
+void gw_room_directory_release(GwRoomDirectory *directory, GwRoom *room);
+
 guint gw_room_directory_get_room_count(GwRoomDirectory *directory);
 guint gw_room_directory_get_participant_count(GwRoomDirectory *directory);
 

@@ -14,6 +14,7 @@ struct _GwRoom {
   GwContact *contact;
   gboolean media_connected; /* some peer's media came up at least once */
   char *first_leaver;       /* role of the first to leave an answered call, for ended_by */
+  guint expiry_source;      /* while empty and waiting for a rejoin, see gw_room_set_expiry */
 };
 
 static GwSession *
@@ -123,6 +124,7 @@ gw_room_free(GwRoom *room)
 {
   if (room == NULL)
     return;
+  gw_room_set_expiry(room, 0);
   if (room->contact != NULL)
     gw_contact_close(room->contact, "shutdown", "system");
   g_clear_pointer(&room->contact, gw_contact_free);
@@ -184,6 +186,9 @@ contact_on_join(GwRoom *room, GwSession *session)
 
   if (gw_contact_get_phase(contact) == GW_CONTACT_PHASE_ANSWERED) {
     gw_contact_rejoin(contact, gw_role_to_string(role));
+    /* Whoever left first came back: a later ending is nobody's leaving yet. */
+    if (room->sessions->len >= 2)
+      g_clear_pointer(&room->first_leaver, g_free);
     return;
   }
   if (role == GW_ROLE_CUSTOMER)
@@ -203,6 +208,12 @@ gw_room_add_session(GwRoom *room, GwSession *session, GError **error)
 {
   const char *peer_id = gw_session_get_peer_id(session);
   g_autoptr(GError) media_error = NULL;
+
+  /* The same page on a new connection (a reload, a network switch): its old
+   * session goes first, so it does not count against the room's size. */
+  GwSession *stale = gw_room_find_resumed(room, session);
+  if (stale != NULL)
+    gw_session_supersede(stale);
 
   if (room->sessions->len >= room->config->max_participants) {
     g_set_error(error, GW_PROTOCOL_ERROR, GW_PROTOCOL_ERROR_ROOM_FULL,
@@ -244,8 +255,10 @@ gw_room_add_session(GwRoom *room, GwSession *session, GError **error)
   gw_session_send(session, welcome);
   gw_room_broadcast(room, joined, NULL);
   g_ptr_array_add(room->sessions, session);
-  gw_signaling_log(G_LOG_LEVEL_INFO, room->id, peer_id, "joined as %s (%u in the room)",
-                   gw_role_to_string(gw_session_get_role(session)), room->sessions->len);
+  gw_signaling_log(G_LOG_LEVEL_INFO, room->id, peer_id, "joined as %s (%u in the room)%s",
+                   gw_role_to_string(gw_session_get_role(session)), room->sessions->len,
+                   stale != NULL ? ", replacing its old connection" : "");
+  gw_room_set_expiry(room, 0);
   contact_on_join(room, session);
   return TRUE;
 }
@@ -267,8 +280,51 @@ contact_on_leave(GwRoom *room, GwSession *session)
     return;
   if (room->first_leaver == NULL)
     room->first_leaver = g_strdup(role);
-  if (room->sessions->len == 0)
+  if (room->sessions->len == 0 && room->config->rejoin_grace_seconds == 0)
     gw_contact_end(contact, "disconnected", room->first_leaver);
+}
+
+gboolean
+gw_room_awaits_rejoin(GwRoom *room)
+{
+  return room->config->rejoin_grace_seconds > 0 &&
+         gw_contact_get_phase(room->contact) == GW_CONTACT_PHASE_ANSWERED;
+}
+
+void
+gw_room_set_expiry(GwRoom *room, guint source_id)
+{
+  if (room->expiry_source != 0 && room->expiry_source != source_id)
+    g_source_remove(room->expiry_source);
+  room->expiry_source = source_id;
+}
+
+gboolean
+gw_room_expire(GwRoom *room)
+{
+  room->expiry_source = 0; /* the source is running out by itself */
+  if (room->sessions->len > 0)
+    return FALSE;
+  gw_signaling_log(G_LOG_LEVEL_INFO, room->id, NULL, "nobody came back within %u s",
+                   room->config->rejoin_grace_seconds);
+  gw_contact_end(room->contact, "disconnected", room->first_leaver);
+  return TRUE;
+}
+
+GwSession *
+gw_room_find_resumed(GwRoom *room, GwSession *session)
+{
+  const char *resume = gw_session_get_resume(session);
+
+  if (resume == NULL)
+    return NULL;
+  for (guint i = 0; i < room->sessions->len; i++) {
+    GwSession *other = g_ptr_array_index(room->sessions, i);
+    if (other != session && gw_session_get_role(other) == gw_session_get_role(session) &&
+        g_strcmp0(gw_session_get_resume(other), resume) == 0)
+      return other;
+  }
+  return NULL;
 }
 
 void
@@ -279,14 +335,18 @@ gw_room_screen_changed(GwRoom *room, GwSession *session, gboolean start)
 }
 
 void
-gw_room_remove_session(GwRoom *room, GwSession *session)
+gw_room_remove_session(GwRoom *room, GwSession *session, const char *reason)
 {
   const char *peer_id = gw_session_get_peer_id(session);
 
   if (!g_ptr_array_remove(room->sessions, session))
     return;
   gw_media_room_remove_peer(room->media, peer_id);
-  g_autofree char *left = gw_protocol_build_participant_left(peer_id, "disconnected");
+  /* Only a call that was answered waits for someone to come back. */
+  guint grace = gw_contact_get_phase(room->contact) == GW_CONTACT_PHASE_ANSWERED
+                    ? room->config->rejoin_grace_seconds
+                    : 0;
+  g_autofree char *left = gw_protocol_build_participant_left(peer_id, reason, grace);
   gw_room_broadcast(room, left, NULL);
   gw_signaling_log(G_LOG_LEVEL_INFO, room->id, peer_id, "left (%u in the room)",
                    room->sessions->len);

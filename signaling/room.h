@@ -63,11 +63,47 @@ gboolean gw_room_add_session(GwRoom *room, GwSession *session, GError **error);
 
 /**
  * gw_room_remove_session:
+ * @reason: "disconnected" (the socket went away) or "reconnecting" (the same
+ *   page came back on a new connection, see gw_room_find_resumed())
+ *
  * Removes the session's peer from the media room and tells the others
- * `participant-left` (reason "disconnected"). A waiting customer leaving
- * abandons the contact; the last one leaving an answered call ends it.
+ * `participant-left`; with "disconnected" in an answered call it says how
+ * long the call waits for them (limits.rejoin_grace_seconds). A waiting
+ * customer leaving abandons the contact; the last one leaving an answered call
+ * ends it, at once when there is no grace period, else at gw_room_expire().
  */
-void gw_room_remove_session(GwRoom *room, GwSession *session);
+void gw_room_remove_session(GwRoom *room, GwSession *session, const char *reason);
+
+/**
+ * gw_room_find_resumed:
+ * Returns: (transfer none) (nullable): the session in the room that @session
+ * replaces: same role and the same non-NULL resume secret (docs/protocol.md,
+ * "Rejoin").
+ */
+GwSession *gw_room_find_resumed(GwRoom *room, GwSession *session);
+
+/**
+ * gw_room_awaits_rejoin:
+ * Whether this empty room should wait for its participants to come back: its
+ * contact was answered and has not ended, and the grace period is not 0.
+ */
+gboolean gw_room_awaits_rejoin(GwRoom *room);
+
+/**
+ * gw_room_set_expiry:
+ * @source_id: a main-context source that will expire this empty room, or 0;
+ *   the room removes it when someone joins or when it is freed
+ */
+void gw_room_set_expiry(GwRoom *room, guint source_id);
+
+/**
+ * gw_room_expire:
+ * Called by the expiry source set with gw_room_set_expiry(), which it forgets.
+ * If nobody came back within the grace period the contact ends (reason
+ * "disconnected", by whoever left first) and it returns TRUE: the caller
+ * frees the room.
+ */
+gboolean gw_room_expire(GwRoom *room);
 
 /**
  * gw_room_broadcast:

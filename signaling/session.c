@@ -19,6 +19,7 @@ struct _GwSession {
   GwRole role;
   char *name;
   char **video_codecs; /* from `join`, see GwMessage; NULL: VP8 assumed */
+  char *resume;        /* from `join`: the page's secret for replacing this session */
   char *account_id; /* advisor account, NULL when none logged in */
   GwRoom *room; /* not owned; set while joined */
   GwSessionClosedFunc closed_func;
@@ -62,6 +63,27 @@ const char *const *
 gw_session_get_video_codecs(GwSession *session)
 {
   return (const char *const *)session->video_codecs;
+}
+
+const char *
+gw_session_get_resume(GwSession *session)
+{
+  return session->resume;
+}
+
+void
+gw_session_supersede(GwSession *session)
+{
+  GwRoom *room = session->room;
+
+  if (session->state != GW_SESSION_JOINED || room == NULL)
+    return;
+  session->room = NULL;
+  session->state = GW_SESSION_CLOSED;
+  gw_signaling_log(G_LOG_LEVEL_INFO, gw_room_get_id(room), session->peer_id,
+                   "replaced by a new connection of the same page");
+  gw_room_remove_session(room, session, "reconnecting");
+  gw_session_end(session, GW_SESSION_CLOSE_REPLACED, "replaced by a new connection");
 }
 
 const char *
@@ -264,6 +286,8 @@ handle_join(GwSession *session, const GwMessage *message, GError **error)
   session->name = g_strdup(message->join.name);
   g_strfreev(session->video_codecs);
   session->video_codecs = g_strdupv(message->join.video_codecs);
+  g_free(session->resume);
+  session->resume = g_strdup(message->join.resume);
   if (!gw_room_add_session(room, session, error)) {
     if (created)
       gw_room_directory_remove(session->directory, room);
@@ -431,9 +455,8 @@ on_closed(SoupWebsocketConnection *connection, gpointer user_data)
   if (session->state == GW_SESSION_JOINED && room != NULL) {
     session->room = NULL;
     session->state = GW_SESSION_CLOSED;
-    gw_room_remove_session(room, session);
-    if (gw_room_get_size(room) == 0)
-      gw_room_directory_remove(session->directory, room);
+    gw_room_remove_session(room, session, "disconnected");
+    gw_room_directory_release(session->directory, room);
   }
   if (session->state == GW_SESSION_WAITING)
     gw_queues_leave(session->queues, session);
@@ -479,6 +502,7 @@ gw_session_free(GwSession *session)
   g_free(session->peer_id);
   g_free(session->name);
   g_strfreev(session->video_codecs);
+  g_free(session->resume);
   g_free(session->account_id);
   g_free(session);
 }

@@ -62,6 +62,20 @@ const char *gw_session_get_name(GwSession *session);
 /** gw_session_get_video_codecs: (transfer none) (nullable): from `join`, see GwMessage */
 const char *const *gw_session_get_video_codecs(GwSession *session);
 
+/** gw_session_get_resume: (transfer none) (nullable): the `resume` secret from `join` */
+const char *gw_session_get_resume(GwSession *session);
+
+/* Close code for a session whose page came back on a new connection. */
+#define GW_SESSION_CLOSE_REPLACED 4001
+
+/**
+ * gw_session_supersede:
+ * The same page joined again on a new connection: takes this session out of
+ * its room (the others see `participant-left`, reason "reconnecting") and
+ * closes its socket. Does nothing unless it is in a room.
+ */
+void gw_session_supersede(GwSession *session);
+
 /**
  * gw_session_get_account_id: (transfer none) (nullable): the advisor account
  * behind this connection, NULL when none logged in

@@ -19,6 +19,38 @@ const PROTOCOL_VERSION = 1;
 // Not codecs: retransmission, redundancy and forward error correction formats.
 const NOT_CODECS = new Set(['rtx', 'red', 'ulpfec', 'flexfec-03']);
 
+// Reconnecting by ourselves (docs/protocol.md, "Rejoin"): this many attempts,
+// within the gateway's grace period, after the peer connection has been failed
+// or disconnected for PC_LOST_MS.
+const RECONNECT_ATTEMPTS = 5;
+const RECONNECT_WINDOW_MS = 30000;
+const PC_LOST_MS = 4000;
+// Close code the gateway uses when this page's session was taken over by a newer
+// connection of the same page (another tab that reloaded, say).
+const CLOSE_REPLACED = 4001;
+
+/**
+ * The secret that lets this tab come back into `room` as the same participant
+ * after a reload or a network switch: random, kept in sessionStorage per room.
+ */
+export function resumeSecret(room) {
+  const key = `balie-resume:${room}`;
+  try {
+    const kept = sessionStorage.getItem(key);
+    if (kept && /^[A-Za-z0-9_-]{16,64}$/.test(kept)) return kept;
+  } catch {
+    // Storage disabled: a reload then joins as a new participant, nothing worse.
+  }
+  const bytes = crypto.getRandomValues(new Uint8Array(18));
+  const secret = btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_');
+  try {
+    sessionStorage.setItem(key, secret);
+  } catch {
+    // As above.
+  }
+  return secret;
+}
+
 /**
  * The video codecs this browser can both send and play, lowercase, in the
  * browser's own order of preference (its sender capabilities list them that
@@ -68,11 +100,20 @@ export class Call extends EventTarget {
     this.wsOpened = false;
     this.ended = false;
     this.endedBy = null;
+    this.ratingToken = null; // from `ended`: the right to rate this call
     this.otherLeft = false;
     this.media = 'new'; // from the gateway's `media` messages
     this.fatalError = null; // why the call could not go on: an error code or a local reason
     this.fatalMessage = null; // the gateway's own words for it, if any
     this.state = 'connecting';
+
+    this.resume = resumeSecret(room);
+    this.reconnecting = false; // between losing the gateway and the next `welcome`
+    this.reconnectAttempts = 0;
+    this.reconnectUntil = 0; // Date.now() past which we give up
+    this.pcLostTimer = null;
+    this.lost = new Map(); // peer id → {role, name, timer}: gone, may come back
+    this.otherGone = false; // someone left and did not come back in time
 
     // Offers and remote candidates are applied strictly in arrival order: a
     // candidate must not reach the peer connection before its offer does.
@@ -86,10 +127,7 @@ export class Call extends EventTarget {
       return;
     }
     try {
-      this.localStream = await navigator.mediaDevices.getUserMedia({
-        audio: true,
-        video: { width: { ideal: 640 }, height: { ideal: 480 } },
-      });
+      this.localStream = await navigator.mediaDevices.getUserMedia(this.capture);
     } catch (err) {
       console.warn('balie: getUserMedia failed', err);
       this.localStream = new MediaStream();
@@ -116,6 +154,8 @@ export class Call extends EventTarget {
     pc.ontrack = (event) => this.routeTransceiver(event.transceiver, event.track);
     pc.onconnectionstatechange = () => {
       console.info(`balie: peer connection ${pc.connectionState}`);
+      if (pc !== this.pc) return;
+      this.watchPeerConnection(pc);
       this.updateState();
     };
     this.pc = pc;
@@ -137,6 +177,7 @@ export class Call extends EventTarget {
       if (this.name) join.name = this.name;
       const video = videoCodecs();
       if (video) join.video = video;
+      join.resume = this.resume;
       this.send(join);
     };
     ws.onmessage = (event) => {
@@ -151,8 +192,17 @@ export class Call extends EventTarget {
     };
     ws.onclose = (event) => {
       console.info(`balie: socket closed (${event.code} ${event.reason})`);
+      if (ws !== this.ws) return; // an earlier socket, already given up
       this.ws = null;
       if (this.ended || this.fatalError) return;
+      if (event.code === CLOSE_REPLACED) {
+        this.fail('replaced');
+        return;
+      }
+      if (this.joined || this.reconnecting) {
+        this.reconnect('the connection to the gateway closed');
+        return;
+      }
       this.fail(this.wsOpened ? 'server-lost' : 'unreachable');
     };
   }
@@ -169,6 +219,7 @@ export class Call extends EventTarget {
     switch (msg.type) {
       case 'welcome':
         this.joined = true;
+        this.reconnecting = false;
         this.peerId = msg.peer;
         this.useIceServers(msg.ice_servers);
         for (const p of msg.participants || []) {
@@ -186,16 +237,40 @@ export class Call extends EventTarget {
       case 'participant-joined':
         this.participants.set(msg.peer, { role: msg.role, name: msg.name || '' });
         this.otherLeft = false;
+        this.otherGone = false;
+        // Someone of this role came back: they are no longer missing.
+        for (const [peer, who] of this.lost) {
+          if (who.role === msg.role) {
+            clearTimeout(who.timer);
+            this.lost.delete(peer);
+            break;
+          }
+        }
         this.emit('participants', { participants: this.participants });
         this.updateState();
         break;
-      case 'participant-left':
+      case 'participant-left': {
+        const who = this.participants.get(msg.peer);
         this.participants.delete(msg.peer);
         this.otherLeft = true;
+        // They may come back (a reload, a network switch): wait as long as the
+        // gateway does before saying they are gone.
+        const graceMs = msg.reason === 'reconnecting' ? 10000 : Number(msg.grace_s || 0) * 1000;
+        if (who && graceMs > 0) {
+          const timer = setTimeout(() => {
+            this.lost.delete(msg.peer);
+            if (this.participants.size === 0) this.otherGone = true;
+            this.updateState();
+          }, graceMs);
+          this.lost.set(msg.peer, { ...who, timer });
+        } else if (this.participants.size === 0) {
+          this.otherGone = true;
+        }
         this.emit('participants', { participants: this.participants });
         this.emit('screen', { peer: msg.peer, active: false });
         this.updateState();
         break;
+      }
       case 'screen':
         this.emit('screen', { peer: msg.peer, active: msg.action === 'start' });
         break;
@@ -218,6 +293,8 @@ export class Call extends EventTarget {
         break;
       case 'ended':
         this.endedBy = msg.by ?? null;
+        // A customer whose call was answered may rate it (rate.html).
+        this.ratingToken = typeof msg.rating === 'string' ? msg.rating : null;
         this.finish();
         break;
       case 'error': {
@@ -400,10 +477,74 @@ export class Call extends EventTarget {
     }
   }
 
+  /** Fails over to a fresh connection after PC_LOST_MS of a failed or disconnected peer connection. */
+  watchPeerConnection(pc) {
+    const bad = pc.connectionState === 'failed' || pc.connectionState === 'disconnected';
+    if (!bad) {
+      clearTimeout(this.pcLostTimer);
+      this.pcLostTimer = null;
+      return;
+    }
+    if (this.pcLostTimer || this.ended) return;
+    this.pcLostTimer = setTimeout(() => {
+      this.pcLostTimer = null;
+      if (pc === this.pc && !this.ended && (pc.connectionState === 'failed' || pc.connectionState === 'disconnected')) {
+        this.reconnect(`the media connection is ${pc.connectionState}`);
+      }
+    }, PC_LOST_MS);
+  }
+
+  /**
+   * Comes back into the same call on a new socket and a new peer connection
+   * (webrtcbin cannot restart ICE), joining with the same `resume` secret.
+   */
+  reconnect(why) {
+    if (this.ended || this.fatalError) return;
+    const now = Date.now();
+    if (!this.reconnecting) {
+      this.reconnecting = true;
+      this.reconnectAttempts = 0;
+      this.reconnectUntil = now + RECONNECT_WINDOW_MS;
+    }
+    if (this.reconnectAttempts >= RECONNECT_ATTEMPTS || now > this.reconnectUntil) {
+      this.reconnecting = false;
+      this.fail('server-lost');
+      return;
+    }
+    this.reconnectAttempts += 1;
+    console.info(`balie: reconnecting (attempt ${this.reconnectAttempts}): ${why}`);
+    // Leave the old connection quietly: its close must not trigger us again.
+    const oldWs = this.ws;
+    this.ws = null;
+    if (oldWs) oldWs.close(1000);
+    if (this.pc) this.pc.close();
+    clearTimeout(this.pcLostTimer);
+    this.pcLostTimer = null;
+    if (this.screenTrack) this.stopScreenShare();
+    this.joined = false;
+    this.wsOpened = false;
+    this.media = 'new';
+    this.tracks = [];
+    this.participants.clear();
+    this.emit('participants', { participants: this.participants });
+    this.chain = Promise.resolve();
+    this.updateState();
+    // A little later each time: the network may need a moment to come back.
+    const delay = Math.min(500 * this.reconnectAttempts, 3000);
+    setTimeout(() => {
+      if (this.ended || this.fatalError) return;
+      this.createPeerConnection();
+      this.openSocket();
+    }, delay);
+  }
+
   /** The call is over: release the camera, microphone and peer connection. */
   finish() {
     if (this.ended) return;
     this.ended = true;
+    clearTimeout(this.pcLostTimer);
+    for (const who of this.lost.values()) clearTimeout(who.timer);
+    this.lost.clear();
     if (this.screenTrack) {
       this.screenTrack.stop();
       this.screenTrack = null;
@@ -425,8 +566,10 @@ export class Call extends EventTarget {
     let state;
     if (this.fatalError) state = 'error';
     else if (this.ended) state = 'ended';
+    else if (this.reconnecting) state = 'reconnecting';
     else if (!this.joined) state = 'connecting';
-    else if (this.participants.size === 0) state = this.otherLeft ? 'other-left' : 'waiting';
+    else if (this.participants.size === 0 && this.lost.size > 0) state = 'other-left';
+    else if (this.participants.size === 0) state = this.otherGone ? 'other-gone' : 'waiting';
     else if (this.media === 'failed' || this.pc?.connectionState === 'failed') state = 'failed';
     else if (this.media === 'connected') state = 'connected';
     else state = 'media-connecting';

@@ -71,6 +71,8 @@ export const nl = {
     mediaConnecting: 'Beeld en geluid worden verbonden…',
     connected: (who) => `U bent verbonden met ${who}.`,
     otherLeft: (who) => `De verbinding met ${who} is even weg. We wachten tot ${who} terug is…`,
+    otherGone: (who) => `${capitalise(who)} is niet teruggekomen. U kunt ophangen of nog even wachten.`,
+    reconnecting: 'De verbinding is even weg. We verbinden opnieuw…',
     mediaFailed: 'Beeld en geluid konden niet worden verbonden. Hang op en probeer het opnieuw.',
     ended: 'Het gesprek is afgelopen.',
     endedByYou: 'Het gesprek is afgelopen. U heeft opgehangen.',
@@ -85,6 +87,7 @@ export const nl = {
   // `error` messages from the gateway, by code (docs/protocol.md), in plain words.
   errors: {
     'room-full': 'Dit gesprek is al vol. Er kunnen niet meer mensen bij.',
+    replaced: 'U heeft dit gesprek in een ander venster geopend. Ga verder in dat venster.',
     'codec-unsupported': 'Deze browser kan het beeld van dit gesprek niet tonen. Probeer een andere browser, bijvoorbeeld Chrome, Edge of Safari.',
     capacity: 'Het is nu erg druk. Probeer het over een paar minuten opnieuw.',
     'unsupported-version': 'Deze pagina is verouderd. Laad de pagina opnieuw.',
@@ -242,6 +245,8 @@ export const en = {
     mediaConnecting: 'Setting up the video connection…',
     connected: (who) => `Connected with ${who}.`,
     otherLeft: (who) => `${capitalise(who)} lost the connection. Waiting for them to come back…`,
+    otherGone: (who) => `${capitalise(who)} did not come back. You can hang up or wait a little longer.`,
+    reconnecting: 'The connection dropped. Reconnecting…',
     mediaFailed: 'The video connection could not be set up. Please hang up and try again.',
     ended: 'The call has ended.',
     endedByYou: 'The call has ended. You hung up.',
@@ -256,6 +261,7 @@ export const en = {
   // `error` messages from the gateway, by code (docs/protocol.md), in plain words.
   errors: {
     'room-full': 'This call already has the maximum number of participants.',
+    replaced: 'You opened this call in another window. Please continue there.',
     'codec-unsupported': "This browser cannot show this call's video. Please try another browser, such as Chrome, Edge or Safari.",
     capacity: 'The service is busy right now. Please try again in a few minutes.',
     'unsupported-version': 'This page is out of date. Please reload it.',

@@ -232,6 +232,12 @@ function renderStatus() {
     case 'other-left':
       setStatus(s.otherLeft(who));
       break;
+    case 'other-gone':
+      setStatus(s.otherGone(who));
+      break;
+    case 'reconnecting':
+      setStatus(s.reconnecting);
+      break;
     case 'media-connecting':
       setStatus(s.mediaConnecting);
       break;

@@ -48,7 +48,8 @@ assert_defaults(const GwConfig *config)
   g_assert_cmpstr(config->video_codecs[0], ==, "vp8");
   g_assert_cmpstr(config->video_codecs[1], ==, "h264");
   g_assert_cmpuint(config->max_rooms, ==, 100);
-  g_assert_cmpuint(config->max_participants, ==, 2);
+  g_assert_cmpuint(config->max_participants, ==, 4);
+  g_assert_cmpuint(config->rejoin_grace_seconds, ==, 30);
   g_assert_cmpuint(config->ws_max_message, ==, 65536);
   g_assert_cmpuint(config->max_sdp_length, ==, 32768);
   g_assert_cmpuint(config->max_candidates, ==, 50);
@@ -528,6 +529,7 @@ test_sample(void)
                                           "video_codecs",
                                           "max_rooms",
                                           "max_participants",
+                                          "rejoin_grace_seconds",
                                           "ws_max_message",
                                           "max_sdp_length",
                                           "max_candidates",

@@ -178,6 +178,8 @@ harness_fixture_prepare(HarnessFixture *fixture, const char *dir_template)
   config->tls_key_file = g_build_filename(fixture->dir, "tls", "key.pem", NULL);
   g_free(config->web_root);
   config->web_root = g_strdup(web);
+  /* Rooms close as soon as they are empty unless a test asks for a grace period. */
+  config->rejoin_grace_seconds = 0;
   fixture->config = config;
   return config;
 }

@@ -135,6 +135,100 @@ test_rejoin(HarnessFixture *fixture, gconstpointer data)
   g_assert_cmpstr(harness_find_event(fixture, GW_CONTACT_ENDED)->ended_by, ==, "customer");
 }
 
+/* Sets up an answered call in @room: advisor first, then the customer with @resume. */
+static void
+answered_call(HarnessFixture *fixture, const char *room, const char *resume,
+              HarnessClient **advisor, HarnessClient **customer)
+{
+  *advisor = harness_client_connect(fixture);
+  harness_client_send_join(*advisor, room, "advisor", NULL);
+  harness_client_wait_nth(*advisor, "welcome", 0);
+  *customer = harness_client_connect(fixture);
+  g_autofree char *join = g_strdup_printf(
+      "{\"type\":\"join\",\"v\":1,\"room\":\"%s\",\"role\":\"customer\",\"resume\":\"%s\"}",
+      room, resume);
+  harness_client_send(*customer, join);
+  harness_client_wait_nth(*customer, "welcome", 0);
+  HARNESS_WAIT_FOR(harness_find_event(fixture, GW_CONTACT_ANSWERED) != NULL);
+}
+
+/* A page that reconnects (same `resume` secret) replaces its old session even
+ * while the old socket still looks open, so a full 1:1 room has room for it;
+ * another page with another secret is still refused. */
+static void
+test_resume_replaces(HarnessFixture *fixture, gconstpointer data)
+{
+  HarnessClient *advisor, *customer;
+  fixture->config->max_participants = 2;
+  answered_call(fixture, "resume-1", "page-secret-0123456789", &advisor, &customer);
+
+  HarnessClient *stranger = harness_client_connect(fixture);
+  harness_client_send(stranger, "{\"type\":\"join\",\"v\":1,\"room\":\"resume-1\","
+                                "\"role\":\"customer\",\"resume\":\"another-secret-98765\"}");
+  JsonObject *refused = harness_client_wait_nth(stranger, "error", 0);
+  g_assert_cmpstr(json_object_get_string_member(refused, "code"), ==, "room-full");
+  harness_client_close(stranger);
+
+  HarnessClient *again = harness_client_connect(fixture);
+  harness_client_send(again, "{\"type\":\"join\",\"v\":1,\"room\":\"resume-1\","
+                             "\"role\":\"customer\",\"resume\":\"page-secret-0123456789\"}");
+  JsonObject *welcome = harness_client_wait_nth(again, "welcome", 0);
+  g_assert_cmpuint(json_array_get_length(json_object_get_array_member(welcome, "participants")),
+                   ==, 1);
+  /* The old connection is closed by the gateway, the advisor told why. */
+  HARNESS_WAIT_FOR(customer->closed);
+  g_assert_cmpuint(customer->close_code, ==, 4001);
+  JsonObject *left = harness_client_wait_nth(advisor, "participant-left", 0);
+  g_assert_cmpstr(json_object_get_string_member(left, "reason"), ==, "reconnecting");
+  harness_client_wait_nth(advisor, "participant-joined", 1);
+  HARNESS_WAIT_FOR(harness_find_event(fixture, GW_CONTACT_REJOINED) != NULL);
+  g_assert_cmpuint(gw_server_get_room_count(fixture->server), ==, 1);
+  g_assert_null(harness_find_event(fixture, GW_CONTACT_ENDED));
+
+  /* The secret is per role: an advisor page cannot take the customer's place. */
+  harness_client_close(again);
+  harness_client_close(advisor);
+  HARNESS_WAIT_FOR(harness_find_event(fixture, GW_CONTACT_ENDED) != NULL);
+}
+
+/* With a grace period an answered call outlives a moment with nobody in it:
+ * the room stays, a participant comes back (rejoined), and only a room left
+ * empty past the grace period ends the contact as disconnected. */
+static void
+test_rejoin_grace(HarnessFixture *fixture, gconstpointer data)
+{
+  HarnessClient *advisor, *customer;
+  fixture->config->rejoin_grace_seconds = 3;
+  answered_call(fixture, "grace-1", "page-secret-0123456789", &advisor, &customer);
+
+  harness_client_close(customer);
+  JsonObject *left = harness_client_wait_nth(advisor, "participant-left", 0);
+  g_assert_cmpstr(json_object_get_string_member(left, "reason"), ==, "disconnected");
+  g_assert_cmpint(json_object_get_int_member(left, "grace_s"), ==, 3);
+  harness_client_close(advisor);
+  /* Both gone, and the room is still there for them. */
+  HARNESS_WAIT_FOR(gw_server_get_participant_count(fixture->server) == 0);
+  g_assert_cmpuint(gw_server_get_room_count(fixture->server), ==, 1);
+  g_assert_null(harness_find_event(fixture, GW_CONTACT_ENDED));
+
+  HarnessClient *back = harness_client_connect(fixture);
+  harness_client_send(back, "{\"type\":\"join\",\"v\":1,\"room\":\"grace-1\","
+                            "\"role\":\"customer\",\"resume\":\"page-secret-0123456789\"}");
+  harness_client_wait_nth(back, "welcome", 0);
+  HARNESS_WAIT_FOR(harness_find_event(fixture, GW_CONTACT_REJOINED) != NULL);
+  /* Past the first grace period: the rejoin cancelled the expiry. */
+  harness_run_for(3500);
+  g_assert_cmpuint(gw_server_get_room_count(fixture->server), ==, 1);
+  g_assert_null(harness_find_event(fixture, GW_CONTACT_ENDED));
+
+  harness_client_close(back);
+  HARNESS_WAIT_FOR(harness_find_event(fixture, GW_CONTACT_ENDED) != NULL);
+  g_assert_cmpstr(harness_find_event(fixture, GW_CONTACT_ENDED)->reason, ==, "disconnected");
+  /* Whoever left first; the customer came back alone, which does not undo that. */
+  g_assert_cmpstr(harness_find_event(fixture, GW_CONTACT_ENDED)->ended_by, ==, "customer");
+  HARNESS_WAIT_FOR(gw_server_get_room_count(fixture->server) == 0);
+}
+
 static void
 test_link_pages(HarnessFixture *fixture, gconstpointer data)
 {
@@ -462,6 +556,8 @@ main(int argc, char **argv)
   ADD("/contact-flow/lifecycle", test_lifecycle);
   ADD("/contact-flow/abandon", test_abandon);
   ADD("/contact-flow/rejoin", test_rejoin);
+  ADD("/contact-flow/resume-replaces", test_resume_replaces);
+  ADD("/contact-flow/rejoin-grace", test_rejoin_grace);
   ADD("/contact-flow/link-pages", test_link_pages);
   ADD("/contact-flow/link-replay", test_link_replay);
   ADD("/contact-flow/join-refusals", test_join_refusals);

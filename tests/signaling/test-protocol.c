@@ -92,6 +92,27 @@ test_join(Fixture *fixture, gconstpointer data)
   g_autoptr(GwMessage) d = parse_ok(fixture, json, GW_MESSAGE_JOIN);
   g_assert_cmpstr(d->join.room, ==, room);
   g_assert_cmpstr(d->join.name, ==, name->str);
+  g_assert_null(d->join.video_codecs);
+  g_assert_null(d->join.resume);
+
+  /* Video codecs: the browser's order, any case, unknown names and repeats dropped. */
+  g_autoptr(GwMessage) e = parse_ok(
+      fixture,
+      "{\"type\":\"join\",\"v\":1,\"room\":\"r\",\"role\":\"customer\","
+      "\"video\":[\"AV1\",\"H264\",\"vp9\",\"h264\",\"VP8\"],"
+      "\"resume\":\"abcdefghijklmnop_-12\"}",
+      GW_MESSAGE_JOIN);
+  g_assert_cmpuint(g_strv_length(e->join.video_codecs), ==, 2);
+  g_assert_cmpstr(e->join.video_codecs[0], ==, "h264");
+  g_assert_cmpstr(e->join.video_codecs[1], ==, "vp8");
+  g_assert_cmpstr(e->join.resume, ==, "abcdefghijklmnop_-12");
+
+  /* Only codecs this gateway cannot forward: an empty list, not "VP8 assumed". */
+  g_autoptr(GwMessage) f = parse_ok(
+      fixture, "{\"type\":\"join\",\"v\":1,\"room\":\"r\",\"role\":\"customer\",\"video\":[]}",
+      GW_MESSAGE_JOIN);
+  g_assert_nonnull(f->join.video_codecs);
+  g_assert_cmpuint(g_strv_length(f->join.video_codecs), ==, 0);
 }
 
 static void
@@ -121,6 +142,23 @@ test_join_refused(Fixture *fixture, gconstpointer data)
       {"\"v\":1,\"room\":\"r\",\"role\":\"customer\",\"name\":\"a\\u0007b\"",
        GW_PROTOCOL_ERROR_BAD_FIELD},
       {"\"v\":1,\"room\":\"r\",\"role\":\"customer\",\"name\":\"a\\nb\"",
+       GW_PROTOCOL_ERROR_BAD_FIELD},
+      {"\"v\":1,\"room\":\"r\",\"role\":\"customer\",\"video\":\"vp8\"",
+       GW_PROTOCOL_ERROR_BAD_FIELD},
+      {"\"v\":1,\"room\":\"r\",\"role\":\"customer\",\"video\":[\"vp8\",8]",
+       GW_PROTOCOL_ERROR_BAD_FIELD},
+      {"\"v\":1,\"room\":\"r\",\"role\":\"customer\",\"video\":[\"\"]",
+       GW_PROTOCOL_ERROR_BAD_FIELD},
+      {"\"v\":1,\"room\":\"r\",\"role\":\"customer\",\"video\":[[\"vp8\"]]",
+       GW_PROTOCOL_ERROR_BAD_FIELD},
+      {"\"v\":1,\"room\":\"r\",\"role\":\"customer\",\"video\":[\"a\",\"a\",\"a\",\"a\","
+       "\"a\",\"a\",\"a\",\"a\",\"a\",\"a\",\"a\",\"a\",\"a\",\"a\",\"a\",\"a\",\"a\"]",
+       GW_PROTOCOL_ERROR_BAD_FIELD},
+      {"\"v\":1,\"room\":\"r\",\"role\":\"customer\",\"resume\":\"short\"",
+       GW_PROTOCOL_ERROR_BAD_FIELD},
+      {"\"v\":1,\"room\":\"r\",\"role\":\"customer\",\"resume\":\"abcdefghijklmnop qr\"",
+       GW_PROTOCOL_ERROR_BAD_FIELD},
+      {"\"v\":1,\"room\":\"r\",\"role\":\"customer\",\"resume\":12345678901234567",
        GW_PROTOCOL_ERROR_BAD_FIELD},
   };
 
@@ -436,9 +474,14 @@ test_builders(void)
   g_assert_cmpstr(json_object_get_string_member(o, "name"), ==, "Bea");
   json_object_unref(o);
 
-  o = parse_built(gw_protocol_build_participant_left("p3", "disconnected"), "participant-left");
+  o = parse_built(gw_protocol_build_participant_left("p3", "disconnected", 30),
+                  "participant-left");
   g_assert_cmpstr(json_object_get_string_member(o, "peer"), ==, "p3");
   g_assert_cmpstr(json_object_get_string_member(o, "reason"), ==, "disconnected");
+  g_assert_cmpint(json_object_get_int_member(o, "grace_s"), ==, 30);
+  json_object_unref(o);
+  o = parse_built(gw_protocol_build_participant_left("p3", "left", 0), "participant-left");
+  g_assert_false(json_object_has_member(o, "grace_s"));
   json_object_unref(o);
 
   o = parse_built(gw_protocol_build_screen("p3", TRUE), "screen");
