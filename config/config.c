@@ -103,12 +103,16 @@ static const KeySpec keys[] = {
     {"brand", "name", KEY_STRING, FIELD(brand_name), 0, 0, NULL},
     {"brand", "logo_file", KEY_STRING, FIELD(brand_logo_file), 0, 0, NULL},
     {"brand", "accent_color", KEY_COLOR, FIELD(brand_accent_color), 0, 0, NULL},
+    {"webhook", "url", KEY_URL, FIELD(webhook_url), 0, 0, NULL},
+    {"webhook", "secret_file", KEY_STRING, FIELD(webhook_secret_file), 0, 0, NULL},
+    {"webhook", "max_attempts", KEY_UINT, FIELD(webhook_max_attempts), 1, 100, NULL},
+    {"webhook", "max_queue", KEY_UINT, FIELD(webhook_max_queue), 1, 1000000, NULL},
 };
 
 #define N_KEYS G_N_ELEMENTS(keys)
 
 static const char *const groups[] = {"server", "media", "limits", "queues", "store", "turn",
-                                     "brand",  NULL};
+                                     "brand",  "webhook", NULL};
 
 /*
  * The public struct comes first so a GwConfig * is also the rc box pointer.
@@ -159,6 +163,8 @@ config_clear(gpointer data)
   g_free(config->brand_name);
   g_free(config->brand_logo_file);
   g_free(config->brand_accent_color);
+  g_free(config->webhook_url);
+  g_free(config->webhook_secret_file);
 }
 
 static GwConfig *
@@ -208,6 +214,8 @@ config_fill_defaults(GwConfig *config)
 
   config->turn_urls = g_new0(char *, 1);
   config->turn_credential_ttl_seconds = 43200;
+  config->webhook_max_attempts = 8;
+  config->webhook_max_queue = 10000;
 }
 
 static char *

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Who may read the insights and exports: for now one bearer token from DATA_DIR/secrets/api.token. */
+/* Who may read the insights and exports: a supervisor's login, or the bearer token in DATA_DIR/secrets/api.token. */
 #include "gateway/api-auth.h"
 
 #include <errno.h>
@@ -11,9 +11,12 @@
 #include <unistd.h>
 
 #define API_TOKEN_BYTES 32
+#define FORBIDDEN_BODY                                                                             \
+  "{\"error\":{\"code\":\"forbidden\",\"message\":\"insights are for supervisors\"}}"
 
 struct _GwApiAuth {
   char *token;
+  GwServer *server; /* nullable: login sessions are looked up there */
 };
 
 static char *
@@ -61,7 +64,7 @@ write_new_token(const char *path, const char *token, GError **error)
 }
 
 GwApiAuth *
-gw_api_auth_new(const char *token_path, GError **error)
+gw_api_auth_new(const char *token_path, GwServer *server, GError **error)
 {
   g_autofree char *token = NULL;
 
@@ -78,6 +81,7 @@ gw_api_auth_new(const char *token_path, GError **error)
   }
   GwApiAuth *auth = g_new0(GwApiAuth, 1);
   auth->token = g_steal_pointer(&token);
+  auth->server = server;
   return auth;
 }
 
@@ -88,9 +92,21 @@ gw_api_auth_check(GwApiAuth *auth, SoupServerMessage *msg)
                                                     "Authorization");
   gsize want = strlen(auth->token);
 
+  GwLoginSession *session =
+      auth->server != NULL ? gw_server_get_login_session(auth->server, msg) : NULL;
+
   if (header != NULL && g_str_has_prefix(header, "Bearer ") && strlen(header + 7) == want &&
       CRYPTO_memcmp(header + 7, auth->token, want) == 0)
     return TRUE;
+  /* Reading only (GET): the cookie is SameSite=Strict and no CSRF token is needed. */
+  if (session != NULL && session->account->role != GW_USER_ROLE_ADVISOR)
+    return TRUE;
+  if (session != NULL) {
+    soup_server_message_set_status(msg, SOUP_STATUS_FORBIDDEN, NULL);
+    soup_server_message_set_response(msg, "application/json", SOUP_MEMORY_STATIC,
+                                     FORBIDDEN_BODY, strlen(FORBIDDEN_BODY));
+    return FALSE;
+  }
   soup_message_headers_replace(soup_server_message_get_response_headers(msg), "WWW-Authenticate",
                                "Bearer realm=\"balie\"");
   soup_server_message_set_status(msg, SOUP_STATUS_UNAUTHORIZED, NULL);

@@ -153,12 +153,19 @@ static const char *const event_columns[] = {"id", "contact_id", "channel", "time
 static const char *const rating_columns[] = {"contact_id", "channel", "time_us", "skipped", "nps",
                                              "csat", "ces", "comment", NULL};
 
+/* The same columns for an export and for one row (the webhook). */
+#define CONTACT_SELECT                                                                             \
+  "SELECT c.id, c.channel, c.journey, c.queue, c.node, c.advisor_ref, "                            \
+  "c.customer_ref, c.offered_us, c.answered_us, c.ended_us, c.outcome, "                           \
+  "c.end_reason, c.ended_by, c.wait_ms, c.handle_ms, c.screen_share_ms, "                          \
+  "c.quality_samples, c.rtt_ms_sum, c.loss_pct_sum, c.kbps_sum, "                                  \
+  "c.freezes_max, c.height_min FROM contact c"
+#define RATING_SELECT                                                                              \
+  "SELECT r.contact_id, r.channel, r.time_us, r.skipped, r.nps, r.csat, "                          \
+  "r.ces, r.comment FROM rating r LEFT JOIN contact c ON c.id = r.contact_id"
+
 static const ExportSpec export_specs[] = {
-    [GW_EXPORT_CONTACTS] = {"SELECT c.id, c.channel, c.journey, c.queue, c.node, c.advisor_ref, "
-                            "c.customer_ref, c.offered_us, c.answered_us, c.ended_us, c.outcome, "
-                            "c.end_reason, c.ended_by, c.wait_ms, c.handle_ms, c.screen_share_ms, "
-                            "c.quality_samples, c.rtt_ms_sum, c.loss_pct_sum, c.kbps_sum, "
-                            "c.freezes_max, c.height_min FROM contact c WHERE c.offered_us >= $1 "
+    [GW_EXPORT_CONTACTS] = {CONTACT_SELECT " WHERE c.offered_us >= $1 "
                             "AND c.offered_us < $2 AND " CONTACT_FILTER " ORDER BY c.offered_us, c.id",
                             contact_columns},
     [GW_EXPORT_EVENTS] = {"SELECT e.id, e.contact_id, e.channel, e.time_us, e.type, e.attrs "
@@ -166,9 +173,7 @@ static const ExportSpec export_specs[] = {
                           "WHERE e.time_us >= $1 AND e.time_us < $2 AND " CONTACT_FILTER
                           " ORDER BY e.time_us, e.id",
                           event_columns},
-    [GW_EXPORT_RATINGS] = {"SELECT r.contact_id, r.channel, r.time_us, r.skipped, r.nps, r.csat, "
-                           "r.ces, r.comment FROM rating r LEFT JOIN contact c ON "
-                           "c.id = r.contact_id WHERE r.time_us >= $1 AND r.time_us < $2 AND "
+    [GW_EXPORT_RATINGS] = {RATING_SELECT " WHERE r.time_us >= $1 AND r.time_us < $2 AND "
                            CONTACT_FILTER " ORDER BY r.time_us, r.contact_id",
                            rating_columns},
 };
@@ -266,6 +271,23 @@ gw_export_query(GwStoreBackend *backend, GwExportTable table, GwExportFormat for
   if (w.rows > GW_INSIGHTS_MAX_ROWS) {
     g_set_error(error, GW_STORE_ERROR, GW_STORE_ERROR_INVALID,
                 "more than %d rows in the period: ask for a shorter one", GW_INSIGHTS_MAX_ROWS);
+    g_string_free(w.out, TRUE);
+    return NULL;
+  }
+  return g_string_free_to_bytes(w.out);
+}
+
+GBytes *
+gw_export_query_one(GwStoreBackend *backend, GwExportTable table, const char *contact_id,
+                    GError **error)
+{
+  GwStoreValue id = GW_STORE_VALUE_TEXT(contact_id);
+  ExportWrite w = {g_string_new(NULL), GW_EXPORT_JSONL, export_specs[table].columns, 0};
+  const char *sql = table == GW_EXPORT_RATINGS ? RATING_SELECT " WHERE r.contact_id = $1"
+                                               : CONTACT_SELECT " WHERE c.id = $1";
+
+  g_return_val_if_fail(table != GW_EXPORT_EVENTS, NULL);
+  if (!backend->klass->query(backend, sql, &id, 1, export_row, &w, error)) {
     g_string_free(w.out, TRUE);
     return NULL;
   }

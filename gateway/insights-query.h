@@ -56,4 +56,14 @@ typedef enum {
 GBytes *gw_export_query(GwStoreBackend *backend, GwExportTable table, GwExportFormat format,
                         const GwInsightFilter *filter, GError **error);
 
+/**
+ * gw_export_query_one:
+ * One contact's row (@table GW_EXPORT_CONTACTS) or rating (GW_EXPORT_RATINGS)
+ * as one JSON Lines line, the same columns as the export; empty when there
+ * is none.
+ * Returns: (transfer full) (nullable)
+ */
+GBytes *gw_export_query_one(GwStoreBackend *backend, GwExportTable table, const char *contact_id,
+                            GError **error);
+
 G_END_DECLS

@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "config/config.h"
+#include "gateway/customer-command.h"
 #include "gateway/lifecycle.h"
 #include "signaling/user-command.h"
 
@@ -41,9 +42,11 @@ main(int argc, char **argv)
   /* A peer closing a socket mid-write must not kill the process. */
   signal(SIGPIPE, SIG_IGN);
 
-  context = g_option_context_new("[user add NAME | user disable NAME | user enable NAME]\n\n"
+  context = g_option_context_new("[user add NAME | user disable NAME | user enable NAME |\n"
+                                  " customer ref ID | customer forget ID | customer forget-ref REF]\n\n"
                                   "On-prem WebRTC video gateway. \"user add\" reads the new\n"
-                                  "account's password from stdin.");
+                                  "account's password from stdin. \"customer forget\" deletes one\n"
+                                  "customer's contacts and ratings (docs/metrics.md).");
   g_option_context_set_summary(context,
                                "Every setting is documented in config/balie.conf.sample and can\n"
                                "be overridden by an environment variable BALIE_<GROUP>_<KEY>.");
@@ -55,7 +58,8 @@ main(int argc, char **argv)
     return 1;
   }
   gboolean user_command = argc > 1 && g_str_equal(argv[1], "user");
-  if (argc > 1 && !user_command) {
+  gboolean customer_command = argc > 1 && g_str_equal(argv[1], "customer");
+  if (argc > 1 && !user_command && !customer_command) {
     fprintf(stderr, "balie: unexpected argument \"%s\" (try --help)\n", argv[1]);
     return 1;
   }
@@ -88,6 +92,8 @@ main(int argc, char **argv)
   }
   if (user_command)
     return gw_user_command_run(config, argv + 2, role, stdin);
+  if (customer_command)
+    return gw_customer_command_run(config, argv + 2);
 
   status = gw_lifecycle_run(config, config_path);
   g_clear_pointer(&config, gw_config_unref);

@@ -7,6 +7,7 @@
 
 #include "signaling/protocol.h"
 #include "signaling/signaling-log.h"
+#include "signaling/turn-credentials.h"
 #include "webrtc/media-room.h"
 
 /* The one peer in a check's media room. */
@@ -259,6 +260,13 @@ gw_media_checks_accept(GwMediaChecks *checks, SoupWebsocketConnection *connectio
   check->closed_handler = g_signal_connect(connection, "closed", G_CALLBACK(on_closed), check);
   check->timeout = g_timeout_add_seconds(GW_MEDIA_CHECK_SECONDS, on_timeout, check);
   g_hash_table_add(checks->running, check);
+  /* First, before the offer (which comes from the main loop): the TURN servers a call would
+   * get, so the check also finds a path through TURN when that is the only one. */
+  g_autoptr(GwTurnCredentials) turn =
+      gw_turn_credentials_new(checks->config, check->id, g_get_real_time() / G_USEC_PER_SEC);
+  g_autofree char *welcome =
+      gw_protocol_build_welcome(check->id, check->id, GW_ROLE_CUSTOMER, NULL, 0, turn);
+  check_send(check, welcome);
   gw_signaling_log(G_LOG_LEVEL_INFO, check->id, CHECK_PEER, "check started (%u running)",
                    g_hash_table_size(checks->running));
 }

@@ -84,7 +84,9 @@ class CheckSession {
         } catch {
           return;
         }
-        if (msg.type === 'offer') this.chain = this.chain.then(() => this.answer(msg)).catch(() => done('media'));
+        if (msg.type === 'welcome' && Array.isArray(msg.ice_servers))
+          pc.setConfiguration({ ...pc.getConfiguration(), iceServers: msg.ice_servers });
+        else if (msg.type === 'offer') this.chain = this.chain.then(() => this.answer(msg)).catch(() => done('media'));
         else if (msg.type === 'ice')
           this.chain = this.chain.then(() => pc.addIceCandidate({ candidate: msg.candidate ?? '', sdpMLineIndex: msg.mline ?? 0 }).catch(() => {}));
         else if (msg.type === 'media') {

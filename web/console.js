@@ -1,16 +1,45 @@
 // SPDX-License-Identifier: Apache-2.0
-// The advisor's queue view (docs/api.md): who waits in which walk-in queue and for how
-// long, refreshed every few seconds, and a button that accepts the next customer and
-// opens the call (advisor.html?room=...).
+// The advisor's console (docs/api.md): log in, see every queue at a glance
+// (who waits how long, refreshed every few seconds), take the next customer
+// with one click (on to advisor.html), and make an invitation link to copy
+// into an e-mail or text message.
+import { applyTexts, loadBrand, orgName, wireLanguage } from './page.js';
+import { lang, strings } from './strings.js';
 
 const REFRESH_MS = 3000;
+const EXPIRY_MINUTES = [30, 60, 240, 1440];
 const $ = (id) => document.getElementById(id);
 let csrf = null;
 let timer = null;
+let queues = null; // the last GET /queues answer
+let alertText = null; // () => text, so a language switch redoes it
+let updated = null;
 
-function showAlert(message) {
-  $('alert').hidden = message === null;
-  $('alert').textContent = message ?? '';
+render();
+wireLanguage(render);
+loadBrand(render);
+
+function render() {
+  applyTexts();
+  const c = strings.console;
+  document.title = `${c.title} – ${orgName()}`;
+  const chosen = $('expires').value;
+  $('expires').replaceChildren(...EXPIRY_MINUTES.map((m) => new Option(c.expiry(m), String(m))));
+  $('expires').value = chosen || '60';
+  $('status').textContent = updated ? c.updated(updated.toLocaleTimeString(lang)) : '';
+  $('alert').hidden = alertText === null;
+  $('alert').textContent = alertText ? alertText() : '';
+  if (queues) renderQueues();
+}
+
+function showAlert(text) {
+  alertText = text;
+  render();
+}
+
+function apiError(status, json) {
+  const code = json?.error?.code;
+  return () => strings.console.errors[code] ?? json?.error?.message ?? `HTTP ${status}`;
 }
 
 async function api(method, path, body) {
@@ -23,46 +52,59 @@ async function api(method, path, body) {
     body: body === undefined ? undefined : JSON.stringify(body),
     credentials: 'same-origin',
   });
-  const json = response.status === 204 ? null : await response.json();
+  const json = response.status === 204 ? null : await response.json().catch(() => null);
   return { status: response.status, json };
 }
 
 function formatWait(seconds) {
   const minutes = Math.floor(seconds / 60);
-  const rest = String(seconds % 60).padStart(2, '0');
-  return `${minutes}:${rest}`;
+  return `${minutes}:${String(seconds % 60).padStart(2, '0')}`;
 }
 
 function renderQueue(queue) {
-  const section = document.createElement('section');
-  section.className = 'queue';
-  const heading = document.createElement('h2');
+  const c = strings.console;
+  const card = document.createElement('section');
+  card.className = 'queue-card';
+  card.setAttribute('aria-label', queue.name);
+  const heading = document.createElement('h3');
   heading.textContent = queue.name;
-  section.setAttribute('aria-label', queue.name);
-  section.append(heading);
-
   const summary = document.createElement('p');
-  summary.textContent =
-    `${queue.waiting.length} wachtend (waiting)` + (queue.open ? '' : ' · balie gesloten (desk closed)');
-  section.append(summary);
-
+  summary.className = 'queue-summary';
+  const longest = queue.waiting[0]?.waited_s;
+  summary.textContent = c.waitingSummary(queue.waiting.length, longest === undefined ? null : formatWait(longest));
+  card.append(heading, summary);
+  if (!queue.open) {
+    const closed = document.createElement('p');
+    closed.textContent = c.closed;
+    card.append(closed);
+  }
   if (queue.waiting.length > 0) {
     const list = document.createElement('ol');
+    list.setAttribute('aria-label', c.waitingList(queue.name));
     for (const customer of queue.waiting) {
       const item = document.createElement('li');
-      item.textContent = `${customer.contact} – wacht ${formatWait(customer.waited_s)} (waiting)`;
+      item.textContent = c.waited(formatWait(customer.waited_s));
       list.append(item);
     }
-    section.append(list);
+    card.append(list);
   }
-
   const accept = document.createElement('button');
   accept.type = 'button';
-  accept.textContent = `Volgende klant aannemen: ${queue.name} (accept next)`;
+  accept.className = 'primary';
+  accept.textContent = c.accept(queue.name);
   accept.disabled = queue.waiting.length === 0;
   accept.addEventListener('click', () => acceptNext(queue.name, accept));
-  section.append(accept);
-  return section;
+  card.append(accept);
+  return card;
+}
+
+function renderQueues() {
+  const list = $('queue-list');
+  // Keep focus on a queue's button across refreshes.
+  const focused = document.activeElement?.closest?.('.queue-card')?.getAttribute('aria-label');
+  list.replaceChildren(...queues.map(renderQueue));
+  if (queues.length === 0) list.textContent = strings.console.noQueues;
+  if (focused) list.querySelector(`.queue-card[aria-label="${CSS.escape(focused)}"] button`)?.focus();
 }
 
 async function refresh() {
@@ -72,14 +114,13 @@ async function refresh() {
     return;
   }
   if (status !== 200) {
-    showAlert(json?.error?.message ?? `HTTP ${status}`);
+    showAlert(apiError(status, json));
     return;
   }
-  const container = $('queues');
-  container.replaceChildren(...json.queues.map(renderQueue));
-  if (json.queues.length === 0) container.textContent = 'Er zijn geen wachtrijen ingesteld (no queues configured).';
-  container.hidden = false;
-  $('status').textContent = `Bijgewerkt ${new Date().toLocaleTimeString()} (updated)`;
+  queues = json.queues;
+  updated = new Date();
+  $('queues').hidden = false;
+  render();
 }
 
 async function acceptNext(name, button) {
@@ -89,7 +130,7 @@ async function acceptNext(name, button) {
     location.href = json.url;
     return;
   }
-  showAlert(json?.error?.message ?? `HTTP ${status}`);
+  showAlert(apiError(status, json));
   await refresh();
 }
 
@@ -97,6 +138,7 @@ function showLogin() {
   clearInterval(timer);
   timer = null;
   $('queues').hidden = true;
+  $('invite').hidden = true;
   $('login').hidden = false;
 }
 
@@ -108,23 +150,53 @@ async function start() {
   }
   csrf = json.csrf;
   $('login').hidden = true;
-  showAlert(null);
+  $('invite').hidden = false;
+  alertText = null;
   await refresh();
   timer = setInterval(refresh, REFRESH_MS);
 }
 
 $('login').addEventListener('submit', async (event) => {
   event.preventDefault();
-  const { status, json } = await api('POST', '/login', {
-    name: $('name').value,
-    password: $('password').value,
-  });
+  const { status, json } = await api('POST', '/login', { name: $('name').value, password: $('password').value });
   if (status !== 200) {
-    showAlert(json?.error?.message ?? `HTTP ${status}`);
+    showAlert(apiError(status, json));
     return;
   }
   $('password').value = '';
   await start();
+});
+
+$('invite-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const { status, json } = await api('POST', '/invites', {
+    journey: $('journey').value.trim(),
+    expires_in_minutes: Number($('expires').value),
+  });
+  if (status !== 201) {
+    showAlert(apiError(status, json));
+    return;
+  }
+  alertText = null;
+  render();
+  $('invite-url').value = json.url;
+  $('invite-result').hidden = false;
+  $('copy-status').textContent = '';
+  $('invite-url').focus();
+  $('invite-url').select();
+});
+
+$('copy').addEventListener('click', async () => {
+  const url = $('invite-url').value;
+  let copied = false;
+  try {
+    await navigator.clipboard.writeText(url);
+    copied = true;
+  } catch {
+    // No clipboard permission (http, old browser): leave it selected for Ctrl+C.
+    $('invite-url').select();
+  }
+  $('copy-status').textContent = copied ? strings.console.copied : strings.console.copyByHand;
 });
 
 start();

@@ -550,6 +550,9 @@ test_sample(void)
                                           "accent_color",
                                           "secret_file",
                                           "credential_ttl_seconds",
+                                          "url",
+                                          "max_attempts",
+                                          "max_queue",
                                           NULL};
 
   g_assert_true(g_file_get_contents(BALIE_SAMPLE_CONFIG, &text, NULL, &error));

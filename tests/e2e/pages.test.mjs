@@ -9,6 +9,7 @@
 // network namespace and passes BALIE_URL.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UI_TIMEOUT_MS, baseUrl, launchBrowser, outDir, root, waitFor } from './lib.mjs';
@@ -255,4 +256,53 @@ test('during a call: axe, layout and screenshots in Dutch and English, desktop a
   await checkAxe(customer, 'customer ended nl mobile');
 
   for (const [role, page] of Object.entries(sides)) assert.deepEqual(page.errors, [], `${role}: no script errors`);
+});
+
+test('device check and advisor console: axe, layout, keyboard and screenshots in both languages and sizes', async () => {
+  // An advisor account for the console, made with the gateway's own command.
+  const password = 'e2e-console-passphrase';
+  execFileSync(process.env.BALIE_GATEWAY, ['user', 'add', 'anna', '--role', 'advisor'], {
+    input: `${password}\n`,
+    env: { ...process.env, ASAN_OPTIONS: 'detect_leaks=0' },
+    stdio: ['pipe', 'ignore', 'pipe'],
+  });
+  for (const lang of ['nl', 'en'])
+    for (const [size, viewport] of Object.entries(VIEWPORTS)) {
+      const check = await open(`check.html?room=${room('check')}&lang=${lang}`, { viewport });
+      await waitFor('a connection verdict', () => check.evaluate(() => window.balieCheck.result), 40000);
+      await checkAxe(check, `check ${lang} ${size}`);
+      await checkLayout(check, `check ${lang} ${size}`);
+      await screenshot(check, `check-${lang}-${size}`, { fullPage: true });
+      assert.deepEqual(check.errors, [], `check ${lang} ${size}: no script errors`);
+      await check.context().close();
+
+      const desk = await open(`console.html?lang=${lang}`, { viewport });
+      const name = lang === 'nl' ? 'Naam' : 'Name';
+      await desk.getByLabel(name, { exact: true }).waitFor({ timeout: UI_TIMEOUT_MS });
+      await checkAxe(desk, `console login ${lang} ${size}`);
+      await screenshot(desk, `console-login-${lang}-${size}`);
+      // Keyboard only: type, tab, type, Enter.
+      await desk.getByLabel(name, { exact: true }).focus();
+      await desk.keyboard.type('anna');
+      await desk.keyboard.press('Tab');
+      await desk.keyboard.type(password);
+      await desk.keyboard.press('Enter');
+      const topic = lang === 'nl' ? /^Onderwerp/ : /^Topic/;
+      await desk.getByLabel(topic).fill('hypotheek');
+      await desk.getByRole('button', { name: lang === 'nl' ? 'Link maken' : 'Create link' }).click();
+      const link = desk.getByLabel(lang === 'nl' ? 'Link voor de klant' : 'Link for the customer');
+      await waitFor('an invitation link', async () => /\/j\/[A-Za-z0-9_.-]+$/.test(await link.inputValue()), UI_TIMEOUT_MS).catch(async (err) => {
+        await desk.screenshot({ path: join(outDir, 'console-failure.png'), fullPage: true });
+        err.message += ` — alert: "${await desk.locator('#alert').textContent()}"`;
+        throw err;
+      });
+      await desk.getByRole('region', { name: 'hypotheek' }).waitFor({ timeout: UI_TIMEOUT_MS });
+      await checkAxe(desk, `console ${lang} ${size}`);
+      await checkLayout(desk, `console ${lang} ${size}`);
+      await screenshot(desk, `console-${lang}-${size}`, { fullPage: true });
+      // GET /api/v1/me answers 401 before the login, by design (docs/api.md).
+      const errors = desk.errors.filter((e) => !/status of 401/.test(e));
+      assert.deepEqual(errors, [], `console ${lang} ${size}: no script errors`);
+      await desk.context().close();
+    }
 });

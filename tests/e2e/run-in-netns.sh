@@ -97,6 +97,7 @@ BALIE_SERVER_PORT=0 \
 BALIE_SERVER_LISTEN_ADDRESS="${BALIE_E2E_GATEWAY_ADDRESS:-127.0.0.1}" \
 BALIE_SERVER_DATA_DIR="$work/data" \
 BALIE_MEDIA_ICE_LOCAL_ADDRESSES="${BALIE_E2E_GATEWAY_ADDRESS:-127.0.0.1}" \
+BALIE_QUEUES_NAMES="${BALIE_QUEUES_NAMES:-hypotheek;pensioen}" \
   "$gateway" >"$log" 2>&1 &
 gateway_pid=$!
 
@@ -138,7 +139,8 @@ fi
 
 cd "$root"
 set +e
-BALIE_URL="$url" BALIE_GATEWAY_LOG="$log" \
+# The binary and data directory let a test add an advisor account (balie user add).
+BALIE_URL="$url" BALIE_GATEWAY_LOG="$log" BALIE_GATEWAY="$gateway" BALIE_SERVER_DATA_DIR="$work/data" \
   node --test --test-reporter=spec --test-concurrency=1 --test-timeout=${BALIE_E2E_TEST_TIMEOUT_MS:-270000} "$@"
 status=$?
 set -e

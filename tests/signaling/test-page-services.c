@@ -88,7 +88,13 @@ static void
 test_check_offer_and_refusals(HarnessFixture *fixture, gconstpointer data)
 {
   HarnessClient *client = harness_client_connect_path(fixture, "/ws/check", NULL);
+  JsonObject *welcome = harness_client_take(client, "welcome");
+  g_assert_cmpuint(json_array_get_length(json_object_get_array_member(welcome, "participants")),
+                   ==, 0);
   JsonObject *offer = harness_client_take(client, "offer");
+  /* The welcome comes first: the page must know the TURN servers before it answers. */
+  g_assert_cmpstr(
+      json_object_get_string_member(g_ptr_array_index(client->messages, 0), "type"), ==, "welcome");
 
   g_assert_nonnull(strstr(json_object_get_string_member(offer, "sdp"), "m=video"));
   JsonArray *tracks = json_object_get_array_member(offer, "tracks");
