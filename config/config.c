@@ -89,6 +89,12 @@ static const KeySpec keys[] = {
     {"limits", "max_name_length", KEY_UINT, FIELD(max_name_length), 1, 256, NULL},
     {"limits", "invites_per_minute", KEY_UINT, FIELD(invites_per_minute), 1, 1000, NULL},
     {"limits", "invite_ttl_minutes", KEY_UINT, FIELD(invite_ttl_minutes), 5, 43200, NULL},
+    {"limits", "ws_per_address", KEY_UINT, FIELD(ws_per_address), 1, 100000, NULL},
+    {"limits", "ws_messages_per_second", KEY_UINT, FIELD(ws_messages_per_second), 1, 1000, NULL},
+    {"limits", "http_requests_per_second", KEY_UINT, FIELD(http_requests_per_second), 1, 100000,
+     NULL},
+    {"limits", "bad_links_per_minute", KEY_UINT, FIELD(bad_links_per_minute), 1, 1000, NULL},
+    {"limits", "request_timeout_seconds", KEY_UINT, FIELD(request_timeout_seconds), 1, 3600, NULL},
     {"queues", "names", KEY_NAME_LIST, FIELD(queue_names), 0, 0, NULL},
     {"queues", "opening_hours", KEY_HOURS, FIELD(opening_hours), 0, 0, NULL},
     {"store", "backend", KEY_ENUM, FIELD(store_backend), 0, 0, store_backends},
@@ -204,6 +210,11 @@ config_fill_defaults(GwConfig *config)
   config->max_name_length = 64;
   config->invites_per_minute = 10;
   config->invite_ttl_minutes = 1440;
+  config->ws_per_address = 100;
+  config->ws_messages_per_second = 50;
+  config->http_requests_per_second = 100;
+  config->bad_links_per_minute = 10;
+  config->request_timeout_seconds = 30;
 
   config->queue_names = g_new0(char *, 1);
 

@@ -59,6 +59,11 @@ typedef struct {
   guint max_name_length;       /* 1..256 characters, default 64 */
   guint invites_per_minute;    /* 1..1000 per advisor, default 10 */
   guint invite_ttl_minutes;    /* 5..43200, default 1440: how long a join link lives at most */
+  guint ws_per_address;           /* 1..100000, default 100: open WebSockets from one address */
+  guint ws_messages_per_second;   /* 1..1000, default 50 per WebSocket (bursts of 4x) */
+  guint http_requests_per_second; /* 1..100000, default 100 per client address (bursts of 4x) */
+  guint bad_links_per_minute;     /* 1..1000, default 10: forged join links per address */
+  guint request_timeout_seconds;  /* 1..3600, default 30: to send a whole HTTP request */
 
   /* [queues] walk-in queues (https://HOST/q/NAME) */
   char **queue_names;  /* ';'-separated, each 1..64 of [A-Za-z0-9_-], at most 32; default none */

@@ -6,6 +6,7 @@
 #include <libsoup/soup.h>
 #include <string.h>
 
+#include "signaling/abuse-guard.h"
 #include "signaling/admission.h"
 #include "signaling/api.h"
 #include "signaling/auth.h"
@@ -50,9 +51,10 @@ struct _GwServer {
   GwContactLedger *ledger;
   GwAdmission *admission;
   GwQueues *queues;
-  GwMediaChecks *checks; /* the connection checks at /ws/check */
+  GwAbuseGuard *guard; /* per-address limits, request deadlines (signaling/abuse-guard.h) */
   GBytes *rating_key; /* signs customers' rating tokens (signaling/rating-token.h) */
   GBytes *pseudonym_key; /* DATA_DIR/secrets/pseudonym.key */
+  GwMediaChecks *checks; /* the connection checks at /ws/check */
   GwUserStore *users;
   GwAuth *auth;
   GwApi api;
@@ -215,18 +217,32 @@ on_refused_closed(SoupWebsocketConnection *connection, gpointer user_data)
 }
 
 static void
-refuse_websocket_draining(SoupWebsocketConnection *connection)
+refuse_websocket(SoupWebsocketConnection *connection, const char *why)
 {
-  g_autofree char *refusal = gw_protocol_build_error(
-      GW_PROTOCOL_ERROR_CAPACITY,
-      "this gateway is shutting down and takes no new calls; try again in a moment", "join");
+  g_autofree char *refusal = gw_protocol_build_error(GW_PROTOCOL_ERROR_CAPACITY, why, "join");
   guint timeout = g_timeout_add(DRAIN_REFUSAL_CLOSE_MS, on_refusal_timeout, connection);
 
   g_object_set_data(G_OBJECT(connection), "balie-refusal", GUINT_TO_POINTER(timeout));
   g_signal_connect(g_object_ref(connection), "closed", G_CALLBACK(on_refused_closed), NULL);
   g_signal_connect(connection, "message", G_CALLBACK(on_refused_message), NULL);
   soup_websocket_connection_send_text(connection, refusal);
+}
+
+static void
+refuse_websocket_draining(SoupWebsocketConnection *connection)
+{
+  refuse_websocket(connection,
+                   "this gateway is shutting down and takes no new calls; try again in a moment");
   gw_signaling_log(G_LOG_LEVEL_INFO, NULL, NULL, "websocket refused: draining");
+}
+
+/* Out of file descriptors (or nearly): a call now would fail half-way. */
+static void
+refuse_websocket_busy(SoupWebsocketConnection *connection)
+{
+  refuse_websocket(connection, "this gateway is busy; try again in a few minutes");
+  gw_signaling_log(G_LOG_LEVEL_WARNING, NULL, NULL,
+                   "websocket refused: file descriptors nearly used up");
 }
 
 static void
@@ -240,6 +256,10 @@ handle_websocket(SoupServer *soup, SoupServerMessage *msg, const char *path,
     refuse_websocket_draining(connection);
     return;
   }
+  if (gw_abuse_guard_fds_low(server->guard)) {
+    refuse_websocket_busy(connection);
+    return;
+  }
   g_autofree char *peer_id = new_peer_id(server);
 
   soup_websocket_connection_set_max_incoming_payload_size(connection, hard_limit);
@@ -248,6 +268,8 @@ handle_websocket(SoupServer *soup, SoupServerMessage *msg, const char *path,
   set_uint_if_supported(connection, "max-total-message-size", hard_limit);
   soup_websocket_connection_set_keepalive_interval(connection, KEEPALIVE_SECONDS);
   set_uint_if_supported(connection, "keepalive-pong-timeout", KEEPALIVE_PONG_TIMEOUT_SECONDS);
+  /* First on "message": it drops what is over the rate before the session sees it. */
+  gw_abuse_guard_watch_websocket(server->guard, msg, connection);
 
   GwLoginSession *login = gw_api_session_from_cookie(&server->api, msg);
   GwSession *session =
@@ -372,6 +394,7 @@ load_token_key(GwServer *server, GError **error)
     return FALSE;
   }
   server->admission = gw_admission_new(key, server->ledger, server->rooms);
+  server->guard = gw_abuse_guard_new(server->config, server->soup, key);
   server->rating_key = gw_rating_token_derive_key(key);
   gw_room_directory_set_rating_key(server->rooms, server->rating_key);
   return load_pseudonym_key(server, error);
@@ -603,6 +626,7 @@ gw_server_free(GwServer *server)
   g_clear_pointer(&server->auth, gw_auth_free);
   g_clear_pointer(&server->users, gw_user_store_close);
   g_clear_pointer(&server->admission, gw_admission_free);
+  g_clear_pointer(&server->guard, gw_abuse_guard_free);
   g_clear_pointer(&server->ledger, gw_contact_ledger_free);
   g_object_unref(server->soup);
   gw_config_unref(server->config);
