@@ -6,6 +6,7 @@
 #include "gateway/insights-api.h"
 #include "gateway/rating-api.h"
 #include "gateway/store-privacy.h"
+#include "gateway/store-recovery.h"
 #include "gateway/store.h"
 #include "gateway/vendor-files.h"
 
@@ -19,6 +20,7 @@ struct _GwExperience {
   GwMetrics *metrics;
   GwWebhook *webhook; /* nullable: no [webhook] url */
   GwContactSink sink; /* what signaling and the rating API record through */
+  GwContactSink recovery_sink; /* the same, but quiet once stopped (gateway/store-recovery.h) */
   guint purge_source;
   /* Recordings in flight keep the struct: the store completes them after stop(). */
   guint refs;
@@ -81,6 +83,23 @@ experience_record(gpointer sink_data, const GwContactEvent *event, GwContactReco
   recording->done = done;
   recording->done_data = done_data;
   gw_store_record(experience->store, event, on_recorded, recording);
+}
+
+/* A previous run's open contacts arrive once the store has read them: maybe after stop(). */
+static void
+recovery_record(gpointer sink_data, const GwContactEvent *event, GwContactRecorded done,
+                gpointer done_data)
+{
+  GwExperience *experience = sink_data;
+
+  if (!experience->stopped)
+    experience_record(experience, event, done, done_data);
+}
+
+static void
+recovery_done(guint closed, gpointer data)
+{
+  experience_unref(data);
 }
 
 static gpointer
@@ -184,6 +203,11 @@ gw_experience_start(GwConfig *config, GwServer *server, GError **error)
   experience->sink.record = experience_record;
   experience->sink.sink_data = experience;
   gw_server_set_contact_sink(server, &experience->sink);
+  experience->recovery_sink.record = recovery_record;
+  experience->recovery_sink.sink_data = experience;
+  experience->refs++;
+  if (!gw_store_recovery_start(store, &experience->recovery_sink, recovery_done, experience))
+    experience->refs--;
   gw_insights_api_mount(server, store, auth, config);
   gw_rating_api_mount(server, &experience->sink);
   gw_metrics_mount(experience->metrics, server);

@@ -50,6 +50,20 @@ gw_room_directory_lookup(GwRoomDirectory *directory, const char *room_id)
   return g_hash_table_lookup(directory->rooms, room_id);
 }
 
+/* A customer turned away before a room existed still counts: offered, then failed (@reason). */
+static void
+record_refused(GwRoomDirectory *directory, const GwContactInfo *contact, const char *reason)
+{
+  GwContactInfo info = *contact;
+
+  if (info.node == NULL)
+    info.node = g_get_host_name();
+  GwContact *refused = gw_contact_new(directory->sink, &info);
+  gw_contact_offer(refused);
+  gw_contact_fail(refused, reason);
+  gw_contact_free(refused);
+}
+
 GwRoom *
 gw_room_directory_create(GwRoomDirectory *directory, const char *room_id,
                          const GwContactInfo *contact, GError **error)
@@ -62,6 +76,8 @@ gw_room_directory_create(GwRoomDirectory *directory, const char *room_id,
     g_set_error(error, GW_PROTOCOL_ERROR, GW_PROTOCOL_ERROR_CAPACITY,
                 "this gateway is at its limit of %u rooms; try again later",
                 directory->config->max_rooms);
+    if (contact != NULL)
+      record_refused(directory, contact, "capacity");
     return NULL;
   }
   if (contact != NULL)

@@ -454,6 +454,15 @@ gw_server_new(GwConfig *config, GError **error)
 {
   g_return_val_if_fail(config != NULL, NULL);
 
+  g_autoptr(GError) files_error = NULL;
+  guint64 files = 0;
+
+  /* Before the guard reads the limit: this raises the soft limit where it can. */
+  if (!gw_abuse_guard_check_open_files(config, &files, &files_error))
+    gw_signaling_log(G_LOG_LEVEL_WARNING, NULL, NULL, "%s", files_error->message);
+  else
+    gw_signaling_log(G_LOG_LEVEL_INFO, NULL, NULL, "open-files limit %" G_GUINT64_FORMAT, files);
+
   GwServer *server = g_new0(GwServer, 1);
   server->config = gw_config_ref(config);
   server->ledger = gw_contact_ledger_new();

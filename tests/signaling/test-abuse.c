@@ -22,8 +22,13 @@ fixture_set_up(HarnessFixture *fixture, gconstpointer data)
   config->bad_links_per_minute = 3;
   /* Not shorter: on a loaded machine with ASan a TLS handshake alone can take seconds. */
   config->request_timeout_seconds = 10;
+  /* data: a node with room for one call only, recording contact events. */
+  if (data != NULL)
+    config->max_rooms = 1;
   harness_fixture_set_token_key(fixture);
   harness_fixture_start(fixture);
+  if (data != NULL)
+    harness_fixture_record_events(fixture);
 }
 
 static void
@@ -445,10 +450,10 @@ forged_link(guint i)
 }
 
 static char *
-genuine_link(void)
+invite_link(const char *contact_id)
 {
   GwJoinToken token = {.kind = GW_JOIN_TOKEN_INVITE,
-                       .contact_id = "c-genuine",
+                       .contact_id = (char *)contact_id,
                        .journey = "hypotheek",
                        .expires = g_get_real_time() / G_USEC_PER_SEC + 3600};
   return gw_join_token_sign(&token, (const guint8 *)HARNESS_TOKEN_KEY, strlen(HARNESS_TOKEN_KEY));
@@ -474,7 +479,7 @@ test_forged_links(HarnessFixture *fixture, gconstpointer data)
   g_assert_cmpuint(harness_http_get(fixture, one_more, NULL, NULL), ==, 429);
 
   /* The same budget covers joins over the WebSocket, genuine links included. */
-  g_autofree char *genuine = genuine_link();
+  g_autofree char *genuine = invite_link("c-genuine");
   HarnessClient *guesser = harness_client_connect(fixture);
   harness_client_send_join(guesser, "c-genuine", "customer", genuine);
   HARNESS_WAIT_FOR(count_code(guesser, "limit") == 1);
@@ -485,6 +490,31 @@ test_forged_links(HarnessFixture *fixture, gconstpointer data)
   AS_OTHER_CLIENT(fixture, customer = harness_client_connect(fixture));
   harness_client_send_join(customer, "c-genuine", "customer", genuine);
   g_assert_nonnull(harness_client_take(customer, "welcome"));
+}
+
+/* A full node: the next customer is told to try again (`capacity`) and the contact is recorded
+ * as failed with reason capacity; the call already running is not disturbed. */
+static void
+test_capacity(HarnessFixture *fixture, gconstpointer data)
+{
+  g_autofree char *first_link = invite_link("c-first");
+  g_autofree char *second_link = invite_link("c-second");
+  HarnessClient *first = harness_client_connect(fixture);
+  HarnessClient *second = harness_client_connect(fixture);
+
+  harness_client_send_join(first, "c-first", "customer", first_link);
+  g_assert_nonnull(harness_client_take(first, "welcome"));
+  harness_client_send_join(second, "c-second", "customer", second_link);
+  JsonObject *refusal = harness_client_take(second, "error");
+  g_assert_cmpstr(json_object_get_string_member(refusal, "code"), ==, "capacity");
+
+  HARNESS_WAIT_FOR(harness_find_event(fixture, GW_CONTACT_FAILED) != NULL);
+  HarnessEvent *failed = harness_find_event(fixture, GW_CONTACT_FAILED);
+  g_assert_cmpstr(failed->contact_id, ==, "c-second");
+  g_assert_cmpstr(failed->reason, ==, "capacity");
+  g_assert_cmpuint(harness_count_events(fixture, GW_CONTACT_OFFERED), ==, 2);
+  g_assert_cmpuint(gw_server_get_room_count(fixture->server), ==, 1);
+  g_assert_false(first->closed);
 }
 
 int
@@ -500,6 +530,8 @@ main(int argc, char **argv)
   ADD("/abuse/silent-tcp", test_silent_tcp);
   ADD("/abuse/large-body", test_large_body);
   ADD("/abuse/forged-links", test_forged_links);
+  g_test_add("/abuse/capacity", HarnessFixture, GUINT_TO_POINTER(1), fixture_set_up, test_capacity,
+             fixture_tear_down);
 #undef ADD
   return harness_finish(g_test_run());
 }
