@@ -79,7 +79,7 @@ const num = (v, digits = 0) => (v == null ? none : nf(digits).format(v));
 function duration(ms) {
   if (ms == null) return none;
   const s = Math.round(ms / 1000);
-  return s < 120 ? strings.insights.seconds(s) : strings.insights.minutes(Math.floor(s / 60), s % 60);
+  return s < 120 ? strings.insights.seconds(s) : strings.insights.minutes(nf(1).format(s / 60));
 }
 
 function renderKpis() {
@@ -151,7 +151,8 @@ function plot(id, options, data) {
   plots.delete(id);
   if (!uPlot) return;
   const width = Math.max(280, box.clientWidth || 520);
-  const chart = new uPlot({ width, height: 240, ...options }, data, box);
+  // Not the live legend (values under the pointer): the tables carry the numbers.
+  const chart = new uPlot({ width, height: 240, legend: { live: false }, ...options }, data, box);
   plots.set(id, chart);
 }
 
@@ -174,7 +175,7 @@ function barChart(id, labels, series) {
       scales: { x: c.scale },
       axes: [c.axis, { label: strings.insights.count }],
       series: [{}, ...series.map((s) => ({ label: s.label, fill: s.color, stroke: s.color, paths: bars(), points: { show: false } }))],
-      legend: { show: series.length > 1 },
+      legend: { show: series.length > 1, live: false },
     },
     [c.xs, ...series.map((s) => s.values)],
   );
