@@ -192,13 +192,78 @@ invite_pseudonym(GwApi *api, JsonObject *body)
   return gw_contact_pseudonym(key, length, id);
 }
 
+/* Links an advisor makes (invites and guest links), at most
+ * limits.invites_per_minute a minute; answers 429 and returns FALSE past that. */
+static gboolean
+link_rate_ok(GwApi *api, SoupServerMessage *msg, GwLoginSession *session)
+{
+  gint64 now_us = g_get_monotonic_time();
+
+  while (!g_queue_is_empty(&session->invite_times_us) &&
+         *(gint64 *)g_queue_peek_head(&session->invite_times_us) + INVITE_WINDOW_US <= now_us)
+    g_free(g_queue_pop_head(&session->invite_times_us));
+  if (g_queue_get_length(&session->invite_times_us) >= api->config->invites_per_minute) {
+    soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Retry-After",
+                                 "60");
+    send_error(msg, STATUS_TOO_MANY_REQUESTS, "rate-limited",
+               "too many links in a minute; wait a moment");
+    return FALSE;
+  }
+  g_queue_push_tail(&session->invite_times_us, g_memdup2(&now_us, sizeof now_us));
+  return TRUE;
+}
+
+/* Returns: (transfer full): PUBLIC_URL/j/TOKEN for @token, signed with the join-link key. */
+static char *
+link_url(GwApi *api, const GwJoinToken *token)
+{
+  gsize key_length = 0;
+  const guint8 *key = g_bytes_get_data(gw_admission_get_key(api->admission), &key_length);
+  g_autofree char *text = gw_join_token_sign(token, key, key_length);
+  g_autofree char *base = gw_config_dup_public_url(api->config, api->port);
+  return g_strdup_printf("%s/j/%s", base, text);
+}
+
+/* A guest link into a running call (an interpreter, a specialist, family):
+ * valid for GUEST_LINK_MINUTES or limits.invite_ttl_minutes if shorter. */
+#define GUEST_LINK_MINUTES 120
+
+static void
+handle_guest_create(GwApi *api, SoupServerMessage *msg, GwLoginSession *session,
+                    const char *room_id)
+{
+  if (!gw_join_token_is_valid_id(room_id)) {
+    send_error(msg, SOUP_STATUS_NOT_FOUND, "not-found", "no such call");
+    return;
+  }
+  if (!link_rate_ok(api, msg, session))
+    return;
+  guint minutes = MIN(GUEST_LINK_MINUTES, api->config->invite_ttl_minutes);
+  GwJoinToken token = {GW_JOIN_TOKEN_GUEST, (char *)room_id, "guest", session->account->id,
+                       g_get_real_time() / G_USEC_PER_SEC + minutes * 60, NULL};
+  g_autofree char *url = link_url(api, &token);
+  g_autoptr(JsonBuilder) builder = json_builder_new();
+
+  json_builder_begin_object(builder);
+  json_builder_set_member_name(builder, "room");
+  json_builder_add_string_value(builder, room_id);
+  json_builder_set_member_name(builder, "url");
+  json_builder_add_string_value(builder, url);
+  json_builder_set_member_name(builder, "expires");
+  json_builder_add_int_value(builder, token.expires);
+  json_builder_end_object(builder);
+  g_autoptr(JsonNode) root = json_builder_get_root(builder);
+  gw_signaling_log(G_LOG_LEVEL_INFO, room_id, NULL, "guest link created by %s",
+                   session->account->id);
+  send_json(msg, SOUP_STATUS_CREATED, json_to_string(root, FALSE));
+}
+
 /* Creates a join link for an appointment: rate-limited per advisor. */
 static void
 handle_invite_create(GwApi *api, SoupServerMessage *msg, GwLoginSession *session)
 {
   g_autoptr(JsonObject) body = read_body(msg);
   g_autoptr(GError) error = NULL;
-  gint64 now_us = g_get_monotonic_time();
   guint8 random[16];
 
   if (body == NULL)
@@ -215,17 +280,8 @@ handle_invite_create(GwApi *api, SoupServerMessage *msg, GwLoginSession *session
                " characters without control characters");
     return;
   }
-  while (!g_queue_is_empty(&session->invite_times_us) &&
-         *(gint64 *)g_queue_peek_head(&session->invite_times_us) + INVITE_WINDOW_US <= now_us)
-    g_free(g_queue_pop_head(&session->invite_times_us));
-  if (g_queue_get_length(&session->invite_times_us) >= api->config->invites_per_minute) {
-    soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Retry-After",
-                                 "60");
-    send_error(msg, STATUS_TOO_MANY_REQUESTS, "rate-limited",
-               "too many invitations in a minute; wait a moment");
+  if (!link_rate_ok(api, msg, session))
     return;
-  }
-  g_queue_push_tail(&session->invite_times_us, g_memdup2(&now_us, sizeof now_us));
 
   RAND_bytes(random, sizeof random);
   g_autofree char *suffix = gw_base64url_encode(random, sizeof random);
@@ -234,10 +290,7 @@ handle_invite_create(GwApi *api, SoupServerMessage *msg, GwLoginSession *session
   g_autofree char *customer_ref = invite_pseudonym(api, body);
   GwJoinToken token = {GW_JOIN_TOKEN_INVITE, contact_id, (char *)journey, session->account->id,
                        g_get_real_time() / G_USEC_PER_SEC + minutes * 60, customer_ref};
-  gsize key_length = 0;
-  const guint8 *key = g_bytes_get_data(gw_admission_get_key(api->admission), &key_length);
-  g_autofree char *text = gw_join_token_sign(&token, key, key_length);
-  g_autofree char *base = gw_config_dup_public_url(api->config, api->port);
+  g_autofree char *url = link_url(api, &token);
   g_autoptr(JsonBuilder) builder = json_builder_new();
 
   json_builder_begin_object(builder);
@@ -246,7 +299,6 @@ handle_invite_create(GwApi *api, SoupServerMessage *msg, GwLoginSession *session
   json_builder_set_member_name(builder, "journey");
   json_builder_add_string_value(builder, journey);
   json_builder_set_member_name(builder, "url");
-  g_autofree char *url = g_strdup_printf("%s/j/%s", base, text);
   json_builder_add_string_value(builder, url);
   json_builder_set_member_name(builder, "expires");
   json_builder_add_int_value(builder, token.expires);
@@ -425,6 +477,16 @@ gw_api_serve(GwApi *api, SoupServerMessage *msg, const char *path)
       return method_not_allowed(msg, "DELETE");
     if ((session = require_session(api, msg, TRUE)) != NULL)
       handle_invite_revoke(api, msg, session, route + strlen("/invites/"));
+    return;
+  }
+  /* /calls/ROOM/guests */
+  if (g_str_has_prefix(route, "/calls/") && g_str_has_suffix(route, "/guests")) {
+    if (!post)
+      return method_not_allowed(msg, "POST");
+    g_autofree char *room_id =
+        g_strndup(route + strlen("/calls/"), strlen(route) - strlen("/calls/") - strlen("/guests"));
+    if ((session = require_session(api, msg, TRUE)) != NULL)
+      handle_guest_create(api, msg, session, room_id);
     return;
   }
   if (g_str_equal(route, "/availability")) {

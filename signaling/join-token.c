@@ -37,6 +37,8 @@ gw_join_token_kind_to_string(GwJoinTokenKind kind)
     return "queue";
   case GW_JOIN_TOKEN_RATING:
     return "rating";
+  case GW_JOIN_TOKEN_GUEST:
+    return "guest";
   case GW_JOIN_TOKEN_INVITE:
     break;
   }
@@ -180,6 +182,8 @@ gw_join_token_parse_payload(const char *json, gsize length, GError **error)
     token->kind = GW_JOIN_TOKEN_QUEUE;
   else if (g_str_equal(kind, "rating"))
     token->kind = GW_JOIN_TOKEN_RATING;
+  else if (g_str_equal(kind, "guest"))
+    token->kind = GW_JOIN_TOKEN_GUEST;
   else {
     malformed(error, "unknown kind");
     return NULL;

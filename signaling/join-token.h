@@ -19,6 +19,7 @@ typedef enum {
   GW_JOIN_TOKEN_INVITE, /* an appointment: one contact, one customer */
   GW_JOIN_TOKEN_QUEUE,  /* a walk-in ticket for a queue */
   GW_JOIN_TOKEN_RATING, /* not a join link: the right to rate one call (signaling/rating-token.h) */
+  GW_JOIN_TOKEN_GUEST,  /* a guest (interpreter, specialist, family) into a running call */
 } GwJoinTokenKind;
 
 /* Limits on what a token carries; a token is a URL path segment. */
@@ -44,7 +45,7 @@ typedef struct {
 void gw_join_token_free(GwJoinToken *token);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(GwJoinToken, gw_join_token_free)
 
-/** gw_join_token_kind_to_string: "invite", "queue" or "rating". (transfer none) */
+/** gw_join_token_kind_to_string: "invite", "queue", "rating" or "guest". (transfer none) */
 const char *gw_join_token_kind_to_string(GwJoinTokenKind kind);
 
 /** gw_join_token_is_valid_id: whether @text is 1..64 of [A-Za-z0-9_-]. */

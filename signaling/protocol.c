@@ -57,7 +57,15 @@ gw_message_type_to_string(GwMessageType type)
 const char *
 gw_role_to_string(GwRole role)
 {
-  return role == GW_ROLE_ADVISOR ? "advisor" : "customer";
+  switch (role) {
+  case GW_ROLE_ADVISOR:
+    return "advisor";
+  case GW_ROLE_GUEST:
+    return "guest";
+  case GW_ROLE_CUSTOMER:
+    break;
+  }
+  return "customer";
 }
 
 void

@@ -61,6 +61,7 @@ typedef enum {
 typedef enum {
   GW_ROLE_CUSTOMER,
   GW_ROLE_ADVISOR,
+  GW_ROLE_GUEST, /* never sent by a browser: a customer page with a guest link (see "Guests") */
 } GwRole;
 
 /* One validated browser → gateway message. Strings are owned by the message and

@@ -184,6 +184,10 @@ contact_on_join(GwRoom *room, GwSession *session)
   GwRole role = gw_session_get_role(session);
   GwSession *advisor = find_advisor(room);
 
+  /* Guests come and go in someone else's contact: no events of their own. */
+  if (role == GW_ROLE_GUEST)
+    return;
+
   if (gw_contact_get_phase(contact) == GW_CONTACT_PHASE_ANSWERED) {
     gw_contact_rejoin(contact, gw_role_to_string(role));
     /* Whoever left first came back: a later ending is nobody's leaving yet. */
@@ -268,19 +272,22 @@ static void
 contact_on_leave(GwRoom *room, GwSession *session)
 {
   GwContact *contact = room->contact;
+  gboolean guest = gw_session_get_role(session) == GW_ROLE_GUEST;
   const char *role = gw_role_to_string(gw_session_get_role(session));
 
   gw_contact_screen(contact, gw_session_get_peer_id(session), role, FALSE);
-  if (gw_contact_get_phase(contact) == GW_CONTACT_PHASE_OFFERED &&
+  if (!guest && gw_contact_get_phase(contact) == GW_CONTACT_PHASE_OFFERED &&
       !gw_room_has_role(room, GW_ROLE_CUSTOMER)) {
     gw_contact_abandon(contact);
     return;
   }
   if (gw_contact_get_phase(contact) != GW_CONTACT_PHASE_ANSWERED)
     return;
-  if (room->first_leaver == NULL)
+  if (!guest && room->first_leaver == NULL)
     room->first_leaver = g_strdup(role);
-  if (room->sessions->len == 0 && room->config->rejoin_grace_seconds == 0)
+  /* Guests alone do not keep a contact going. */
+  if (!gw_room_has_role(room, GW_ROLE_CUSTOMER) && !gw_room_has_role(room, GW_ROLE_ADVISOR) &&
+      room->config->rejoin_grace_seconds == 0)
     gw_contact_end(contact, "disconnected", room->first_leaver);
 }
 

@@ -225,6 +225,13 @@ admit_link(GwSession *session, const GwMessage *message, GwJoinToken **token, Gw
                         "join: `room` is not the link's room");
     return FALSE;
   }
+  /* A guest joins a call that runs; it never opens one. */
+  if ((*token)->kind == GW_JOIN_TOKEN_GUEST &&
+      gw_room_directory_lookup(session->directory, room_id) == NULL) {
+    g_set_error_literal(error, GW_PROTOCOL_ERROR, GW_PROTOCOL_ERROR_CONTACT_CLOSED,
+                        "this call has not started yet, or it is over");
+    return FALSE;
+  }
   info->journey = (*token)->journey;
   info->queue = (*token)->kind == GW_JOIN_TOKEN_QUEUE ? (*token)->journey : NULL;
   info->customer_ref = (*token)->customer_ref;
@@ -281,7 +288,8 @@ handle_join(GwSession *session, const GwMessage *message, GError **error)
       return FALSE;
     created = TRUE;
   }
-  session->role = message->join.role;
+  session->role = token != NULL && token->kind == GW_JOIN_TOKEN_GUEST ? GW_ROLE_GUEST
+                                                                      : message->join.role;
   g_free(session->name);
   session->name = g_strdup(message->join.name);
   g_strfreev(session->video_codecs);

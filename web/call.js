@@ -75,15 +75,17 @@ export function videoCodecs() {
 
 export class Call extends EventTarget {
   /**
-   * @param {{role: string, room: string, name?: string, url: string, capture?: object}} options
+   * @param {{role: string, room: string, name?: string, token?: string, url: string, capture?: object}} options
+   *   token: the join link's token, for a link's room (c-…, q-…) or a guest link
    *   capture: getUserMedia constraints (the devices chosen on check.html); default camera + mic
    */
-  constructor({ role, room, name, url, capture }) {
+  constructor({ role, room, name, token, url, capture }) {
     super();
     this.role = role;
     this.capture = capture ?? { audio: true, video: { width: { ideal: 640 }, height: { ideal: 480 } } };
     this.room = room;
     this.name = name || '';
+    this.token = token || '';
     this.url = url;
 
     this.ws = null;
@@ -175,6 +177,7 @@ export class Call extends EventTarget {
       this.wsOpened = true;
       const join = { type: 'join', v: PROTOCOL_VERSION, room: this.room, role: this.role };
       if (this.name) join.name = this.name;
+      if (this.token) join.token = this.token;
       const video = videoCodecs();
       if (video) join.video = video;
       join.resume = this.resume;

@@ -29,11 +29,23 @@ export const nl = {
   roleName: {
     customer: 'de klant',
     advisor: 'de adviseur',
+    guest: 'de gast',
   },
   roleLabel: {
     customer: 'Klant',
     advisor: 'Adviseur',
+    guest: 'Gast',
   },
+  guest: 'Gast',
+  guestVideo: (who) => `Beeld van ${who}`,
+  guestHeading: 'Iemand uitnodigen',
+  guestHelp: 'Een tolk, een specialist of een familielid kan meedoen met dit gesprek (maximaal vier mensen).',
+  guestCreate: 'Link voor een gast maken',
+  guestLinkLabel: 'Link voor de gast',
+  guestCopy: 'Kopiëren',
+  guestCopied: 'De link is gekopieerd. Stuur hem naar de gast.',
+  guestLogin: 'Log eerst in op de console om iemand uit te nodigen.',
+  guestFailed: 'Het maken van de link is niet gelukt. Probeer het opnieuw.',
   languageLabel: 'Taal',
 
   // Views.
@@ -338,11 +350,23 @@ export const en = {
   roleName: {
     customer: 'the customer',
     advisor: 'the advisor',
+    guest: 'the guest',
   },
   roleLabel: {
     customer: 'Customer',
     advisor: 'Advisor',
+    guest: 'Guest',
   },
+  guest: 'Guest',
+  guestVideo: (who) => `Video of ${who}`,
+  guestHeading: 'Invite someone',
+  guestHelp: 'An interpreter, a specialist or a family member can join this call (four people at most).',
+  guestCreate: 'Create a guest link',
+  guestLinkLabel: 'Link for the guest',
+  guestCopy: 'Copy',
+  guestCopied: 'The link is copied. Send it to the guest.',
+  guestLogin: 'Log in on the console first to invite someone.',
+  guestFailed: 'The link could not be made. Please try again.',
   languageLabel: 'Language',
 
   // Views.

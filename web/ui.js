@@ -9,6 +9,9 @@ const role = document.body.dataset.role === 'advisor' ? 'advisor' : 'customer';
 const params = new URLSearchParams(location.search);
 const room = params.get('room') || 'demo';
 const name = params.get('name') || '';
+// A join link's token (/j/TOKEN → check.html → here): the gateway lets a
+// customer into a link's room only with it (docs/protocol.md, "Join links").
+const token = params.get('token') || '';
 const scheme = location.protocol === 'http:' ? 'ws' : 'wss';
 
 const el = (id) => document.getElementById(id);
@@ -23,6 +26,7 @@ const ui = {
   remoteVideo: el('remote-video'),
   remoteAudio: el('remote-audio'),
   remoteNote: el('remote-note'),
+  guests: el('guests'),
   selfView: el('self-view'),
   sharingNote: el('sharing-note'),
   controls: el('controls'),
@@ -42,9 +46,14 @@ const choice = mediaChoice();
 // ?room= lets a load balancer send the WebSocket to the node that holds the room
 // (docs/operations.md, "Scaling out"); the gateway reads the room from `join`.
 const wsUrl = `${scheme}://${location.host}/ws?room=${encodeURIComponent(room)}`;
-const call = new Call({ role, room, name, url: wsUrl, capture: captureConstraints(choice) });
+const call = new Call({ role, room, name, token, url: wsUrl, capture: captureConstraints(choice) });
 const remoteMute = { audio: false, video: false };
 let screenSharer = null; // peer id of the remote participant sharing, or null
+// The main view shows the other side (the customer for an advisor, the advisor
+// for a customer); everyone else in the room (an interpreter, a specialist,
+// family) gets a tile of their own in #guests.
+let mainPeer = null;
+const guestTiles = new Map(); // peer id → {tile, video, audio, caption}
 let alertText = null; // () => the alert's text, while one shows
 let alertTimer = 0;
 
@@ -163,11 +172,14 @@ function wireCall() {
     playMedia(ui.selfView);
   });
   call.addEventListener('remotetrack', ({ detail }) => {
-    const target = {
-      audio: ui.remoteAudio,
-      camera: ui.remoteVideo,
-      screen: ui.remoteScreen,
-    }[detail.source];
+    const guest = detail.source !== 'screen' && isGuest(detail.peer) ? guestTile(detail.peer) : null;
+    const target = guest
+      ? { audio: guest.audio, camera: guest.video }[detail.source]
+      : {
+          audio: ui.remoteAudio,
+          camera: ui.remoteVideo,
+          screen: ui.remoteScreen,
+        }[detail.source];
     if (!target) return;
     const current = target.srcObject?.getTracks()[0];
     if (current === detail.track) return;
@@ -189,6 +201,16 @@ function wireCall() {
     renderRemoteNote();
   });
   call.addEventListener('participants', () => {
+    if (mainPeer && !call.participants.has(mainPeer)) {
+      mainPeer = null;
+      for (const media of [ui.remoteVideo, ui.remoteAudio]) media.srcObject = null;
+    }
+    for (const [peer, tile] of guestTiles) {
+      if (call.participants.has(peer)) continue;
+      tile.tile.remove();
+      guestTiles.delete(peer);
+    }
+    renderGuestCaptions();
     if (call.participants.size === 0) {
       // Their tracks are gone; show nothing rather than a frozen frame.
       for (const media of [ui.remoteVideo, ui.remoteAudio, ui.remoteScreen]) media.srcObject = null;
@@ -207,6 +229,48 @@ function wireCall() {
     if (detail.fatal) console.warn(`balie: the gateway refused to join: ${detail.code}: ${detail.message}`);
   });
   call.addEventListener('statechange', () => renderStatus());
+}
+
+/** Whether @peer's camera and audio go to a tile rather than the main view. */
+function isGuest(peer) {
+  if (!peer || peer === mainPeer) return false;
+  const who = call.participants.get(peer);
+  const otherRole = role === 'advisor' ? 'customer' : 'advisor';
+  if (!mainPeer && (!who || who.role === otherRole)) {
+    mainPeer = peer;
+    return false;
+  }
+  return true;
+}
+
+function guestTile(peer) {
+  let tile = guestTiles.get(peer);
+  if (tile) return tile;
+  const figure = document.createElement('figure');
+  figure.className = 'guest';
+  figure.dataset.peer = peer;
+  const video = document.createElement('video');
+  video.autoplay = true;
+  video.playsInline = true;
+  video.muted = true;
+  const audio = document.createElement('audio');
+  audio.autoplay = true;
+  const caption = document.createElement('figcaption');
+  figure.append(video, caption, audio);
+  ui.guests.append(figure);
+  tile = { tile: figure, video, audio, caption };
+  guestTiles.set(peer, tile);
+  renderGuestCaptions();
+  return tile;
+}
+
+function renderGuestCaptions() {
+  for (const [peer, tile] of guestTiles) {
+    const who = call.participants.get(peer);
+    const label = who?.name || strings.roleName[who?.role] || strings.guest;
+    tile.caption.textContent = label;
+    tile.video.setAttribute('aria-label', strings.guestVideo(label));
+  }
 }
 
 function otherSide() {

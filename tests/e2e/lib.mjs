@@ -583,3 +583,35 @@ export function analyseSent(samples, source) {
     rtx: b.rtx - a.rtx,
   };
 }
+
+/**
+ * Waits until `n` different inbound video streams of `source` each decode
+ * ≥ MIN_FPS over one WINDOW_MS window (a room of n + 1 people: one per other
+ * participant). Returns their figures.
+ */
+export async function waitForVideoCount(page, what, source, n) {
+  let last = 'no window yet';
+  return waitFor(
+    what,
+    async () => {
+      const a = await inboundStats(page);
+      await page.waitForTimeout(WINDOW_MS);
+      const b = await inboundStats(page);
+      const seconds = (b.now - a.now) / 1000;
+      const live = [];
+      for (const end of pick(b, source)) {
+        const start = pick(a, source).find((r) => r.ssrc === end.ssrc);
+        if (!start || end.kind !== 'video') continue;
+        const fps = (end.framesDecoded - start.framesDecoded) / seconds;
+        if (fps >= MIN_FPS && end.frameWidth > 0) live.push({ ...end, fps });
+      }
+      last = live.map((r) => `${r.fps.toFixed(1)} fps on mid ${r.mid}`).join(', ') || 'none decoding';
+      return live.length >= n ? live : null;
+    },
+    MEDIA_DEADLINE_MS,
+    0,
+  ).catch((err) => {
+    err.message += ` — last window: ${last}`;
+    throw err;
+  });
+}

@@ -505,6 +505,78 @@ test_invites(HarnessFixture *fixture, gconstpointer data)
   harness_reply_clear(&reply);
 }
 
+/* The token part of a link URL (after /j/). */
+static const char *
+link_token(const char *url)
+{
+  const char *t = strstr(url, "/j/");
+  g_assert_nonnull(t);
+  return t + strlen("/j/");
+}
+
+/* A guest link brings a third participant into a running call as "guest":
+ * everyone sees them, the contact gets no customer events from them, and the
+ * link is refused before the call runs and after it is over. */
+static void
+test_guests(HarnessFixture *fixture, gconstpointer data)
+{
+  g_autofree char *cookie = NULL;
+  g_autofree char *csrf = NULL;
+  HarnessReply reply = {0};
+
+  harness_add_account(fixture, "dirk", "a good long password");
+  harness_login(fixture, "dirk", "a good long password", &cookie, &csrf);
+  harness_api_request(fixture, "POST", "/api/v1/calls/call-7/guests", NULL, cookie, NULL, &reply);
+  harness_assert_api_error(&reply, SOUP_STATUS_FORBIDDEN, "csrf");
+  harness_reply_clear(&reply);
+  harness_api_request(fixture, "POST", "/api/v1/calls/a%20b/guests", NULL, cookie, csrf, &reply);
+  harness_assert_api_error(&reply, SOUP_STATUS_NOT_FOUND, "not-found");
+  harness_reply_clear(&reply);
+  harness_api_request(fixture, "GET", "/api/v1/calls/call-7/guests", NULL, cookie, csrf, &reply);
+  g_assert_cmpuint(reply.status, ==, SOUP_STATUS_METHOD_NOT_ALLOWED);
+  harness_reply_clear(&reply);
+
+  harness_api_request(fixture, "POST", "/api/v1/calls/call-7/guests", NULL, cookie, csrf, &reply);
+  g_assert_cmpuint(reply.status, ==, SOUP_STATUS_CREATED);
+  g_autoptr(JsonObject) link = harness_parse_object(reply.body, strlen(reply.body));
+  harness_reply_clear(&reply);
+  g_assert_cmpstr(json_object_get_string_member(link, "room"), ==, "call-7");
+  g_autofree char *token = g_strdup(link_token(json_object_get_string_member(link, "url")));
+
+  /* No call yet: a guest does not open one. */
+  assert_join_refused(fixture, "call-7", "customer", token, "contact-closed");
+  g_assert_cmpuint(gw_server_get_room_count(fixture->server), ==, 0);
+  /* The link names its room. */
+  assert_join_refused(fixture, "call-8", "customer", token, "bad-field");
+
+  HarnessClient *advisor, *customer;
+  answered_call(fixture, "call-7", "page-secret-0123456789", &advisor, &customer);
+  HarnessClient *guest = harness_client_connect(fixture);
+  harness_client_send_join(guest, "call-7", "customer", token);
+  JsonObject *welcome = harness_client_wait_nth(guest, "welcome", 0);
+  g_assert_cmpstr(json_object_get_string_member(welcome, "role"), ==, "guest");
+  g_assert_cmpuint(json_array_get_length(json_object_get_array_member(welcome, "participants")),
+                   ==, 2);
+  JsonObject *joined = harness_client_wait_nth(advisor, "participant-joined", 1);
+  g_assert_cmpstr(json_object_get_string_member(joined, "role"), ==, "guest");
+  harness_client_wait_nth(customer, "participant-joined", 0);
+  g_assert_cmpuint(gw_server_get_participant_count(fixture->server), ==, 3);
+  g_assert_cmpuint(harness_count_events(fixture, GW_CONTACT_OFFERED), ==, 1);
+  g_assert_null(harness_find_event(fixture, GW_CONTACT_REJOINED));
+
+  /* The guest leaving changes nothing for the contact; the others leaving ends it. */
+  harness_client_close(guest);
+  harness_client_wait_nth(advisor, "participant-left", 0);
+  g_assert_null(harness_find_event(fixture, GW_CONTACT_ENDED));
+  harness_client_close(customer);
+  harness_client_close(advisor);
+  HARNESS_WAIT_FOR(harness_find_event(fixture, GW_CONTACT_ENDED) != NULL);
+  g_assert_cmpstr(harness_find_event(fixture, GW_CONTACT_ENDED)->ended_by, ==, "customer");
+  HARNESS_WAIT_FOR(gw_server_get_room_count(fixture->server) == 0);
+  /* Over: the same link is refused. */
+  assert_join_refused(fixture, "call-7", "customer", token, "contact-closed");
+}
+
 /* The key file is generated once, private, and reused. */
 static void
 test_key_generated(void)
@@ -564,6 +636,7 @@ main(int argc, char **argv)
   ADD("/contact-flow/login", test_login);
   ADD("/contact-flow/lockout", test_lockout);
   ADD("/contact-flow/invites", test_invites);
+  ADD("/contact-flow/guests", test_guests);
   g_test_add_func("/contact-flow/key-generated", test_key_generated);
 
   return harness_finish(g_test_run());
