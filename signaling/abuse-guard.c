@@ -4,6 +4,8 @@
 #include "signaling/abuse-guard.h"
 
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <string.h>
 #include <sys/resource.h>
 
@@ -398,6 +400,12 @@ gw_abuse_guard_watch_websocket(GwAbuseGuard *guard, SoupServerMessage *msg,
                      (double)guard->config->ws_messages_per_second * BURST_FACTOR, now_us);
   gw_rate_limit_init(&watch->drops, guard->config->ws_messages_per_second,
                      GW_ABUSE_GUARD_MAX_DROPPED, now_us);
+  GSocket *socket = soup_server_message_get_socket(msg);
+  g_autoptr(GError) error = NULL;
+  if (socket != NULL && g_socket_get_family(socket) != G_SOCKET_FAMILY_UNIX &&
+      !g_socket_set_option(socket, IPPROTO_TCP, TCP_USER_TIMEOUT,
+                           GW_ABUSE_GUARD_TCP_USER_TIMEOUT_MS, &error))
+    gw_signaling_log(G_LOG_LEVEL_INFO, NULL, NULL, "TCP_USER_TIMEOUT not set: %s", error->message);
   state->open_ws++;
   g_object_set_data_full(G_OBJECT(connection), WATCH_KEY, watch, watch_free);
   g_signal_connect(connection, "message", G_CALLBACK(on_ws_message), watch);

@@ -23,6 +23,14 @@ G_BEGIN_DECLS
 /* Messages dropped (over the rate, net of the rate itself) before the WebSocket is closed with
  * 1008: a sender that keeps sending at twice the rate is closed after about this many. */
 #define GW_ABUSE_GUARD_MAX_DROPPED 1000
+/*
+ * A WebSocket whose peer has not acknowledged what was sent (a ping at least
+ * every few seconds) for this long is dropped by the kernel (TCP_USER_TIMEOUT):
+ * a browser whose network was cut is noticed within this plus one ping
+ * interval, not after TCP's retransmissions give up (~15 minutes). libsoup 3.2
+ * has no pong timeout of its own.
+ */
+#define GW_ABUSE_GUARD_TCP_USER_TIMEOUT_MS 10000
 /* New WebSockets are refused with `capacity` once this share of the open-files limit is used. */
 #define GW_ABUSE_GUARD_FD_PERCENT 90
 

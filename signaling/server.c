@@ -29,8 +29,9 @@
 G_DEFINE_QUARK(gw-server-error-quark, gw_server_error)
 /* clang-format on */
 
-/* Pings keep NATs and proxies from dropping an idle call's signaling. */
-#define KEEPALIVE_SECONDS 15
+/* Pings keep NATs and proxies from dropping an idle call's signaling, and give the kernel
+ * something to time out on when a browser vanishes (GW_ABUSE_GUARD_TCP_USER_TIMEOUT_MS). */
+#define KEEPALIVE_SECONDS 5
 #define KEEPALIVE_PONG_TIMEOUT_SECONDS 30
 /* Frames up to this multiple of ws_max_message get a `too-large` reply; past
  * it libsoup drops the connection before buffering more (its error says 1009,

@@ -141,6 +141,7 @@ cd "$root"
 set +e
 # The binary and data directory let a test add an advisor account (balie user add).
 BALIE_URL="$url" BALIE_GATEWAY_LOG="$log" BALIE_GATEWAY="$gateway" BALIE_SERVER_DATA_DIR="$work/data" \
+  BALIE_GATEWAY_PID="$gateway_pid" \
   node --test --test-reporter=spec --test-concurrency=1 --test-timeout=${BALIE_E2E_TEST_TIMEOUT_MS:-270000} "$@"
 status=$?
 set -e
