@@ -85,6 +85,25 @@ gw_api_auth_new(const char *token_path, GwServer *server, GError **error)
   return auth;
 }
 
+/* Who read which report: an audit entry (signaling/audit-log.h) per granted request. */
+static gboolean
+granted(GwApiAuth *auth, SoupServerMessage *msg, const char *actor)
+{
+  GwAuditLog *audit = auth->server != NULL ? gw_server_get_audit(auth->server) : NULL;
+  GUri *uri = soup_server_message_get_uri(msg);
+  const char *path = g_uri_get_path(uri);
+  g_autofree char *object = g_uri_get_query(uri) != NULL
+                                ? g_strdup_printf("%s?%s", path, g_uri_get_query(uri))
+                                : g_strdup(path);
+
+  if (audit != NULL)
+    gw_audit_log_record(audit, actor,
+                        g_str_has_prefix(path, "/api/v1/export/") ? GW_AUDIT_EXPORT
+                                                                  : GW_AUDIT_INSIGHTS_VIEW,
+                        object, NULL);
+  return TRUE;
+}
+
 gboolean
 gw_api_auth_check(GwApiAuth *auth, SoupServerMessage *msg)
 {
@@ -97,10 +116,10 @@ gw_api_auth_check(GwApiAuth *auth, SoupServerMessage *msg)
 
   if (header != NULL && g_str_has_prefix(header, "Bearer ") && strlen(header + 7) == want &&
       CRYPTO_memcmp(header + 7, auth->token, want) == 0)
-    return TRUE;
+    return granted(auth, msg, "api-token");
   /* Reading only (GET): the cookie is SameSite=Strict and no CSRF token is needed. */
   if (session != NULL && session->account->role != GW_USER_ROLE_ADVISOR)
-    return TRUE;
+    return granted(auth, msg, session->account->id);
   if (session != NULL) {
     soup_server_message_set_status(msg, SOUP_STATUS_FORBIDDEN, NULL);
     soup_server_message_set_response(msg, "application/json", SOUP_MEMORY_STATIC,

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "signaling/api-body.h"
+#include "signaling/audit-log.h"
 #include "signaling/base64url.h"
 #include "signaling/contact.h"
 #include "signaling/join-token.h"
@@ -115,6 +116,15 @@ me_json(GwLoginSession *session)
   return json_to_string(root, FALSE);
 }
 
+/* One audit entry for what @session's account just did (docs/security.md). */
+static void
+audit(GwApi *api, GwLoginSession *session, const char *action, const char *object,
+      const char *detail_json)
+{
+  if (api->audit != NULL)
+    gw_audit_log_record(api->audit, session->account->id, action, object, detail_json);
+}
+
 static void
 handle_login(GwApi *api, SoupServerMessage *msg)
 {
@@ -132,6 +142,12 @@ handle_login(GwApi *api, SoupServerMessage *msg)
   GwLoginSession *session = gw_auth_login(
       api->auth, name, password, soup_server_message_get_remote_host(msg), &retry_after, &error);
   if (session == NULL) {
+    gboolean locked = g_error_matches(error, GW_AUTH_ERROR, GW_AUTH_ERROR_LOCKED);
+    /* The name as given: an attempt on someone's account is worth recording. */
+    if ((locked || g_error_matches(error, GW_AUTH_ERROR, GW_AUTH_ERROR_BAD_CREDENTIALS)) &&
+        api->audit != NULL)
+      gw_audit_log_record(api->audit, name, GW_AUDIT_LOGIN_FAILED, NULL,
+                          locked ? "{\"reason\":\"locked\"}" : "{\"reason\":\"bad-credentials\"}");
     if (g_error_matches(error, GW_AUTH_ERROR, GW_AUTH_ERROR_LOCKED)) {
       g_autofree char *seconds = g_strdup_printf("%u", retry_after);
       soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Retry-After",
@@ -145,6 +161,7 @@ handle_login(GwApi *api, SoupServerMessage *msg)
     }
     return;
   }
+  audit(api, session, GW_AUDIT_LOGIN, NULL, NULL);
   set_session_cookie(msg, session->id, (gint)GW_AUTH_SESSION_IDLE_SECONDS);
   send_json(msg, SOUP_STATUS_OK, me_json(session));
 }
@@ -255,6 +272,7 @@ handle_guest_create(GwApi *api, SoupServerMessage *msg, GwLoginSession *session,
   g_autoptr(JsonNode) root = json_builder_get_root(builder);
   gw_signaling_log(G_LOG_LEVEL_INFO, room_id, NULL, "guest link created by %s",
                    session->account->id);
+  audit(api, session, GW_AUDIT_GUEST_CREATE, room_id, NULL);
   send_json(msg, SOUP_STATUS_CREATED, json_to_string(root, FALSE));
 }
 
@@ -310,6 +328,9 @@ handle_invite_create(GwApi *api, SoupServerMessage *msg, GwLoginSession *session
   g_autoptr(JsonNode) root = json_builder_get_root(builder);
   gw_signaling_log(G_LOG_LEVEL_INFO, contact_id, NULL, "invite created by %s (journey %s)",
                    session->account->id, journey);
+  g_autofree char *detail = g_strdup_printf("{\"journey\":\"%s\",\"expires\":%" G_GINT64_FORMAT "}",
+                                            journey, (gint64)token.expires);
+  audit(api, session, GW_AUDIT_INVITE_CREATE, contact_id, detail);
   send_json(msg, SOUP_STATUS_CREATED, json_to_string(root, FALSE));
 }
 
@@ -325,6 +346,7 @@ handle_invite_revoke(GwApi *api, SoupServerMessage *msg, GwLoginSession *session
                          g_get_real_time() / G_USEC_PER_SEC);
   gw_signaling_log(G_LOG_LEVEL_INFO, contact_id, NULL, "invite revoked by %s",
                    session->account->id);
+  audit(api, session, GW_AUDIT_INVITE_REVOKE, contact_id, NULL);
   soup_server_message_set_status(msg, SOUP_STATUS_NO_CONTENT, NULL);
 }
 
@@ -390,6 +412,9 @@ handle_queue_accept(GwApi *api, SoupServerMessage *msg, GwLoginSession *session,
   json_builder_end_object(builder);
   g_autoptr(JsonNode) root = json_builder_get_root(builder);
   gw_signaling_log(G_LOG_LEVEL_INFO, room, NULL, "accepted by %s", session->account->id);
+  g_autofree char *detail = g_strdup_printf("{\"queue\":\"%s\",\"waited_s\":%" G_GINT64_FORMAT "}",
+                                            name, waited_s);
+  audit(api, session, GW_AUDIT_CONTACT_ACCEPT, room, detail);
   send_json(msg, SOUP_STATUS_OK, json_to_string(root, FALSE));
 }
 
@@ -426,6 +451,49 @@ require_session(GwApi *api, SoupServerMessage *msg, gboolean changes_state)
   return session;
 }
 
+/* GET /api/v1/audit?after=SEQ: admins only; reading the log is itself recorded. */
+static void
+handle_audit_list(GwApi *api, SoupServerMessage *msg, GwLoginSession *session)
+{
+  g_autoptr(GHashTable) query = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *text = g_uri_get_query(soup_server_message_get_uri(msg));
+  guint64 after = 0, entries = 0;
+
+  if (session->account->role != GW_USER_ROLE_ADMIN) {
+    send_error(msg, SOUP_STATUS_FORBIDDEN, "forbidden", "only an admin reads the audit log");
+    return;
+  }
+  query = text != NULL ? soup_form_decode(text) : NULL;
+  const char *after_text = query != NULL ? g_hash_table_lookup(query, "after") : NULL;
+  if (after_text != NULL &&
+      !g_ascii_string_to_unsigned(after_text, 10, 0, G_MAXINT64, &after, NULL)) {
+    send_error(msg, SOUP_STATUS_BAD_REQUEST, "bad-field", "`after` must be a sequence number");
+    return;
+  }
+  audit(api, session, GW_AUDIT_AUDIT_VIEW, NULL, NULL);
+  gboolean intact = gw_audit_log_verify(api->audit, &entries, &error);
+  g_autoptr(JsonBuilder) builder = json_builder_new();
+  json_builder_begin_object(builder);
+  json_builder_set_member_name(builder, "intact");
+  json_builder_add_boolean_value(builder, intact);
+  if (!intact) {
+    json_builder_set_member_name(builder, "problem");
+    json_builder_add_string_value(builder, error->message);
+  }
+  json_builder_set_member_name(builder, "count");
+  json_builder_add_int_value(builder, (gint64)entries);
+  json_builder_set_member_name(builder, "entries");
+  g_clear_error(&error);
+  if (!gw_audit_log_list(api->audit, (gint64)after, GW_AUDIT_LOG_MAX_LIST, builder, &error)) {
+    send_error(msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, "internal", "the audit log cannot be read");
+    return;
+  }
+  json_builder_end_object(builder);
+  g_autoptr(JsonNode) root = json_builder_get_root(builder);
+  send_json(msg, SOUP_STATUS_OK, json_to_string(root, FALSE));
+}
+
 static void
 method_not_allowed(SoupServerMessage *msg, const char *allow)
 {
@@ -453,9 +521,17 @@ gw_api_serve(GwApi *api, SoupServerMessage *msg, const char *path)
       return method_not_allowed(msg, "POST");
     if ((session = require_session(api, msg, TRUE)) == NULL)
       return;
+    audit(api, session, GW_AUDIT_LOGOUT, NULL, NULL);
     gw_auth_logout(api->auth, session->id);
     set_session_cookie(msg, "", 0);
     soup_server_message_set_status(msg, SOUP_STATUS_NO_CONTENT, NULL);
+    return;
+  }
+  if (g_str_equal(route, "/audit")) {
+    if (!get)
+      return method_not_allowed(msg, "GET");
+    if ((session = require_session(api, msg, FALSE)) != NULL)
+      handle_audit_list(api, msg, session);
     return;
   }
   if (g_str_equal(route, "/me")) {

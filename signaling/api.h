@@ -8,6 +8,7 @@
 #include "config/config.h"
 #include "signaling/admission.h"
 #include "signaling/api-body.h"
+#include "signaling/audit-log.h"
 #include "signaling/auth.h"
 #include "signaling/contact-ledger.h"
 #include "signaling/queue.h"
@@ -24,6 +25,7 @@ typedef struct {
   GwAdmission *admission;
   GwContactLedger *ledger;
   GwQueues *queues;
+  GwAuditLog *audit; /* who did what (docs/security.md) */
   guint port; /* the bound port, for links when public_url is derived */
   GBytes *pseudonym_key; /* keys the HMAC that turns an invite's customer_id into a pseudonym */
 } GwApi;

@@ -9,6 +9,7 @@
 #include "signaling/abuse-guard.h"
 #include "signaling/admission.h"
 #include "signaling/api.h"
+#include "signaling/audit-log.h"
 #include "signaling/auth.h"
 #include "signaling/brand.h"
 #include "signaling/user-store.h"
@@ -57,6 +58,7 @@ struct _GwServer {
   GBytes *pseudonym_key; /* DATA_DIR/secrets/pseudonym.key */
   GwMediaChecks *checks; /* the connection checks at /ws/check */
   GwUserStore *users;
+  GwAuditLog *audit; /* DATA_DIR/audit.db */
   GwAuth *auth;
   GwApi api;
   GHashTable *sessions; /* peer id (owned by the session) → GwSession (owned) */
@@ -340,11 +342,19 @@ open_users(GwServer *server, GError **error)
   g_autofree char *path = g_build_filename(server->config->data_dir, "users.db", NULL);
   g_autoptr(GError) store_error = NULL;
 
+  g_autofree char *audit_path = g_build_filename(server->config->data_dir, "audit.db", NULL);
+
   server->users = gw_user_store_open(path, &store_error);
   if (server->users == NULL) {
     g_set_error(error, GW_SERVER_ERROR, GW_SERVER_ERROR_SECRET, "%s", store_error->message);
     return FALSE;
   }
+  server->audit = gw_audit_log_open(audit_path, &store_error);
+  if (server->audit == NULL) {
+    g_set_error(error, GW_SERVER_ERROR, GW_SERVER_ERROR_SECRET, "%s", store_error->message);
+    return FALSE;
+  }
+  server->api.audit = server->audit;
   GwAuthProvider provider = gw_auth_provider_local(server->users);
   server->auth = gw_auth_new(&provider);
   server->api.config = server->config;
@@ -526,6 +536,12 @@ gw_server_get_rating_key(GwServer *server)
   return server->rating_key;
 }
 
+GwAuditLog *
+gw_server_get_audit(GwServer *server)
+{
+  return server->audit;
+}
+
 GwLoginSession *
 gw_server_get_login_session(GwServer *server, SoupServerMessage *msg)
 {
@@ -635,6 +651,7 @@ gw_server_free(GwServer *server)
   g_hash_table_destroy(server->sessions);
   g_clear_pointer(&server->auth, gw_auth_free);
   g_clear_pointer(&server->users, gw_user_store_close);
+  g_clear_pointer(&server->audit, gw_audit_log_close);
   g_clear_pointer(&server->admission, gw_admission_free);
   g_clear_pointer(&server->guard, gw_abuse_guard_free);
   g_clear_pointer(&server->ledger, gw_contact_ledger_free);

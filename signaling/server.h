@@ -9,6 +9,7 @@
 #include <json-glib/json-glib.h>
 
 #include "config/config.h"
+#include "signaling/audit-log.h"
 #include "signaling/auth.h"
 #include "signaling/contact-sink.h"
 
@@ -51,6 +52,13 @@ guint gw_server_get_participant_count(GwServer *server);
  * Returns: (transfer none): the key rating tokens are signed with (signaling/rating-token.h)
  */
 GBytes *gw_server_get_rating_key(GwServer *server);
+
+/**
+ * gw_server_get_audit:
+ * Returns: (transfer none): the audit log (signaling/audit-log.h), for
+ * handlers mounted by gateway/ that record who read what
+ */
+GwAuditLog *gw_server_get_audit(GwServer *server);
 
 /**
  * gw_server_get_login_session:
