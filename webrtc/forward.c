@@ -1,13 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Forwarding branches: a producer's tee -> leaky queue -> a consumer's webrtcbin sink pad. */
+/* Forwarding branches: a producer's tee -> isolate -> a consumer's webrtcbin sink pad. */
+#include "webrtc/feedback.h"
 #include "webrtc/isolate.h"
 #include "webrtc/media-room-private.h"
 
 #include <gst/rtp/rtp.h>
-
-/* A branch holds at most this much; older packets are dropped so one slow
- * consumer cannot hold the producer back. */
-#define GW_FORWARD_QUEUE_PACKETS 300
 
 /* At most one keyframe request per interval reaches a sender: every viewer's
  * PLI/FIR arrives here as an upstream GstForceKeyUnit event. */
@@ -128,7 +125,7 @@ rewrite_free(gpointer p)
 }
 
 /* The producer's m-line and the consumer's m-line have different payload
- * types (each unique within its BUNDLE group): rewrite before the queue, so
+ * types (each unique within its BUNDLE group): rewrite on the branch's way in, so
  * every element after it sees the consumer's numbering. The caps become the
  * consumer m-line's own (plus the stream's SSRC): the browser's caps carry
  * fields the consumer's webrtcbin would refuse as not negotiated. */
@@ -176,23 +173,95 @@ rewrite_payload_type(GstPad *pad, GstPadProbeInfo *info, gpointer data)
   return GST_PAD_PROBE_OK;
 }
 
+static void
+request_keyframe(GstPad *pad)
+{
+  gst_pad_push_event(pad, gst_event_new_custom(GST_EVENT_CUSTOM_UPSTREAM,
+                                               gst_structure_new("GstForceKeyUnit", "all-headers",
+                                                                 G_TYPE_BOOLEAN, TRUE, NULL)));
+}
+
+static gboolean
+consumer_connected(GstElement *webrtc)
+{
+  GstWebRTCPeerConnectionState state;
+  g_object_get(webrtc, "connection-state", &state, NULL);
+  return state == GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED;
+}
+
+/* notify::connection-state of a consumer whose branch waits (any thread):
+ * once DTLS is up, webrtcbin no longer holds RTP at a blocking probe. */
+static void
+open_when_connected(GstElement *webrtc, GParamSpec *pspec, gpointer data)
+{
+  GwIsolate *isolate = data;
+  if (!consumer_connected(webrtc))
+    return;
+  gw_isolate_set_open(isolate, TRUE);
+  g_signal_handlers_disconnect_by_func(webrtc, open_when_connected, data);
+}
+
+/* The branch exists and its producer's stream moved to a new tee (webrtcbin
+ * replaced the pad after a renegotiation) or a new producer took the slot:
+ * keep the branch (and its retransmission history), change its tee. */
+static void
+move_branch(GwMediaRoom *room, GwSlot *upstream, GwSlot *downstream)
+{
+  g_autoptr(GstPad) qsink = gst_element_get_static_pad(downstream->isolate, "sink");
+  gst_pad_unlink(downstream->tee_pad, qsink);
+  gst_element_release_request_pad(downstream->tee_of_branch, downstream->tee_pad);
+  gst_clear_object(&downstream->tee_pad);
+  gst_clear_object(&downstream->tee_of_branch);
+
+  GstPad *tee_pad = gst_element_request_pad_simple(upstream->tee, "src_%u");
+  GstPadLinkReturn ret = gst_pad_link(tee_pad, qsink);
+  if (ret != GST_PAD_LINK_OK)
+    GW_MEDIA_LOG(G_LOG_LEVEL_WARNING, room, downstream->peer->id, "cannot link tee: %s",
+                 gst_pad_link_get_name(ret));
+  gw_isolate_set_history(GW_ISOLATE(downstream->isolate),
+                         downstream->source != GW_MEDIA_SOURCE_AUDIO);
+  downstream->tee_pad = tee_pad;
+  downstream->tee_of_branch = gst_object_ref(upstream->tee);
+  GW_MEDIA_LOG(G_LOG_LEVEL_INFO, room, downstream->peer->id,
+               "forwarding %s of %s from a new stream (pt %u -> %u)",
+               gw_media_source_to_string(upstream->source), upstream->peer->id, upstream->pt,
+               downstream->pt);
+  g_autoptr(GstPad) tee_sink = gst_element_get_static_pad(upstream->tee, "sink");
+  if (upstream->source != GW_MEDIA_SOURCE_AUDIO)
+    request_keyframe(tee_sink);
+}
+
 void
 gw_forward_link(GwMediaRoom *room, GwSlot *upstream, GwSlot *downstream)
 {
   g_return_if_fail(upstream->tee && downstream->sink_pad);
-  if (downstream->queue)
-    gw_forward_unlink(room, downstream);
+  if (downstream->isolate) {
+    move_branch(room, upstream, downstream);
+    return;
+  }
 
-  GstElement *queue = gst_element_factory_make("queue", NULL);
-  g_object_set(queue, "leaky", 2 /* downstream: drop the oldest */, "max-size-buffers",
-               GW_FORWARD_QUEUE_PACKETS, "max-size-bytes", 0, "max-size-time", (guint64)0, NULL);
-  gst_object_ref_sink(queue);
-  gst_bin_add(GST_BIN(room->pipeline), queue);
+  /* No queue (no thread) of our own: the producer's jitter buffer thread
+   * carries the packet through the consumer's webrtcbin to its socket. UDP
+   * sends do not block, so a slow consumer cannot hold the producer back; the
+   * one place that blocks (before DTLS) is kept closed below. One thread
+   * hand-off less per packet and one thread less per forwarded track. */
   GstElement *isolate = gst_object_ref_sink(gw_isolate_new());
   gst_bin_add(GST_BIN(room->pipeline), isolate);
-  gst_element_link(queue, isolate);
+  /* Without a queue, a push into a consumer whose DTLS is not done yet would
+   * block the producer's thread (and every other viewer): drop until then. */
+  GstElement *consumer = downstream->peer->webrtc;
+  gboolean wait = !consumer_connected(consumer);
+  if (wait) {
+    gw_isolate_set_open(GW_ISOLATE(isolate), FALSE);
+    g_signal_connect_data(consumer, "notify::connection-state", G_CALLBACK(open_when_connected),
+                          gst_object_ref(isolate), (GClosureNotify)(void (*)(void))gst_object_unref,
+                          0);
+    /* It may have connected between the check and the connect. */
+    if (consumer_connected(consumer))
+      open_when_connected(consumer, NULL, isolate);
+  }
 
-  g_autoptr(GstPad) qsink = gst_element_get_static_pad(queue, "sink");
+  g_autoptr(GstPad) qsink = gst_element_get_static_pad(isolate, "sink");
   g_autoptr(GstPad) qsrc = gst_element_get_static_pad(isolate, "src");
   gst_pad_add_probe(qsink,
                     GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST |
@@ -204,7 +273,6 @@ gw_forward_link(GwMediaRoom *room, GwSlot *upstream, GwSlot *downstream)
     GW_MEDIA_LOG(G_LOG_LEVEL_WARNING, room, downstream->peer->id, "cannot link branch: %s",
                  gst_pad_link_get_name(ret));
   gst_element_sync_state_with_parent(isolate);
-  gst_element_sync_state_with_parent(queue);
 
   GstPad *tee_pad = gst_element_request_pad_simple(upstream->tee, "src_%u");
   ret = gst_pad_link(tee_pad, qsink);
@@ -212,7 +280,12 @@ gw_forward_link(GwMediaRoom *room, GwSlot *upstream, GwSlot *downstream)
     GW_MEDIA_LOG(G_LOG_LEVEL_WARNING, room, downstream->peer->id, "cannot link tee: %s",
                  gst_pad_link_get_name(ret));
 
-  downstream->queue = queue;
+  /* The consumer's NACKs for video are answered from the branch's history. */
+  if (downstream->source != GW_MEDIA_SOURCE_AUDIO)
+    gw_isolate_set_history(GW_ISOLATE(isolate), TRUE);
+  gw_feedback_add_branch(downstream->peer, isolate);
+  gw_feedback_room_start(room);
+
   downstream->isolate = isolate;
   downstream->tee_pad = tee_pad;
   downstream->tee_of_branch = gst_object_ref(upstream->tee);
@@ -221,30 +294,28 @@ gw_forward_link(GwMediaRoom *room, GwSlot *upstream, GwSlot *downstream)
                downstream->pt);
 
   /* Ask the producer for a keyframe now rather than waiting for the
-   * consumer's decoder to complain. */
+   * consumer's decoder to complain (a waiting consumer asks once connected:
+   * its browser sends a PLI for the picture it cannot decode). */
   g_autoptr(GstPad) tee_sink = gst_element_get_static_pad(upstream->tee, "sink");
-  if (upstream->source != GW_MEDIA_SOURCE_AUDIO)
-    gst_pad_push_event(tee_sink, gst_event_new_custom(
-                                     GST_EVENT_CUSTOM_UPSTREAM,
-                                     gst_structure_new("GstForceKeyUnit", "all-headers",
-                                                       G_TYPE_BOOLEAN, TRUE, NULL)));
+  if (upstream->source != GW_MEDIA_SOURCE_AUDIO && !wait)
+    request_keyframe(tee_sink);
 }
 
 void
 gw_forward_unlink(GwMediaRoom *room, GwSlot *downstream)
 {
-  if (!downstream->queue)
+  if (!downstream->isolate)
     return;
-  g_autoptr(GstPad) qsink = gst_element_get_static_pad(downstream->queue, "sink");
+  gw_feedback_remove_branch(downstream->peer, downstream->isolate);
+  g_signal_handlers_disconnect_by_func(downstream->peer->webrtc, open_when_connected,
+                                       downstream->isolate);
+  g_autoptr(GstPad) qsink = gst_element_get_static_pad(downstream->isolate, "sink");
   gst_pad_unlink(downstream->tee_pad, qsink);
   gst_element_release_request_pad(downstream->tee_of_branch, downstream->tee_pad);
   gst_clear_object(&downstream->tee_pad);
   gst_clear_object(&downstream->tee_of_branch);
 
-  gst_element_set_state(downstream->queue, GST_STATE_NULL);
   gst_element_set_state(downstream->isolate, GST_STATE_NULL);
-  gst_bin_remove(GST_BIN(room->pipeline), downstream->queue);
   gst_bin_remove(GST_BIN(room->pipeline), downstream->isolate);
-  gst_clear_object(&downstream->queue);
   gst_clear_object(&downstream->isolate);
 }

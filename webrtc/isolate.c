@@ -1,6 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* A pass-through element that keeps one viewer's errors from reaching the shared producer. */
+/* A pass-through element that keeps one viewer's errors from reaching the shared producer,
+ * and remembers the last packets it passed so a viewer's NACK can be answered. */
 #include "webrtc/isolate.h"
+
+#include <gst/rtp/rtp.h>
+#include <string.h>
 
 /*
  * Without it, a flow error from one consumer's webrtcbin (not negotiated,
@@ -9,12 +13,46 @@
  * loses the stream. Here such errors end: they are logged once per branch
  * and the branch drops until the consumer accepts data again.
  */
+/*
+ * The retransmission history: a ring of the last packets, indexed by sequence
+ * number, each a private copy of the packet's bytes. A copy and not a reference:
+ * a received packet's memory can be a much larger block (libnice reads into
+ * 64 KiB buffers), and a held reference would make every later writer downstream
+ * (the TWCC sequence number) copy it anyway. Packets larger than a slot are not
+ * kept; browsers send RTP packets of at most ~1200 bytes.
+ */
+#define HISTORY_PACKETS 256 /* ~1.5 s at 2 Mbit/s */
+#define HISTORY_SLOT_BYTES 1280
+#define HISTORY_MAX_RESENDS 4 /* per packet: a NACK for a resend lost again is answered */
+/* Chrome re-sends a NACK every round trip (~1 ms on a LAN) until the packet
+ * arrives: answer one packet at most this often, not every NACK. */
+#define HISTORY_RESEND_SPACING_US 20000
+
+typedef struct {
+  GstClockTime pts;
+  gint64 resent_us; /* monotonic time of the last resend */
+  guint16 seq;
+  guint16 size; /* 0: empty */
+  guint8 resent;
+} HistoryEntry;
+
 struct _GwIsolate {
   GstElement parent;
   GstPad *sinkpad;
   GstPad *srcpad;
   GstFlowReturn last; /* last result from downstream, for logging transitions */
   guint64 dropped;
+  gint closed; /* atomic: drop everything (the consumer is not connected yet) */
+
+  /* under the object lock */
+  gboolean keep_history;
+  HistoryEntry *entries; /* HISTORY_PACKETS, allocated with the first packet */
+  guint8 *bytes;         /* HISTORY_PACKETS * HISTORY_SLOT_BYTES */
+  guint32 ssrc;
+  guint16 newest; /* the last sequence number passed */
+  gboolean have_ssrc;
+  guint64 resent, missed;
+  guint64 missed_unseen, missed_big, missed_often; /* why, for the log */
 };
 
 G_DEFINE_TYPE(GwIsolate, gw_isolate, GST_TYPE_ELEMENT)
@@ -40,10 +78,53 @@ absorb(GwIsolate *self, GstFlowReturn ret)
   return ret;
 }
 
+/* Called with the object lock held. */
+static void
+remember(GwIsolate *self, GstBuffer *buffer)
+{
+  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+  if (!gst_rtp_buffer_map(buffer, GST_MAP_READ, &rtp))
+    return;
+  guint16 seq = gst_rtp_buffer_get_seq(&rtp);
+  guint32 ssrc = gst_rtp_buffer_get_ssrc(&rtp);
+  /* Another stream (a new producer in this slot): the history is not its. */
+  if (self->entries && self->have_ssrc && ssrc != self->ssrc)
+    memset(self->entries, 0, HISTORY_PACKETS * sizeof(HistoryEntry));
+  self->ssrc = ssrc;
+  self->newest = seq;
+  self->have_ssrc = TRUE;
+  gst_rtp_buffer_unmap(&rtp);
+  if (!self->keep_history)
+    return;
+  if (!self->entries) {
+    self->entries = g_new0(HistoryEntry, HISTORY_PACKETS);
+    self->bytes = g_malloc((gsize)HISTORY_PACKETS * HISTORY_SLOT_BYTES);
+  }
+  HistoryEntry *e = &self->entries[seq % HISTORY_PACKETS];
+  gsize size = gst_buffer_get_size(buffer);
+  if (size > HISTORY_SLOT_BYTES) {
+    e->size = 0;
+    return;
+  }
+  gst_buffer_extract(buffer, 0, self->bytes + (gsize)(seq % HISTORY_PACKETS) * HISTORY_SLOT_BYTES,
+                     size);
+  e->seq = seq;
+  e->size = (guint16)size;
+  e->resent = 0;
+  e->pts = GST_BUFFER_PTS(buffer);
+}
+
 static GstFlowReturn
 isolate_chain(GstPad *pad, GstObject *parent, GstBuffer *buffer)
 {
   GwIsolate *self = GW_ISOLATE(parent);
+  if (g_atomic_int_get(&self->closed)) {
+    gst_buffer_unref(buffer);
+    return GST_FLOW_OK;
+  }
+  GST_OBJECT_LOCK(self);
+  remember(self, buffer);
+  GST_OBJECT_UNLOCK(self);
   return absorb(self, gst_pad_push(self->srcpad, buffer));
 }
 
@@ -51,7 +132,112 @@ static GstFlowReturn
 isolate_chain_list(GstPad *pad, GstObject *parent, GstBufferList *list)
 {
   GwIsolate *self = GW_ISOLATE(parent);
+  if (g_atomic_int_get(&self->closed)) {
+    gst_buffer_list_unref(list);
+    return GST_FLOW_OK;
+  }
+  GST_OBJECT_LOCK(self);
+  for (guint i = 0; i < gst_buffer_list_length(list); i++)
+    remember(self, gst_buffer_list_get(list, i));
+  GST_OBJECT_UNLOCK(self);
   return absorb(self, gst_pad_push_list(self->srcpad, list));
+}
+
+guint
+gw_isolate_resend(GwIsolate *self, const guint16 *seqnums, guint n)
+{
+  if (g_atomic_int_get(&self->closed))
+    return 0;
+  g_autoptr(GstBufferList) list = gst_buffer_list_new();
+  gint64 now = g_get_monotonic_time();
+  GST_OBJECT_LOCK(self);
+  for (guint i = 0; i < n && self->entries; i++) {
+    HistoryEntry *e = &self->entries[seqnums[i] % HISTORY_PACKETS];
+    if (e->size != 0 && e->seq == seqnums[i] && e->resent > 0 &&
+        now - e->resent_us < HISTORY_RESEND_SPACING_US)
+      continue; /* just sent: the NACK crossed it */
+    if (e->size == 0 || e->seq != seqnums[i] || e->resent >= HISTORY_MAX_RESENDS) {
+      self->missed++;
+      if (e->seq != seqnums[i])
+        self->missed_unseen++;
+      else if (e->size == 0)
+        self->missed_big++;
+      else
+        self->missed_often++;
+      continue;
+    }
+    e->resent++;
+    e->resent_us = now;
+    GstBuffer *copy = gst_buffer_new_memdup(
+        self->bytes + (gsize)(seqnums[i] % HISTORY_PACKETS) * HISTORY_SLOT_BYTES, e->size);
+    GST_BUFFER_PTS(copy) = e->pts;
+    gst_buffer_list_add(list, copy);
+  }
+  guint count = gst_buffer_list_length(list);
+  self->resent += count;
+  GST_OBJECT_UNLOCK(self);
+  /* From the thread that read the NACK, beside the branch's own streaming
+   * thread: webrtcbin's sink pad serializes the two (its stream lock). */
+  if (count > 0) {
+    GstFlowReturn ret = gst_pad_push_list(self->srcpad, g_steal_pointer(&list));
+    if (ret != GST_FLOW_OK)
+      GST_INFO_OBJECT(self, "resent packets refused downstream: %s", gst_flow_get_name(ret));
+  }
+  return count;
+}
+
+void
+gw_isolate_set_open(GwIsolate *self, gboolean open)
+{
+  g_atomic_int_set(&self->closed, !open);
+}
+
+void
+gw_isolate_set_history(GwIsolate *self, gboolean keep)
+{
+  GST_OBJECT_LOCK(self);
+  self->keep_history = keep;
+  GST_OBJECT_UNLOCK(self);
+}
+
+gboolean
+gw_isolate_get_ssrc(GwIsolate *self, guint32 *ssrc)
+{
+  GST_OBJECT_LOCK(self);
+  gboolean have = self->have_ssrc;
+  *ssrc = self->ssrc;
+  GST_OBJECT_UNLOCK(self);
+  return have;
+}
+
+char *
+gw_isolate_describe_misses(GwIsolate *self)
+{
+  GST_OBJECT_LOCK(self);
+  char *text = g_strdup_printf("%" G_GUINT64_FORMAT " never kept or overwritten, %" G_GUINT64_FORMAT
+                               " too large, %" G_GUINT64_FORMAT " resent too often",
+                               self->missed_unseen, self->missed_big, self->missed_often);
+  GST_OBJECT_UNLOCK(self);
+  return text;
+}
+
+gboolean
+gw_isolate_get_newest(GwIsolate *self, guint16 *seq)
+{
+  GST_OBJECT_LOCK(self);
+  gboolean have = self->have_ssrc;
+  *seq = self->newest;
+  GST_OBJECT_UNLOCK(self);
+  return have;
+}
+
+void
+gw_isolate_get_resent(GwIsolate *self, guint64 *resent, guint64 *missed)
+{
+  GST_OBJECT_LOCK(self);
+  *resent = self->resent;
+  *missed = self->missed;
+  GST_OBJECT_UNLOCK(self);
 }
 
 static void
@@ -72,8 +258,18 @@ gw_isolate_init(GwIsolate *self)
 }
 
 static void
+gw_isolate_finalize(GObject *object)
+{
+  GwIsolate *self = GW_ISOLATE(object);
+  g_free(self->entries);
+  g_free(self->bytes);
+  G_OBJECT_CLASS(gw_isolate_parent_class)->finalize(object);
+}
+
+static void
 gw_isolate_class_init(GwIsolateClass *klass)
 {
+  G_OBJECT_CLASS(klass)->finalize = gw_isolate_finalize;
   GstElementClass *element_class = GST_ELEMENT_CLASS(klass);
   gst_element_class_add_static_pad_template(element_class, &sink_template);
   gst_element_class_add_static_pad_template(element_class, &src_template);

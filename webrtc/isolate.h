@@ -15,4 +15,32 @@ GstElement *gw_isolate_new(void);
 /** gw_isolate_get_dropped: buffers dropped because downstream refused them. */
 guint64 gw_isolate_get_dropped(GwIsolate *self);
 
+/**
+ * gw_isolate_set_open: while closed (not the default), every packet is dropped
+ * here, so a push never reaches a consumer that would block it (webrtcbin
+ * holds RTP at a blocking pad probe until the DTLS keys are known). Any thread.
+ */
+void gw_isolate_set_open(GwIsolate *self, gboolean open);
+
+/** gw_isolate_set_history: keep the last packets (copies) so NACKs can be answered. */
+void gw_isolate_set_history(GwIsolate *self, gboolean keep);
+
+/** gw_isolate_get_ssrc: the SSRC of the packets passing, once one has passed. */
+gboolean gw_isolate_get_ssrc(GwIsolate *self, guint32 *ssrc);
+
+/**
+ * gw_isolate_resend: pushes the kept packets with these sequence numbers
+ * downstream again (any thread). Returns: how many were still kept.
+ */
+guint gw_isolate_resend(GwIsolate *self, const guint16 *seqnums, guint n);
+
+/** gw_isolate_describe_misses: why requested packets were not resent (free it). */
+char *gw_isolate_describe_misses(GwIsolate *self);
+
+/** gw_isolate_get_newest: the sequence number of the last packet passed. */
+gboolean gw_isolate_get_newest(GwIsolate *self, guint16 *seq);
+
+/** gw_isolate_get_resent: packets resent, and requested ones no longer kept. */
+void gw_isolate_get_resent(GwIsolate *self, guint64 *resent, guint64 *missed);
+
 G_END_DECLS

@@ -36,9 +36,9 @@ struct _GwSlot {
 
   /* downstream */
   GstPad *sink_pad;  /* webrtcbin request pad, owned reference */
-  GstElement *queue; /* the branch feeding sink_pad, while linked (owned) */
-  GstElement *isolate; /* after the queue: keeps sink_pad's errors from the producer (owned) */
-  GstPad *tee_pad;   /* the producer tee's request pad feeding queue, owned reference */
+  GstElement *isolate; /* the branch feeding sink_pad, while linked: keeps sink_pad's errors
+                          from the producer, answers NACKs (owned) */
+  GstPad *tee_pad;   /* the producer tee's request pad feeding isolate, owned reference */
   GstElement *tee_of_branch; /* the tee tee_pad belongs to, owned reference */
 };
 
@@ -71,6 +71,7 @@ struct _GwMediaRoom {
   GPtrArray *order;    /* GwPeer* in join order, not owned */
   const char *video_codec; /* static string: "vp8" or "h264"; NULL while empty */
   gint closed;         /* atomic: set once by gw_media_room_free */
+  GSource *feedback_timer; /* feedback.c: link estimates and REMB caps, once media flows */
 };
 
 /* media-room.c */

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* A media room: one pipeline, one webrtcbin per participant, everyone's tracks to everyone else. */
+#include "webrtc/feedback.h"
 #include "webrtc/media-room-private.h"
 
 G_DEFINE_QUARK(gw-media-error-quark, gw_media_error)
@@ -207,6 +208,7 @@ gw_media_room_new(GwConfig *config, const char *room_id, const GwMediaRoomCallba
   room->user_data = user_data;
   room->context = g_main_context_ref_thread_default();
   room->pipeline = gst_object_ref_sink(pipeline);
+  gw_feedback_watch_pipeline(pipeline);
   room->peers = g_hash_table_new(g_str_hash, g_str_equal);
   room->order = g_ptr_array_new();
 
@@ -468,6 +470,7 @@ gw_media_room_free(GwMediaRoom *room)
   if (!room)
     return;
   g_atomic_int_set(&room->closed, 1);
+  gw_feedback_room_stop(room);
   while (room->order->len > 0)
     remove_peer(room, g_ptr_array_index(room->order, room->order->len - 1));
   gst_element_set_state(room->pipeline, GST_STATE_NULL);

@@ -130,7 +130,9 @@ gw_peer_add_slot(GwPeer *peer, GwMediaSource source, GwTrackDirection direction,
                 "webrtcbin refused a new %s transceiver", gw_media_source_to_string(source));
     return NULL;
   }
-  if (source != GW_MEDIA_SOURCE_AUDIO)
+  /* NACK and RTX from the browser's video; towards a browser no RTX (webrtcbin
+   * cannot announce its RTX SSRC in time): feedback.c answers NACKs by resending. */
+  if (source != GW_MEDIA_SOURCE_AUDIO && direction == GW_TRACK_CLIENT_SENDS)
     g_object_set(trans, "do-nack", TRUE, NULL);
 
   GwSlot *slot = g_new0(GwSlot, 1);

@@ -1,0 +1,220 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Receiver feedback: the link estimator behind the REMB caps, and the branch
+ * history that answers NACKs (a real GwIsolate between two real pads). */
+#include <gst/rtp/rtp.h>
+#include <string.h>
+
+#include "webrtc/feedback.h"
+#include "webrtc/isolate.h"
+
+#define MAX_BPS 4000000
+
+static void
+test_estimate(void)
+{
+  /* A clean link sets no limit, and moderate loss (random, not congestion) none either. */
+  g_assert_cmpuint(gw_feedback_next_estimate(0, 0.0, 0.0, 2000000, 1.0, MAX_BPS), ==, 0);
+  g_assert_cmpuint(gw_feedback_next_estimate(0, 5.0, 5.0, 2000000, 1.0, MAX_BPS), ==, 0);
+  /* One window of heavy loss alone is not enough (a burst of random loss). */
+  g_assert_cmpuint(gw_feedback_next_estimate(0, 3.0, 30.0, 1500000, 1.0, MAX_BPS), ==, 0);
+  /* Two: down to what arrived, less half the loss. */
+  guint est = gw_feedback_next_estimate(0, 80.0, 80.0, 600000, 1.0, MAX_BPS);
+  g_assert_cmpuint(est, ==, 360000);
+  /* More heavy loss at a higher arrival rate does not raise it again. */
+  g_assert_cmpuint(gw_feedback_next_estimate(est, 20.0, 20.0, 500000, 1.0, MAX_BPS), ==, est);
+  /* Between 2 and 10 % it holds. */
+  g_assert_cmpuint(gw_feedback_next_estimate(est, 20.0, 6.0, 330000, 1.0, MAX_BPS), ==, est);
+  /* Never below the floor (Chrome drops most frames under it). */
+  g_assert_cmpuint(gw_feedback_next_estimate(est, 90.0, 90.0, 10000, 1.0, MAX_BPS), ==, 250000);
+  /* Clean again: it grows, 16 % a second, and lets go above the maximum. */
+  guint grown = gw_feedback_next_estimate(est, 0.0, 0.0, 360000, 1.0, MAX_BPS);
+  g_assert_cmpuint(grown, >, est);
+  g_assert_cmpuint(grown, <=, est * 1.17);
+  guint ticks = 0;
+  for (est = grown; est != 0 && ticks < 1000; ticks++)
+    est = gw_feedback_next_estimate(est, 0.0, 0.0, est, 1.0, MAX_BPS);
+  g_assert_cmpuint(est, ==, 0);
+  g_assert_cmpuint(ticks, <, 25); /* from 0.4 to 4 Mbit/s in under 25 s */
+}
+
+/* ---- the isolate between a source pad and a collecting sink pad ---- */
+
+typedef struct {
+  GstElement *isolate;
+  GstPad *src;  /* pushes into the isolate */
+  GstPad *sink; /* collects what it lets through */
+  GPtrArray *got;
+} Branch;
+
+static GstFlowReturn
+collect(GstPad *pad, GstObject *parent, GstBuffer *buffer)
+{
+  Branch *b = g_object_get_data(G_OBJECT(pad), "branch");
+  g_ptr_array_add(b->got, buffer);
+  return GST_FLOW_OK;
+}
+
+static GstFlowReturn
+collect_list(GstPad *pad, GstObject *parent, GstBufferList *list)
+{
+  for (guint i = 0; i < gst_buffer_list_length(list); i++)
+    collect(pad, parent, gst_buffer_ref(gst_buffer_list_get(list, i)));
+  gst_buffer_list_unref(list);
+  return GST_FLOW_OK;
+}
+
+static void
+branch_init(Branch *b)
+{
+  b->got = g_ptr_array_new_with_free_func((GDestroyNotify)gst_buffer_unref);
+  b->isolate = gst_object_ref_sink(gw_isolate_new());
+  b->src = gst_pad_new("src", GST_PAD_SRC);
+  b->sink = gst_pad_new("sink", GST_PAD_SINK);
+  g_object_set_data(G_OBJECT(b->sink), "branch", b);
+  gst_pad_set_chain_function(b->sink, collect);
+  gst_pad_set_chain_list_function(b->sink, collect_list);
+  g_autoptr(GstPad) isink = gst_element_get_static_pad(b->isolate, "sink");
+  g_autoptr(GstPad) isrc = gst_element_get_static_pad(b->isolate, "src");
+  g_assert_cmpint(gst_pad_link(b->src, isink), ==, GST_PAD_LINK_OK);
+  g_assert_cmpint(gst_pad_link(isrc, b->sink), ==, GST_PAD_LINK_OK);
+  gst_pad_set_active(b->src, TRUE);
+  gst_pad_set_active(b->sink, TRUE);
+  g_assert_cmpint(gst_element_set_state(b->isolate, GST_STATE_PLAYING), !=,
+                  GST_STATE_CHANGE_FAILURE);
+  g_assert_true(gst_pad_push_event(b->src, gst_event_new_stream_start("test")));
+  g_autoptr(GstCaps) caps = gst_caps_new_empty_simple("application/x-rtp");
+  g_assert_true(gst_pad_push_event(b->src, gst_event_new_caps(caps)));
+  GstSegment segment;
+  gst_segment_init(&segment, GST_FORMAT_TIME);
+  g_assert_true(gst_pad_push_event(b->src, gst_event_new_segment(&segment)));
+}
+
+static void
+branch_clear(Branch *b)
+{
+  gst_element_set_state(b->isolate, GST_STATE_NULL);
+  gst_pad_set_active(b->src, FALSE);
+  gst_pad_set_active(b->sink, FALSE);
+  gst_object_unref(b->src);
+  gst_object_unref(b->sink);
+  gst_object_unref(b->isolate);
+  g_ptr_array_unref(b->got);
+}
+
+static GstBuffer *
+rtp_packet(guint16 seq, guint payload_len)
+{
+  GstBuffer *buffer = gst_rtp_buffer_new_allocate(payload_len, 0, 0);
+  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+  g_assert_true(gst_rtp_buffer_map(buffer, GST_MAP_WRITE, &rtp));
+  gst_rtp_buffer_set_seq(&rtp, seq);
+  gst_rtp_buffer_set_ssrc(&rtp, 0x1234abcd);
+  gst_rtp_buffer_set_payload_type(&rtp, 96);
+  memset(gst_rtp_buffer_get_payload(&rtp), seq & 0xff, payload_len);
+  gst_rtp_buffer_unmap(&rtp);
+  return buffer;
+}
+
+static guint16
+seq_of(GstBuffer *buffer)
+{
+  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+  g_assert_true(gst_rtp_buffer_map(buffer, GST_MAP_READ, &rtp));
+  guint16 seq = gst_rtp_buffer_get_seq(&rtp);
+  gst_rtp_buffer_unmap(&rtp);
+  return seq;
+}
+
+static void
+test_resend(void)
+{
+  Branch b = {0};
+  branch_init(&b);
+  GwIsolate *iso = GW_ISOLATE(b.isolate);
+  guint32 ssrc = 0;
+  g_assert_false(gw_isolate_get_ssrc(iso, &ssrc));
+
+  /* Without history nothing can be resent. */
+  g_assert_cmpint(gst_pad_push(b.src, rtp_packet(1, 100)), ==, GST_FLOW_OK);
+  guint16 one = 1;
+  g_assert_cmpuint(gw_isolate_resend(iso, &one, 1), ==, 0);
+  g_assert_true(gw_isolate_get_ssrc(iso, &ssrc));
+  g_assert_cmphex(ssrc, ==, 0x1234abcd);
+
+  gw_isolate_set_history(iso, TRUE);
+  for (guint16 seq = 2; seq <= 20; seq++)
+    g_assert_cmpint(gst_pad_push(b.src, rtp_packet(seq, 100 + seq)), ==, GST_FLOW_OK);
+  g_assert_cmpuint(b.got->len, ==, 20);
+
+  /* Two kept, one never seen: the kept ones come out again, byte for byte. */
+  guint16 asked[] = {5, 17, 900};
+  g_assert_cmpuint(gw_isolate_resend(iso, asked, G_N_ELEMENTS(asked)), ==, 2);
+  g_assert_cmpuint(b.got->len, ==, 22);
+  for (guint i = 0; i < 2; i++) {
+    GstBuffer *again = g_ptr_array_index(b.got, 20 + i);
+    GstBuffer *first = g_ptr_array_index(b.got, asked[i] - 1);
+    g_assert_cmpuint(seq_of(again), ==, asked[i]);
+    g_assert_cmpuint(gst_buffer_get_size(again), ==, gst_buffer_get_size(first));
+    GstMapInfo m;
+    g_assert_true(gst_buffer_map(first, &m, GST_MAP_READ));
+    g_assert_cmpint(gst_buffer_memcmp(again, 0, m.data, m.size), ==, 0);
+    gst_buffer_unmap(first, &m);
+  }
+
+  /* A NACK right after a resend crossed it: not answered again. */
+  guint16 five = 5;
+  g_assert_cmpuint(gw_isolate_resend(iso, &five, 1), ==, 0);
+  /* A packet is resent a few times at most (a browser NACKs until it arrives). */
+  guint more = 0;
+  for (guint i = 0; i < 10; i++) {
+    g_usleep(25000);
+    more += gw_isolate_resend(iso, &five, 1);
+  }
+  g_assert_cmpuint(more, ==, 3); /* 4 in all */
+
+  /* Oversized packets are passed on but not kept. */
+  g_assert_cmpint(gst_pad_push(b.src, rtp_packet(21, 1400)), ==, GST_FLOW_OK);
+  guint16 big = 21;
+  g_assert_cmpuint(gw_isolate_resend(iso, &big, 1), ==, 0);
+
+  /* The history is bounded: 300 packets later, seq 17 is gone. */
+  for (guint16 seq = 22; seq < 322; seq++)
+    g_assert_cmpint(gst_pad_push(b.src, rtp_packet(seq, 100)), ==, GST_FLOW_OK);
+  guint16 old = 17, recent = 321;
+  g_assert_cmpuint(gw_isolate_resend(iso, &old, 1), ==, 0);
+  g_assert_cmpuint(gw_isolate_resend(iso, &recent, 1), ==, 1);
+  /* A new stream in the branch (a new producer): the old one's history goes. */
+  guint16 also_recent = 320;
+  GstBuffer *other = rtp_packet(1, 100);
+  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+  g_assert_true(gst_rtp_buffer_map(other, GST_MAP_WRITE, &rtp));
+  gst_rtp_buffer_set_ssrc(&rtp, 0x5678);
+  gst_rtp_buffer_unmap(&rtp);
+  g_assert_cmpint(gst_pad_push(b.src, other), ==, GST_FLOW_OK);
+  g_assert_cmpuint(gw_isolate_resend(iso, &also_recent, 1), ==, 0);
+  guint64 resent, missed;
+  gw_isolate_get_resent(iso, &resent, &missed);
+  g_assert_cmpuint(resent, ==, 6);
+  g_assert_cmpuint(missed, >=, 8);
+
+  /* Closed (consumer not connected yet): packets are dropped, and no resends. */
+  guint before = b.got->len;
+  gw_isolate_set_open(iso, FALSE);
+  g_assert_cmpint(gst_pad_push(b.src, rtp_packet(322, 100)), ==, GST_FLOW_OK);
+  g_assert_cmpuint(gw_isolate_resend(iso, &recent, 1), ==, 0);
+  g_assert_cmpuint(b.got->len, ==, before);
+  gw_isolate_set_open(iso, TRUE);
+  g_assert_cmpint(gst_pad_push(b.src, rtp_packet(323, 100)), ==, GST_FLOW_OK);
+  g_assert_cmpuint(b.got->len, ==, before + 1);
+  branch_clear(&b);
+}
+
+int
+main(int argc, char **argv)
+{
+  gst_init(&argc, &argv);
+  g_test_init(&argc, &argv, NULL);
+  g_test_add_func("/feedback/estimate", test_estimate);
+  g_test_add_func("/feedback/resend", test_resend);
+  return g_test_run();
+}

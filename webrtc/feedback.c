@@ -1,0 +1,490 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Receiver feedback through the gateway: NACK answers and REMB caps (see feedback.h). */
+#include "webrtc/feedback.h"
+#include "webrtc/isolate.h"
+
+#include <gst/rtp/rtp.h>
+#include <string.h>
+
+/*
+ * Why this exists: webrtcbin 1.22 answers a NACK with RTX on an SSRC it never
+ * announced in the offer (a=ssrc-group:FID is written only once media flowed,
+ * and the RTX SSRC is drawn anew for every offer), and Chrome drops RTX on
+ * unannounced SSRCs. So send m-lines towards browsers carry no RTX, and the
+ * gateway answers a receiver's NACK by sending the original packet again from
+ * the branch's history (isolate.c); Chrome takes that as the late packet.
+ *
+ * And each sender's congestion controller only hears about the gateway's
+ * receive side (TWCC from this peer's webrtcbin), which sees a clean link even
+ * when a receiver's link is full. The receiver's own TWCC feedback does reach
+ * the gateway's session towards it (twcc-stats after every feedback packet:
+ * loss, received bitrate; summed here, one packet's window is too small), so
+ * every 500 ms the room estimates each receiver's link from it (loss-based, as
+ * in Google congestion control: cut to what arrived when more than 10 % is
+ * lost in two windows of a second in a row, grow 16 % a second below 2 %),
+ * and each sender gets a REMB with
+ * the lowest estimate among the receivers of its video. Chrome caps its send
+ * rate at a received REMB, with or without goog-remb negotiated.
+ */
+
+#define FEEDBACK_TICK_MS 500
+#define FEEDBACK_MIN_BPS 250000     /* never ask a sender for less: below, Chrome drops most frames */
+#define FEEDBACK_AUDIO_BPS 64000    /* left for the receiver's audio and RTCP */
+#define FEEDBACK_UNLIMITED_BPS 50000000 /* a REMB that no longer limits */
+#define FEEDBACK_MAX_NACKED 256     /* sequence numbers answered per NACK packet */
+#define FEEDBACK_REMB_SSRCS 4
+#define FEEDBACK_MIN_PACKETS 100 /* TWCC-reported packets needed for a loss figure */
+#define FEEDBACK_MIN_WINDOW_US 900000 /* and time: random loss looks like congestion in less */
+#define FEEDBACK_SRTP_WINDOW 1024 /* packets: more than a branch keeps (isolate.c) */
+
+typedef struct {
+  GMutex lock;
+  GPtrArray *branches; /* GwIsolate* into this peer (references), for NACKs */
+  GObject *session;    /* RTPSession of bundle session 0 (reference) */
+  GstElement *session_element; /* its rtpsession element, for twcc-stats (reference) */
+  gulong feedback_id, sending_id, stats_id;
+  guint32 sender_ssrc;
+
+  /* this peer as a receiver: TWCC feedback summed since the last tick (under lock) */
+  guint64 fb_sent, fb_received;
+  double fb_rate_sum; /* bitrate-recv weighted by packets received */
+
+  /* this peer as a sender: the REMB it gets (under lock) */
+  gboolean remb_active;
+  guint remb_bps;
+  guint32 remb_ssrcs[FEEDBACK_REMB_SSRCS];
+  guint n_remb_ssrcs;
+
+  /* this peer as a receiver (control thread) */
+  guint estimate_bps; /* 0: no limit seen */
+  double last_loss_pct; /* of the window before */
+  gint64 last_tick_us;
+  guint64 nack_packets, nacked, resent;
+  guint64 logged_nacked;
+  guint logged_misses; /* under lock */
+} PeerFeedback;
+
+#define PEER_FEEDBACK_KEY "gw-feedback"
+
+guint
+gw_feedback_next_estimate(guint previous_bps, double previous_loss_pct, double loss_pct,
+                          guint received_bps, double elapsed_s, guint max_bps)
+{
+  /* Two windows in a row: one alone is too often a burst of random loss. */
+  if (loss_pct > 10.0 && previous_loss_pct > 10.0 && received_bps > 0) {
+    double cut = received_bps * (1.0 - 0.5 * loss_pct / 100.0);
+    guint next = (guint)MAX(cut, (double)FEEDBACK_MIN_BPS);
+    return previous_bps == 0 || next < previous_bps ? next : previous_bps;
+  }
+  if (loss_pct < 2.0 && previous_bps != 0) {
+    double grown = previous_bps * (1.0 + 0.16 * CLAMP(elapsed_s, 0.0, 2.0));
+    return grown >= max_bps ? 0 : (guint)grown;
+  }
+  return previous_bps;
+}
+
+/* ---- NACK: answered from the branch's history ---- */
+
+static void
+on_feedback_rtcp(GObject *session, guint type, guint fbtype, guint sender_ssrc, guint media_ssrc,
+                 GstBuffer *fci, PeerFeedback *pf)
+{
+  if (type != GST_RTCP_TYPE_RTPFB || fbtype != GST_RTCP_RTPFB_TYPE_NACK || !fci)
+    return;
+  GstMapInfo map;
+  if (!gst_buffer_map(fci, &map, GST_MAP_READ))
+    return;
+  guint16 seqnums[FEEDBACK_MAX_NACKED];
+  guint n = 0;
+  /* Each FCI entry: a lost packet id and a bitmask of the 16 after it (RFC 4585 6.2.1). */
+  for (gsize off = 0; off + 4 <= map.size && n < FEEDBACK_MAX_NACKED; off += 4) {
+    guint16 pid = GST_READ_UINT16_BE(map.data + off);
+    guint16 blp = GST_READ_UINT16_BE(map.data + off + 2);
+    seqnums[n++] = pid;
+    for (guint bit = 0; bit < 16 && n < FEEDBACK_MAX_NACKED; bit++) {
+      if (blp & (1u << bit))
+        seqnums[n++] = (guint16)(pid + bit + 1);
+    }
+  }
+  gst_buffer_unmap(fci, &map);
+
+  GwIsolate *target = NULL;
+  g_mutex_lock(&pf->lock);
+  for (guint i = 0; i < pf->branches->len && !target; i++) {
+    GwIsolate *iso = g_ptr_array_index(pf->branches, i);
+    guint32 ssrc;
+    if (gw_isolate_get_ssrc(iso, &ssrc) && ssrc == media_ssrc)
+      target = gst_object_ref(iso);
+  }
+  pf->nack_packets++;
+  pf->nacked += n;
+  g_mutex_unlock(&pf->lock);
+  if (!target)
+    return;
+  guint resent = gw_isolate_resend(target, seqnums, n);
+  g_mutex_lock(&pf->lock);
+  pf->resent += resent;
+  gboolean log_miss = resent == 0 && pf->logged_misses < 10;
+  if (log_miss)
+    pf->logged_misses++;
+  g_mutex_unlock(&pf->lock);
+  if (log_miss) {
+    guint16 newest = 0;
+    gw_isolate_get_newest(GW_ISOLATE(target), &newest);
+    g_autofree char *why = gw_isolate_describe_misses(GW_ISOLATE(target));
+    g_debug("NACK for ssrc %08x seq %u (+%u more) not resent; newest passed %u; so far: %s",
+            media_ssrc, seqnums[0], n - 1, newest, why);
+  }
+  gst_object_unref(target);
+}
+
+/* SRTP (libsrtp) refuses to protect a sequence number twice unless told, and
+ * one older than its replay window (128 packets) at all: every srtpenc in the
+ * room may repeat (the same packet, so the same payload under the same
+ * keystream: nothing new for an eavesdropper) within a window that covers
+ * the branch history. Set when the element appears, before its SRTP session
+ * exists. */
+static void
+allow_repeat(GstElement *element)
+{
+  GstElementFactory *factory = gst_element_get_factory(element);
+  if (factory && g_str_equal(GST_OBJECT_NAME(factory), "srtpenc")) {
+    g_object_set(element, "allow-repeat-tx", TRUE, "replay-window-size", FEEDBACK_SRTP_WINDOW,
+                 NULL);
+    g_debug("%s may send a packet twice (NACK answers)", GST_OBJECT_NAME(element));
+  }
+}
+
+static void
+allow_repeat_item(const GValue *item, gpointer unused)
+{
+  allow_repeat(g_value_get_object(item));
+}
+
+static void
+on_deep_element_added(GstBin *bin, GstBin *sub_bin, GstElement *element, gpointer unused)
+{
+  allow_repeat(element);
+  if (GST_IS_BIN(element)) {
+    GstIterator *it = gst_bin_iterate_recurse(GST_BIN(element));
+    while (gst_iterator_foreach(it, allow_repeat_item, NULL) == GST_ITERATOR_RESYNC)
+      gst_iterator_resync(it);
+    gst_iterator_free(it);
+  }
+}
+
+void
+gw_feedback_watch_pipeline(GstElement *pipeline)
+{
+  g_signal_connect(pipeline, "deep-element-added", G_CALLBACK(on_deep_element_added), NULL);
+}
+
+/* ---- REMB: appended to the RTCP this peer's session sends its browser ---- */
+
+static gboolean
+on_sending_rtcp(GObject *session, GstBuffer *buffer, gboolean early, PeerFeedback *pf)
+{
+  g_mutex_lock(&pf->lock);
+  gboolean active = pf->remb_active;
+  guint bps = pf->remb_bps;
+  guint n = pf->n_remb_ssrcs;
+  guint32 ssrcs[FEEDBACK_REMB_SSRCS];
+  memcpy(ssrcs, pf->remb_ssrcs, sizeof ssrcs);
+  guint32 sender = pf->sender_ssrc;
+  g_mutex_unlock(&pf->lock);
+  if (!active)
+    return FALSE;
+
+  /* The bitrate as an 18-bit mantissa and a 6-bit exponent. */
+  guint exp = 0;
+  guint64 mantissa = bps;
+  while (mantissa > 0x3ffff) {
+    mantissa >>= 1;
+    exp++;
+  }
+  GstRTCPBuffer rtcp = GST_RTCP_BUFFER_INIT;
+  if (!gst_rtcp_buffer_map(buffer, GST_MAP_READWRITE, &rtcp))
+    return FALSE;
+  gboolean added = FALSE;
+  GstRTCPPacket packet;
+  if (gst_rtcp_buffer_add_packet(&rtcp, GST_RTCP_TYPE_PSFB, &packet)) {
+    gst_rtcp_packet_fb_set_type(&packet, GST_RTCP_PSFB_TYPE_AFB);
+    gst_rtcp_packet_fb_set_sender_ssrc(&packet, sender);
+    gst_rtcp_packet_fb_set_media_ssrc(&packet, 0);
+    if (gst_rtcp_packet_fb_set_fci_length(&packet, (guint16)(2 + n))) {
+      guint8 *fci = gst_rtcp_packet_fb_get_fci(&packet);
+      memcpy(fci, "REMB", 4);
+      fci[4] = (guint8)n;
+      fci[5] = (guint8)((exp << 2) | ((mantissa >> 16) & 0x3));
+      fci[6] = (guint8)(mantissa >> 8);
+      fci[7] = (guint8)mantissa;
+      for (guint i = 0; i < n; i++)
+        GST_WRITE_UINT32_BE(fci + 8 + 4 * i, ssrcs[i]);
+      added = TRUE;
+    } else {
+      gst_rtcp_packet_remove(&packet);
+    }
+  }
+  gst_rtcp_buffer_unmap(&rtcp);
+  return added;
+}
+
+/* ---- TWCC feedback from this peer's browser, after each feedback packet ---- */
+
+static void
+on_twcc_stats(GObject *element, GParamSpec *pspec, PeerFeedback *pf)
+{
+  GstStructure *stats = NULL;
+  g_object_get(element, "twcc-stats", &stats, NULL);
+  if (!stats)
+    return;
+  guint sent = 0, received = 0, rate = 0;
+  if (gst_structure_get(stats, "packets-sent", G_TYPE_UINT, &sent, "packets-recv", G_TYPE_UINT,
+                        &received, "bitrate-recv", G_TYPE_UINT, &rate, NULL) &&
+      received <= sent) {
+    g_mutex_lock(&pf->lock);
+    pf->fb_sent += sent;
+    pf->fb_received += received;
+    pf->fb_rate_sum += (double)rate * received;
+    g_mutex_unlock(&pf->lock);
+  }
+  gst_structure_free(stats);
+}
+
+/* ---- per-peer state, on the peer's webrtcbin ---- */
+
+static void
+peer_feedback_free(gpointer p)
+{
+  PeerFeedback *pf = p;
+  if (pf->session) {
+    g_signal_handler_disconnect(pf->session, pf->feedback_id);
+    g_signal_handler_disconnect(pf->session, pf->sending_id);
+    g_signal_handler_disconnect(pf->session_element, pf->stats_id);
+    g_object_unref(pf->session);
+  }
+  gst_clear_object(&pf->session_element);
+  g_ptr_array_unref(pf->branches);
+  g_mutex_clear(&pf->lock);
+  g_free(pf);
+}
+
+/* The peer's feedback state; its RTP session is hooked once webrtcbin made it
+ * (after the first negotiation). Control thread. */
+static PeerFeedback *
+peer_feedback(GwPeer *peer)
+{
+  PeerFeedback *pf = g_object_get_data(G_OBJECT(peer->webrtc), PEER_FEEDBACK_KEY);
+  if (!pf) {
+    pf = g_new0(PeerFeedback, 1);
+    g_mutex_init(&pf->lock);
+    pf->branches = g_ptr_array_new_with_free_func(gst_object_unref);
+    g_object_set_data_full(G_OBJECT(peer->webrtc), PEER_FEEDBACK_KEY, pf, peer_feedback_free);
+  }
+  if (pf->session)
+    return pf;
+  g_autoptr(GstElement) rtpbin = gst_bin_get_by_name(GST_BIN(peer->webrtc), "rtpbin");
+  if (!rtpbin)
+    return pf;
+  GObject *session = NULL;
+  GstElement *element = NULL;
+  g_signal_emit_by_name(rtpbin, "get-internal-session", 0u, &session);
+  g_signal_emit_by_name(rtpbin, "get-session", 0u, &element);
+  if (!session || !element) {
+    g_clear_object(&session);
+    gst_clear_object(&element);
+    return pf;
+  }
+  pf->session = session;
+  pf->session_element = element;
+  g_object_get(session, "internal-ssrc", &pf->sender_ssrc, NULL);
+  pf->feedback_id =
+      g_signal_connect(session, "on-feedback-rtcp", G_CALLBACK(on_feedback_rtcp), pf);
+  pf->sending_id = g_signal_connect(session, "on-sending-rtcp", G_CALLBACK(on_sending_rtcp), pf);
+  pf->stats_id =
+      g_signal_connect(element, "notify::twcc-stats", G_CALLBACK(on_twcc_stats), pf);
+  GW_MEDIA_LOG(G_LOG_LEVEL_DEBUG, peer->room, peer->id, "feedback hooked to the RTP session");
+  return pf;
+}
+
+void
+gw_feedback_add_branch(GwPeer *consumer, GstElement *isolate)
+{
+  PeerFeedback *pf = peer_feedback(consumer);
+  g_mutex_lock(&pf->lock);
+  g_ptr_array_add(pf->branches, gst_object_ref(isolate));
+  g_mutex_unlock(&pf->lock);
+}
+
+void
+gw_feedback_remove_branch(GwPeer *consumer, GstElement *isolate)
+{
+  PeerFeedback *pf = g_object_get_data(G_OBJECT(consumer->webrtc), PEER_FEEDBACK_KEY);
+  if (!pf)
+    return;
+  g_mutex_lock(&pf->lock);
+  g_ptr_array_remove(pf->branches, isolate);
+  g_mutex_unlock(&pf->lock);
+  guint64 resent, missed;
+  gw_isolate_get_resent(GW_ISOLATE(isolate), &resent, &missed);
+  g_autofree char *why = gw_isolate_describe_misses(GW_ISOLATE(isolate));
+  if (resent || missed)
+    GW_MEDIA_LOG(G_LOG_LEVEL_INFO, consumer->room, consumer->id,
+                 "branch closed: resent %" G_GUINT64_FORMAT " NACKed packets; not resent %" G_GUINT64_FORMAT
+                 " (%s)",
+                 resent, missed, why);
+}
+
+/* ---- the room's tick: estimate every receiver's link, cap every sender ---- */
+
+static void
+update_estimate(GwMediaRoom *room, GwPeer *peer, PeerFeedback *pf, gint64 now)
+{
+  g_mutex_lock(&pf->lock);
+  guint64 sent = pf->fb_sent, received = pf->fb_received;
+  double rate_sum = pf->fb_rate_sum;
+  guint64 nack_packets = pf->nack_packets, nacked = pf->nacked, resent = pf->resent;
+  /* Too few packets or too short a time for a loss figure: keep summing. */
+  gboolean enough = sent >= FEEDBACK_MIN_PACKETS && now - pf->last_tick_us >= FEEDBACK_MIN_WINDOW_US;
+  if (enough) {
+    pf->fb_sent = pf->fb_received = 0;
+    pf->fb_rate_sum = 0.0;
+  }
+  g_mutex_unlock(&pf->lock);
+  if (nacked != pf->logged_nacked) {
+    GW_MEDIA_LOG(G_LOG_LEVEL_DEBUG, room, peer->id,
+                 "NACKs from it so far: %" G_GUINT64_FORMAT " packets asking for %" G_GUINT64_FORMAT
+                 ", %" G_GUINT64_FORMAT " resent",
+                 nack_packets, nacked, resent);
+    pf->logged_nacked = nacked;
+  }
+  if (!enough)
+    return;
+  double elapsed = pf->last_tick_us ? (now - pf->last_tick_us) / 1e6 : 0.0;
+  pf->last_tick_us = now;
+  double loss = 100.0 * (double)(sent - received) / (double)sent;
+  guint received_bps = received ? (guint)(rate_sum / (double)received) : 0;
+  guint max_bps = (room->config->camera_max_kbps + room->config->screen_max_kbps) * 1000 +
+                  FEEDBACK_AUDIO_BPS;
+  guint before = pf->estimate_bps;
+  pf->estimate_bps =
+      gw_feedback_next_estimate(before, pf->last_loss_pct, loss, received_bps, elapsed, max_bps);
+  pf->last_loss_pct = loss;
+  if ((before == 0) != (pf->estimate_bps == 0) ||
+      (before != 0 && (pf->estimate_bps > before * 1.25 || pf->estimate_bps < before * 0.8)))
+    GW_MEDIA_LOG(G_LOG_LEVEL_INFO, room, peer->id,
+                 "link towards it: %.1f %% lost of %" G_GUINT64_FORMAT
+                 " packets, %u kbit/s arrived; estimate %s%u kbit/s",
+                 loss, sent, received_bps / 1000, pf->estimate_bps ? "" : "unlimited, was ",
+                 (pf->estimate_bps ? pf->estimate_bps : before) / 1000);
+}
+
+static gboolean
+is_video_branch(GwSlot *slot)
+{
+  return slot->direction == GW_TRACK_CLIENT_RECEIVES && slot->source != GW_MEDIA_SOURCE_AUDIO &&
+         slot->isolate != NULL && slot->producer_id != NULL;
+}
+
+static void
+update_cap(GwMediaRoom *room, GwPeer *producer, PeerFeedback *pf)
+{
+  guint cap = G_MAXUINT;
+  for (guint p = 0; p < room->order->len; p++) {
+    GwPeer *consumer = g_ptr_array_index(room->order, p);
+    PeerFeedback *cf = g_object_get_data(G_OBJECT(consumer->webrtc), PEER_FEEDBACK_KEY);
+    if (consumer == producer || !cf || cf->estimate_bps == 0)
+      continue;
+    /* The consumer's link is shared by every video stream it receives. */
+    guint from_producer = 0, total = 0;
+    for (guint i = 0; i < consumer->slots->len; i++) {
+      GwSlot *slot = g_ptr_array_index(consumer->slots, i);
+      if (!is_video_branch(slot))
+        continue;
+      total++;
+      if (g_strcmp0(slot->producer_id, producer->id) == 0)
+        from_producer++;
+    }
+    if (from_producer == 0)
+      continue;
+    /* A REMB caps the sender's total: its audio plus its share of the video. */
+    double share = cf->estimate_bps > FEEDBACK_AUDIO_BPS
+                       ? (double)(cf->estimate_bps - FEEDBACK_AUDIO_BPS) * from_producer / total
+                       : 0.0;
+    cap = MIN(cap, (guint)MAX(share + FEEDBACK_AUDIO_BPS, (double)FEEDBACK_MIN_BPS));
+  }
+
+  guint32 ssrcs[FEEDBACK_REMB_SSRCS];
+  guint n = 0;
+  for (guint i = 0; i < producer->slots->len && n < FEEDBACK_REMB_SSRCS; i++) {
+    GwSlot *slot = g_ptr_array_index(producer->slots, i);
+    if (slot->direction != GW_TRACK_CLIENT_SENDS || slot->source == GW_MEDIA_SOURCE_AUDIO ||
+        !slot->tee)
+      continue;
+    g_autoptr(GstPad) sink = gst_element_get_static_pad(slot->tee, "sink");
+    g_autoptr(GstCaps) caps = gst_pad_get_current_caps(sink);
+    guint ssrc;
+    if (caps && gst_caps_get_size(caps) > 0 &&
+        gst_structure_get_uint(gst_caps_get_structure(caps, 0), "ssrc", &ssrc))
+      ssrcs[n++] = ssrc;
+  }
+
+  g_mutex_lock(&pf->lock);
+  gboolean was_active = pf->remb_active;
+  guint before = pf->remb_bps;
+  if (cap != G_MAXUINT) {
+    pf->remb_active = TRUE;
+    pf->remb_bps = cap;
+  } else if (pf->remb_active) {
+    pf->remb_bps = FEEDBACK_UNLIMITED_BPS; /* Chrome keeps the last REMB's cap: lift it */
+  }
+  memcpy(pf->remb_ssrcs, ssrcs, sizeof ssrcs);
+  pf->n_remb_ssrcs = n;
+  guint now_bps = pf->remb_bps;
+  g_mutex_unlock(&pf->lock);
+  if (pf->remb_active &&
+      (!was_active || now_bps > before * 1.25 || now_bps < before * 0.8))
+    GW_MEDIA_LOG(G_LOG_LEVEL_INFO, room, producer->id, "REMB to the sender: %u kbit/s%s",
+                 now_bps / 1000, now_bps == FEEDBACK_UNLIMITED_BPS ? " (no limit)" : "");
+}
+
+static gboolean
+feedback_tick(gpointer data)
+{
+  GwMediaRoom *room = data;
+  if (gw_media_room_is_closed(room))
+    return G_SOURCE_CONTINUE; /* gw_feedback_room_stop removes it */
+  gint64 now = g_get_monotonic_time();
+  for (guint p = 0; p < room->order->len; p++) {
+    GwPeer *peer = g_ptr_array_index(room->order, p);
+    PeerFeedback *pf = peer_feedback(peer);
+    if (pf->session_element)
+      update_estimate(room, peer, pf, now);
+  }
+  for (guint p = 0; p < room->order->len; p++) {
+    GwPeer *peer = g_ptr_array_index(room->order, p);
+    PeerFeedback *pf = peer_feedback(peer);
+    if (pf->session)
+      update_cap(room, peer, pf);
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+void
+gw_feedback_room_start(GwMediaRoom *room)
+{
+  if (room->feedback_timer)
+    return;
+  room->feedback_timer = g_timeout_source_new(FEEDBACK_TICK_MS);
+  g_source_set_callback(room->feedback_timer, feedback_tick, room, NULL);
+  g_source_attach(room->feedback_timer, room->context);
+}
+
+void
+gw_feedback_room_stop(GwMediaRoom *room)
+{
+  if (!room->feedback_timer)
+    return;
+  g_source_destroy(room->feedback_timer);
+  g_clear_pointer(&room->feedback_timer, g_source_unref);
+}

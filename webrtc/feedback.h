@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Receiver feedback through the gateway: NACKs answered from a branch's history, and a
+ * REMB cap for each sender from what its receivers' links carry. Internal to webrtc/. */
+#pragma once
+
+#include "webrtc/media-room-private.h"
+
+G_BEGIN_DECLS
+
+/* A branch into @consumer now carries packets through @isolate: answer the
+ * consumer's NACKs for them. Control thread. */
+void gw_feedback_add_branch(GwPeer *consumer, GstElement *isolate);
+/* The branch is going: no more NACKs answered from it. Control thread. */
+void gw_feedback_remove_branch(GwPeer *consumer, GstElement *isolate);
+
+/* Lets every SRTP encoder that appears in @pipeline send a packet twice (a
+ * NACK answer). Call once, before any webrtcbin is added. */
+void gw_feedback_watch_pipeline(GstElement *pipeline);
+
+/* Starts the room's once-every-500-ms estimate of each receiver's link and the
+ * REMB cap it puts on each sender (idempotent). Control thread. */
+void gw_feedback_room_start(GwMediaRoom *room);
+/* Stops it; before the room's peers go. */
+void gw_feedback_room_stop(GwMediaRoom *room);
+
+/* Pure estimator step, for tests: the new estimate in bit/s (0 = no limit)
+ * from the previous one, the receiver's loss in percent in the window before
+ * and in this one, and the bitrate it received in this one, @elapsed_s long. */
+guint gw_feedback_next_estimate(guint previous_bps, double previous_loss_pct, double loss_pct,
+                                guint received_bps, double elapsed_s, guint max_bps);
+
+G_END_DECLS
