@@ -114,15 +114,35 @@ migrate_step(GwStoreBackend *backend, gint64 *version, GError **error)
   return TRUE;
 }
 
+/*
+ * The version table, under the migration lock too: PostgreSQL's CREATE TABLE IF NOT
+ * EXISTS is not safe against a second node doing the same at the same moment (one of
+ * them fails on pg_type's unique index), which two nodes starting together hit.
+ */
+static gboolean
+create_version_table(GwStoreBackend *backend, GError **error)
+{
+  if (!backend->klass->begin(backend, error))
+    return FALSE;
+  if ((backend->klass->migration_lock_sql != NULL &&
+       !backend->klass->exec(backend, backend->klass->migration_lock_sql, NULL, 0, NULL, error)) ||
+      !backend->klass->exec(backend,
+                            "CREATE TABLE IF NOT EXISTS schema_version ("
+                            " version BIGINT PRIMARY KEY, applied_us BIGINT NOT NULL)",
+                            NULL, 0, NULL, error) ||
+      !backend->klass->commit(backend, error)) {
+    backend->klass->rollback(backend);
+    return FALSE;
+  }
+  return TRUE;
+}
+
 gboolean
 gw_store_schema_migrate(GwStoreBackend *backend, gint64 *version_out, GError **error)
 {
   gint64 version = 0;
 
-  if (!backend->klass->exec(backend,
-                            "CREATE TABLE IF NOT EXISTS schema_version ("
-                            " version BIGINT PRIMARY KEY, applied_us BIGINT NOT NULL)",
-                            NULL, 0, NULL, error))
+  if (!create_version_table(backend, error))
     goto failed;
   do {
     if (!migrate_step(backend, &version, error))
