@@ -117,8 +117,6 @@ backend balie
   server node-a 127.0.0.11:8080 check inter 1s
   server node-b 127.0.0.12:8080 check inter 1s
 CFG
-haproxy -f "$work/haproxy.cfg" -db >"$work/haproxy.log" 2>&1 &
-pids="$pids $!"
 
 # Ready when both nodes answer /readyz through their own address.
 for node in 127.0.0.11 127.0.0.12; do
@@ -129,6 +127,9 @@ for node in 127.0.0.11 127.0.0.12; do
     sleep 0.1
   done
 done
+# HAProxy only now: a health check that finds a node still starting marks it down.
+haproxy -f "$work/haproxy.cfg" -db >"$work/haproxy.log" 2>&1 &
+pids="$pids $!"
 echo "two-node: node-a 127.0.0.11, node-b 127.0.0.12, HAProxy https://127.0.0.1:8443, PostgreSQL $work"
 
 cd "$root"

@@ -22,7 +22,8 @@ import {
 } from './lib.mjs';
 
 const NODES = { 'node-a': '127.0.0.11', 'node-b': '127.0.0.12' };
-const MAX_ROOM_PROBES = 64;
+const MAX_ROOM_PROBES = 256;
+const PROBE_DEADLINE_MS = 15000;
 const STORE_DEADLINE_MS = 20000;
 
 let browser;
@@ -73,7 +74,10 @@ test('two nodes, one PostgreSQL, HAProxy hashing on the room', async (t) => {
     });
 
   await step('HAProxy sends each room to one node, the same one every time', async () => {
-    for (let i = 0; i < MAX_ROOM_PROBES && Object.keys(roomOf).length < 2; i++) {
+    // Until HAProxy's first health checks have passed it may know only one node up.
+    const deadline = Date.now() + PROBE_DEADLINE_MS;
+    for (let i = 0; i < MAX_ROOM_PROBES && Object.keys(roomOf).length < 2 && Date.now() < deadline; i++) {
+      if (i > 0 && i % 8 === 0) await new Promise((r) => setTimeout(r, 500));
       const room = `${prefix}-${i}`;
       const first = await probe(`/customer.html?room=${room}`);
       assert.equal(first.status, 200);
