@@ -106,6 +106,11 @@ static const KeySpec keys[] = {
     {"turn", "secret_file", KEY_STRING, FIELD(turn_secret_file), 0, 0, NULL},
     {"turn", "credential_ttl_seconds", KEY_UINT, FIELD(turn_credential_ttl_seconds), 300, 604800,
      NULL},
+    {"oidc", "issuer", KEY_URL, FIELD(oidc_issuer), 0, 0, NULL},
+    {"oidc", "client_id", KEY_STRING, FIELD(oidc_client_id), 0, 0, NULL},
+    {"oidc", "client_secret_file", KEY_STRING, FIELD(oidc_client_secret_file), 0, 0, NULL},
+    {"oidc", "username_claim", KEY_STRING, FIELD(oidc_username_claim), 0, 0, NULL},
+    {"oidc", "ca_file", KEY_STRING, FIELD(oidc_ca_file), 0, 0, NULL},
     {"brand", "name", KEY_STRING, FIELD(brand_name), 0, 0, NULL},
     {"brand", "logo_file", KEY_STRING, FIELD(brand_logo_file), 0, 0, NULL},
     {"brand", "accent_color", KEY_COLOR, FIELD(brand_accent_color), 0, 0, NULL},
@@ -117,8 +122,8 @@ static const KeySpec keys[] = {
 
 #define N_KEYS G_N_ELEMENTS(keys)
 
-static const char *const groups[] = {"server", "media", "limits", "queues", "store", "turn",
-                                     "brand",  "webhook", NULL};
+static const char *const groups[] = {"server", "media", "limits",  "queues", "store",
+                                     "turn",   "brand", "webhook", "oidc",   NULL};
 
 /*
  * The public struct comes first so a GwConfig * is also the rc box pointer.
@@ -166,6 +171,14 @@ config_clear(gpointer data)
   if (config->turn_secret != NULL)
     memset(config->turn_secret, 0, strlen(config->turn_secret));
   g_free(config->turn_secret);
+  g_free(config->oidc_issuer);
+  g_free(config->oidc_client_id);
+  g_free(config->oidc_client_secret_file);
+  if (config->oidc_client_secret != NULL)
+    memset(config->oidc_client_secret, 0, strlen(config->oidc_client_secret));
+  g_free(config->oidc_client_secret);
+  g_free(config->oidc_username_claim);
+  g_free(config->oidc_ca_file);
   g_free(config->brand_name);
   g_free(config->brand_logo_file);
   g_free(config->brand_accent_color);
@@ -225,6 +238,8 @@ config_fill_defaults(GwConfig *config)
 
   config->turn_urls = g_new0(char *, 1);
   config->turn_credential_ttl_seconds = 43200;
+
+  config->oidc_username_claim = g_strdup("preferred_username");
   config->webhook_max_attempts = 8;
   config->webhook_max_queue = 10000;
 }
@@ -946,6 +961,48 @@ config_load_turn_secret(GwConfig *config, GError **error)
   return TRUE;
 }
 
+/* OIDC needs an https issuer and a client id; a client secret file is read now. */
+static gboolean
+config_check_oidc(GwConfig *config, GError **error)
+{
+  g_autofree char *data = NULL;
+  gsize length = 0;
+  g_autoptr(GError) local = NULL;
+
+  if (config->oidc_issuer == NULL)
+    return TRUE;
+  if (g_ascii_strncasecmp(config->oidc_issuer, "https://", 8) != 0) {
+    g_set_error(error, GW_CONFIG_ERROR, GW_CONFIG_ERROR_VALUE,
+                "oidc.issuer = %s: must be an https:// URL (the provider's tokens are trusted "
+                "only over TLS)",
+                config->oidc_issuer);
+    return FALSE;
+  }
+  if (config->oidc_client_id == NULL) {
+    g_set_error_literal(error, GW_CONFIG_ERROR, GW_CONFIG_ERROR_VALUE,
+                        "oidc.client_id is required when oidc.issuer is set: the client id "
+                        "Balie has at the identity provider");
+    return FALSE;
+  }
+  if (config->oidc_client_secret_file == NULL)
+    return TRUE;
+  if (!g_file_get_contents(config->oidc_client_secret_file, &data, &length, &local)) {
+    g_set_error(error, GW_CONFIG_ERROR, GW_CONFIG_ERROR_IO, "oidc.client_secret_file: %s",
+                local->message);
+    return FALSE;
+  }
+  g_strstrip(data);
+  if (data[0] == '\0' || strpbrk(data, "\r\n") != NULL || strlen(data) > CONFIG_MAX_STRING) {
+    memset(data, 0, length);
+    g_set_error(error, GW_CONFIG_ERROR, GW_CONFIG_ERROR_VALUE,
+                "oidc.client_secret_file: %s must hold the client secret on one line",
+                config->oidc_client_secret_file);
+    return FALSE;
+  }
+  config->oidc_client_secret = g_steal_pointer(&data);
+  return TRUE;
+}
+
 /* ---- entry points ------------------------------------------------------ */
 
 static GwConfig *
@@ -960,7 +1017,8 @@ config_build(const char *source, const char *data, gsize length, char **envp, GE
   if (!config_apply_env(config, &seen, envp, error))
     return NULL;
   config_derive(config, &seen);
-  if (!config_check_port_range(config, error) || !config_load_turn_secret(config, error))
+  if (!config_check_port_range(config, error) || !config_load_turn_secret(config, error) ||
+      !config_check_oidc(config, error))
     return NULL;
   return g_steal_pointer(&config);
 }

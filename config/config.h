@@ -83,6 +83,15 @@ typedef struct {
                             * set; NULL otherwise. A secret: never logged */
   guint turn_credential_ttl_seconds; /* 300..604800, default 43200: TURN credentials' life */
 
+  /* [oidc] advisors log in at the organisation's identity provider (OpenID Connect) */
+  char *oidc_issuer;             /* https URL; NULL (default): local passwords only */
+  char *oidc_client_id;          /* required with oidc_issuer */
+  char *oidc_client_secret_file; /* NULL: a public client (PKCE only) */
+  char *oidc_client_secret;      /* that file's contents, read at load. Never logged */
+  char *oidc_username_claim;     /* ID token claim naming the Balie account; default
+                                  * "preferred_username" */
+  char *oidc_ca_file;            /* PEM CA certificates for the provider; NULL: the system's */
+
   /* [brand] the organisation's look on every page (served as /brand.css and /brand.json) */
   char *brand_name;         /* shown in page headers and titles; NULL (default): "Balie" */
   char *brand_logo_file;    /* PNG, JPEG, WebP or SVG, at most 512 KiB; NULL: no logo */

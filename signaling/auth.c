@@ -219,15 +219,27 @@ gw_auth_login(GwAuth *auth, const char *name, const char *password, const char *
     g_propagate_error(error, g_steal_pointer(&auth_error));
     return NULL;
   }
+  GwLoginSession *session = gw_auth_open_session(auth, g_steal_pointer(&account), error);
+  if (session != NULL)
+    g_hash_table_remove(auth->failures, account_key);
+  return session;
+}
+
+GwLoginSession *
+gw_auth_open_session(GwAuth *auth, GwAccount *account, GError **error)
+{
+  gint64 now = g_get_monotonic_time();
+
+  prune(auth, now);
   if (g_hash_table_size(auth->sessions) >= GW_AUTH_MAX_SESSIONS) {
+    gw_account_free(account);
     g_set_error_literal(error, GW_AUTH_ERROR, GW_AUTH_ERROR_INTERNAL, "too many login sessions");
     return NULL;
   }
-  g_hash_table_remove(auth->failures, account_key);
   GwLoginSession *session = g_new0(GwLoginSession, 1);
   session->id = random_secret();
   session->csrf = random_secret();
-  session->account = g_steal_pointer(&account);
+  session->account = account;
   session->availability = GW_AVAILABILITY_AWAY;
   session->expires_us = now + GW_AUTH_SESSION_IDLE_SECONDS * G_USEC_PER_SEC;
   g_queue_init(&session->invite_times_us);

@@ -86,6 +86,14 @@ void gw_auth_free(GwAuth *auth);
 GwLoginSession *gw_auth_login(GwAuth *auth, const char *name, const char *password,
                               const char *address, guint *retry_after, GError **error);
 
+/**
+ * gw_auth_open_session:
+ * @account: (transfer full): someone another provider vouched for (OIDC, signaling/oidc.c)
+ * Returns: (transfer none) (nullable): a new session, owned by @auth; NULL with
+ *   GW_AUTH_ERROR_INTERNAL when there are too many
+ */
+GwLoginSession *gw_auth_open_session(GwAuth *auth, GwAccount *account, GError **error);
+
 /** gw_auth_lookup: Returns: (transfer none) (nullable): the live session with cookie @id */
 GwLoginSession *gw_auth_lookup(GwAuth *auth, const char *id);
 

@@ -16,6 +16,7 @@
 #include "signaling/contact-ledger.h"
 #include "signaling/join-page.h"
 #include "signaling/media-check.h"
+#include "signaling/oidc.h"
 #include "signaling/protocol.h"
 #include "signaling/queue-page.h"
 #include "signaling/queue.h"
@@ -60,6 +61,7 @@ struct _GwServer {
   GwUserStore *users;
   GwAuditLog *audit; /* DATA_DIR/audit.db */
   GwAuth *auth;
+  GwOidc *oidc; /* NULL without [oidc] issuer */
   GwApi api;
   GHashTable *sessions; /* peer id (owned by the session) → GwSession (owned) */
   guint port;
@@ -325,6 +327,16 @@ handle_queue_link(SoupServer *soup, SoupServerMessage *msg, const char *path, GH
 }
 
 static void
+handle_oidc(SoupServer *soup, SoupServerMessage *msg, const char *path, GHashTable *query,
+            gpointer user_data)
+{
+  GwServer *server = user_data;
+
+  add_security_headers(msg);
+  gw_oidc_serve(server->oidc, msg, path);
+}
+
+static void
 handle_api(SoupServer *soup, SoupServerMessage *msg, const char *path, GHashTable *query,
            gpointer user_data)
 {
@@ -509,6 +521,16 @@ gw_server_new(GwConfig *config, GError **error)
     return NULL;
   }
   server->api.port = server->port;
+  if (config->oidc_issuer != NULL) {
+    g_autofree char *base = gw_config_dup_public_url(config, server->port);
+
+    server->oidc = gw_oidc_new(config, server->auth, server->users, base, error);
+    if (server->oidc == NULL) {
+      gw_server_free(server);
+      return NULL;
+    }
+    soup_server_add_handler(server->soup, "/auth/oidc/", handle_oidc, server, NULL);
+  }
   return server;
 }
 
@@ -649,6 +671,7 @@ gw_server_free(GwServer *server)
   g_clear_pointer(&server->pseudonym_key, g_bytes_unref);
   close_sessions(server);
   g_hash_table_destroy(server->sessions);
+  g_clear_pointer(&server->oidc, gw_oidc_free);
   g_clear_pointer(&server->auth, gw_auth_free);
   g_clear_pointer(&server->users, gw_user_store_close);
   g_clear_pointer(&server->audit, gw_audit_log_close);

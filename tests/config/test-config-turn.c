@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Tests for the TURN, media port range and public address keys of config/ and for
+/* Tests for the TURN, media port range, public address and OIDC keys of config/ and for
  * config/turn-url.c. */
 #include <glib.h>
 #include <glib/gstdio.h>
@@ -281,6 +281,36 @@ test_public_address(void)
                "must be an IP address");
 }
 
+static void
+test_oidc(Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GwConfig) config = NULL;
+  g_autofree char *text = NULL;
+
+  (void)data;
+  write_secret(f, " client-secret-value\n", -1);
+  text = g_strdup_printf("[oidc]\nissuer = https://login.example.nl/realms/bank/\n"
+                         "client_id = balie\nclient_secret_file = %s\n",
+                         f->secret_path);
+  config = parse(text, NULL, &error);
+  g_assert_no_error(error);
+  g_assert_cmpstr(config->oidc_issuer, ==, "https://login.example.nl/realms/bank");
+  g_assert_cmpstr(config->oidc_client_id, ==, "balie");
+  g_assert_cmpstr(config->oidc_client_secret, ==, "client-secret-value");
+  g_assert_cmpstr(config->oidc_username_claim, ==, "preferred_username");
+  g_assert_null(config->oidc_ca_file);
+
+  assert_error("[oidc]\nissuer = http://login.example.nl\nclient_id = balie\n",
+               GW_CONFIG_ERROR_VALUE, "must be an https:// URL");
+  assert_error("[oidc]\nissuer = https://login.example.nl\n", GW_CONFIG_ERROR_VALUE,
+               "oidc.client_id is required");
+  write_secret(f, "two\nlines\n", -1);
+  assert_error(text, GW_CONFIG_ERROR_VALUE, "on one line");
+  g_unlink(f->secret_path);
+  assert_error(text, GW_CONFIG_ERROR_IO, "oidc.client_secret_file");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -296,5 +326,6 @@ main(int argc, char **argv)
              fixture_tear_down);
   g_test_add_func("/config-turn/port-range", test_port_range);
   g_test_add_func("/config-turn/public-address", test_public_address);
+  g_test_add("/config-turn/oidc", Fixture, NULL, fixture_set_up, test_oidc, fixture_tear_down);
   return g_test_run();
 }

@@ -555,6 +555,8 @@ test_sample(void)
                                           "accent_color",
                                           "secret_file",
                                           "credential_ttl_seconds",
+                                          "client_secret_file",
+                                          "username_claim",
                                           "url",
                                           "max_attempts",
                                           "max_queue",
