@@ -68,6 +68,7 @@ static const KeySpec keys[] = {
     {"server", "token_key_file", KEY_STRING, FIELD(token_key_file), 0, 0, NULL},
     {"server", "log_level", KEY_ENUM, FIELD(log_level), 0, 0, log_levels},
     {"server", "drain_seconds", KEY_UINT, FIELD(drain_seconds), 0, 86400, NULL},
+    {"server", "trusted_proxies", KEY_ADDRESS_LIST, FIELD(trusted_proxies), 0, 0, NULL},
     {"media", "ice_local_addresses", KEY_ADDRESS_LIST, FIELD(ice_local_addresses), 0, 0, NULL},
     {"media", "jitterbuffer_ms", KEY_UINT, FIELD(jitterbuffer_ms), 0, 2000, NULL},
     {"media", "start_kbps", KEY_UINT, FIELD(start_kbps), 100, 20000, NULL},
@@ -160,6 +161,7 @@ config_clear(gpointer data)
   g_free(config->token_key_file);
   g_free(config->log_level);
   g_strfreev(config->ice_local_addresses);
+  g_strfreev(config->trusted_proxies);
   g_strfreev(config->queue_names);
   g_strfreev(config->video_codecs);
   g_free(config->opening_hours);
@@ -203,6 +205,7 @@ config_fill_defaults(GwConfig *config)
   config->log_format = g_strdup("text");
   config->log_level = g_strdup("message");
   config->drain_seconds = 60;
+  config->trusted_proxies = g_new0(char *, 1);
 
   config->ice_local_addresses = g_new0(char *, 2);
   config->ice_local_addresses[0] = g_strdup("127.0.0.1");

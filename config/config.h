@@ -34,6 +34,7 @@ typedef struct {
   char *token_key_file;   /* join-link HMAC key; NULL (default): DATA_DIR/secrets/token.key */
   char *log_level;        /* "warning", "message", "info" or "debug"; default "message" */
   guint drain_seconds;    /* 0..86400, default 60: how long SIGTERM lets running calls go on */
+  char **trusted_proxies; /* reverse proxies whose X-Forwarded-For is believed; default none */
 
   /* [media] */
   char **ice_local_addresses; /* extra addresses offered as host candidates; default 127.0.0.1 */

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "signaling/client-address.h"
 #include "signaling/join-token.h"
 #include "signaling/protocol.h"
 #include "signaling/rate-limit.h"
@@ -230,7 +231,8 @@ on_got_headers(SoupServerMessage *msg, gpointer user_data)
 
   if (guard->closed || soup_server_message_get_status(msg) != 0)
     return;
-  AddressState *state = lookup_address(guard, soup_server_message_get_remote_host(msg), now_us);
+  g_autofree char *client = gw_client_address(guard->config, msg);
+  AddressState *state = lookup_address(guard, client, now_us);
   if (!gw_rate_limit_take(&state->requests, now_us)) {
     refuse_http(msg, STATUS_TOO_MANY_REQUESTS, gw_rate_limit_wait_seconds(&state->requests),
                 "too many requests from this address; wait a moment");
@@ -391,7 +393,7 @@ gw_abuse_guard_watch_websocket(GwAbuseGuard *guard, SoupServerMessage *msg,
 {
   Watch *watch = g_new0(Watch, 1);
   gint64 now_us = g_get_monotonic_time();
-  const char *address = soup_server_message_get_remote_host(msg);
+  g_autofree char *address = gw_client_address(guard->config, msg);
   AddressState *state = lookup_address(guard, address, now_us);
 
   watch->address = g_strdup(state->address);

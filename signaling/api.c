@@ -9,6 +9,7 @@
 #include "signaling/api-body.h"
 #include "signaling/audit-log.h"
 #include "signaling/base64url.h"
+#include "signaling/client-address.h"
 #include "signaling/contact.h"
 #include "signaling/join-token.h"
 #include "signaling/signaling-log.h"
@@ -139,8 +140,9 @@ handle_login(GwApi *api, SoupServerMessage *msg)
     send_error(msg, SOUP_STATUS_BAD_REQUEST, "bad-request", error->message);
     return;
   }
-  GwLoginSession *session = gw_auth_login(
-      api->auth, name, password, soup_server_message_get_remote_host(msg), &retry_after, &error);
+  g_autofree char *client = gw_client_address(api->config, msg);
+  GwLoginSession *session =
+      gw_auth_login(api->auth, name, password, client, &retry_after, &error);
   if (session == NULL) {
     gboolean locked = g_error_matches(error, GW_AUTH_ERROR, GW_AUTH_ERROR_LOCKED);
     /* The name as given: an attempt on someone's account is worth recording. */

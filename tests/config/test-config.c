@@ -518,6 +518,7 @@ test_sample(void)
                                           "token_key_file",
                                           "log_level",
                                           "drain_seconds",
+                                          "trusted_proxies",
                                           "ice_local_addresses",
                                           "jitterbuffer_ms",
                                           "start_kbps",
