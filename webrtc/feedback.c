@@ -20,8 +20,12 @@
  * the gateway's session towards it (twcc-stats after every feedback packet:
  * loss, received bitrate; summed here, one packet's window is too small), so
  * every 500 ms the room estimates each receiver's link from it (loss-based, as
- * in Google congestion control: cut to what arrived when more than 10 % is
- * lost in two windows of a second in a row, grow 16 % a second below 2 %),
+ * in Google congestion control: cut to a little under what arrived when more
+ * than 20 % is lost in two windows of a second in a row, grow 16 % a second
+ * below 2 %; GCC cuts at 10 %, but the loss summed from twcc-stats runs at
+ * about twice the random loss nft applies, so 10 % random loss would look like
+ * congestion), and while a receiver's link is limited, resends towards it get
+ * a quarter of its estimate (a NACK storm on a full link only fills it more),
  * and each sender gets a REMB with
  * the lowest estimate among the receivers of its video. Chrome caps its send
  * rate at a received REMB, with or without goog-remb negotiated.
@@ -33,6 +37,7 @@
 #define FEEDBACK_UNLIMITED_BPS 50000000 /* a REMB that no longer limits */
 #define FEEDBACK_MAX_NACKED 256     /* sequence numbers answered per NACK packet */
 #define FEEDBACK_REMB_SSRCS 4
+#define FEEDBACK_CONGESTED_PCT 20.0 /* twcc-stats loss above which a link counts as full */
 #define FEEDBACK_MIN_PACKETS 100 /* TWCC-reported packets needed for a loss figure */
 #define FEEDBACK_MIN_WINDOW_US 900000 /* and time: random loss looks like congestion in less */
 #define FEEDBACK_SRTP_WINDOW 1024 /* packets: more than a branch keeps (isolate.c) */
@@ -71,8 +76,11 @@ gw_feedback_next_estimate(guint previous_bps, double previous_loss_pct, double l
                           guint received_bps, double elapsed_s, guint max_bps)
 {
   /* Two windows in a row: one alone is too often a burst of random loss. */
-  if (loss_pct > 10.0 && previous_loss_pct > 10.0 && received_bps > 0) {
-    double cut = received_bps * (1.0 - 0.5 * loss_pct / 100.0);
+  if (loss_pct > FEEDBACK_CONGESTED_PCT && previous_loss_pct > FEEDBACK_CONGESTED_PCT &&
+      received_bps > 0) {
+    /* What arrived is what the link carries (a policer or a full queue):
+     * a little under it. GCC's (1 - loss/2) cuts far below that at high loss. */
+    double cut = received_bps * MAX(0.85, 1.0 - 0.5 * loss_pct / 100.0);
     guint next = (guint)MAX(cut, (double)FEEDBACK_MIN_BPS);
     return previous_bps == 0 || next < previous_bps ? next : previous_bps;
   }
@@ -370,6 +378,12 @@ update_estimate(GwMediaRoom *room, GwPeer *peer, PeerFeedback *pf, gint64 now)
   pf->estimate_bps =
       gw_feedback_next_estimate(before, pf->last_loss_pct, loss, received_bps, elapsed, max_bps);
   pf->last_loss_pct = loss;
+  /* Resends towards a limited link: a quarter of it, in bytes a second. */
+  guint budget = pf->estimate_bps ? pf->estimate_bps / 8 / 4 : 0;
+  g_mutex_lock(&pf->lock);
+  for (guint i = 0; i < pf->branches->len; i++)
+    gw_isolate_set_resend_budget(g_ptr_array_index(pf->branches, i), budget);
+  g_mutex_unlock(&pf->lock);
   if ((before == 0) != (pf->estimate_bps == 0) ||
       (before != 0 && (pf->estimate_bps > before * 1.25 || pf->estimate_bps < before * 0.8)))
     GW_MEDIA_LOG(G_LOG_LEVEL_INFO, room, peer->id,

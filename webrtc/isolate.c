@@ -23,10 +23,11 @@
  */
 #define HISTORY_PACKETS 256 /* ~1.5 s at 2 Mbit/s */
 #define HISTORY_SLOT_BYTES 1280
-#define HISTORY_MAX_RESENDS 4 /* per packet: a NACK for a resend lost again is answered */
+#define HISTORY_MAX_RESENDS 6 /* per packet: a NACK for a resend lost again is answered */
 /* Chrome re-sends a NACK every round trip (~1 ms on a LAN) until the packet
  * arrives: answer one packet at most this often, not every NACK. */
 #define HISTORY_RESEND_SPACING_US 20000
+#define HISTORY_MAX_PENDING 128 /* resends waiting for the next packet of the stream */
 
 typedef struct {
   GstClockTime pts;
@@ -53,6 +54,12 @@ struct _GwIsolate {
   gboolean have_ssrc;
   guint64 resent, missed;
   guint64 missed_unseen, missed_big, missed_often; /* why, for the log */
+  guint64 gaps; /* packets missing in what came in (lost before the gateway forwarded) */
+  GstBufferList *pending; /* resends waiting for the branch's own thread */
+  guint budget;          /* resent bytes a second; 0: no limit */
+  double tokens;         /* bytes that may be resent now */
+  gint64 tokens_us;      /* when tokens was last topped up */
+  guint64 missed_budget;
 };
 
 G_DEFINE_TYPE(GwIsolate, gw_isolate, GST_TYPE_ELEMENT)
@@ -90,6 +97,9 @@ remember(GwIsolate *self, GstBuffer *buffer)
   /* Another stream (a new producer in this slot): the history is not its. */
   if (self->entries && self->have_ssrc && ssrc != self->ssrc)
     memset(self->entries, 0, HISTORY_PACKETS * sizeof(HistoryEntry));
+  guint16 ahead = (guint16)(seq - self->newest);
+  if (self->have_ssrc && ssrc == self->ssrc && ahead > 1 && ahead < 1000)
+    self->gaps += ahead - 1u;
   self->ssrc = ssrc;
   self->newest = seq;
   self->have_ssrc = TRUE;
@@ -114,6 +124,23 @@ remember(GwIsolate *self, GstBuffer *buffer)
   e->pts = GST_BUFFER_PTS(buffer);
 }
 
+/* Resends go out from the branch's own streaming thread, before the next
+ * packet: the thread that read the NACK (the consumer's receive path, which
+ * also carries that consumer's own media in) must never wait on this pad. */
+static void
+push_pending(GwIsolate *self, GstBufferList *pending)
+{
+  if (!pending)
+    return;
+  if (gst_buffer_list_length(pending) == 0) {
+    gst_buffer_list_unref(pending);
+    return;
+  }
+  GstFlowReturn ret = gst_pad_push_list(self->srcpad, pending);
+  if (ret != GST_FLOW_OK)
+    GST_INFO_OBJECT(self, "resent packets refused downstream: %s", gst_flow_get_name(ret));
+}
+
 static GstFlowReturn
 isolate_chain(GstPad *pad, GstObject *parent, GstBuffer *buffer)
 {
@@ -124,7 +151,9 @@ isolate_chain(GstPad *pad, GstObject *parent, GstBuffer *buffer)
   }
   GST_OBJECT_LOCK(self);
   remember(self, buffer);
+  GstBufferList *pending = g_steal_pointer(&self->pending);
   GST_OBJECT_UNLOCK(self);
+  push_pending(self, pending);
   return absorb(self, gst_pad_push(self->srcpad, buffer));
 }
 
@@ -139,7 +168,9 @@ isolate_chain_list(GstPad *pad, GstObject *parent, GstBufferList *list)
   GST_OBJECT_LOCK(self);
   for (guint i = 0; i < gst_buffer_list_length(list); i++)
     remember(self, gst_buffer_list_get(list, i));
+  GstBufferList *pending = g_steal_pointer(&self->pending);
   GST_OBJECT_UNLOCK(self);
+  push_pending(self, pending);
   return absorb(self, gst_pad_push_list(self->srcpad, list));
 }
 
@@ -148,10 +179,14 @@ gw_isolate_resend(GwIsolate *self, const guint16 *seqnums, guint n)
 {
   if (g_atomic_int_get(&self->closed))
     return 0;
-  g_autoptr(GstBufferList) list = gst_buffer_list_new();
   gint64 now = g_get_monotonic_time();
+  guint count = 0;
   GST_OBJECT_LOCK(self);
-  for (guint i = 0; i < n && self->entries; i++) {
+  if (!self->pending)
+    self->pending = gst_buffer_list_new();
+  for (guint i = 0; i < n && self->entries &&
+                    gst_buffer_list_length(self->pending) < HISTORY_MAX_PENDING;
+       i++) {
     HistoryEntry *e = &self->entries[seqnums[i] % HISTORY_PACKETS];
     if (e->size != 0 && e->seq == seqnums[i] && e->resent > 0 &&
         now - e->resent_us < HISTORY_RESEND_SPACING_US)
@@ -166,24 +201,40 @@ gw_isolate_resend(GwIsolate *self, const guint16 *seqnums, guint n)
         self->missed_often++;
       continue;
     }
+    if (self->budget) {
+      self->tokens = MIN(self->tokens + (now - self->tokens_us) / 1e6 * self->budget,
+                         self->budget / 2.0);
+      self->tokens_us = now;
+      if (self->tokens < e->size) {
+        self->missed++;
+        self->missed_budget++;
+        continue;
+      }
+      self->tokens -= e->size;
+    }
     e->resent++;
     e->resent_us = now;
     GstBuffer *copy = gst_buffer_new_memdup(
         self->bytes + (gsize)(seqnums[i] % HISTORY_PACKETS) * HISTORY_SLOT_BYTES, e->size);
     GST_BUFFER_PTS(copy) = e->pts;
-    gst_buffer_list_add(list, copy);
+    gst_buffer_list_add(self->pending, copy);
+    count++;
   }
-  guint count = gst_buffer_list_length(list);
   self->resent += count;
   GST_OBJECT_UNLOCK(self);
-  /* From the thread that read the NACK, beside the branch's own streaming
-   * thread: webrtcbin's sink pad serializes the two (its stream lock). */
-  if (count > 0) {
-    GstFlowReturn ret = gst_pad_push_list(self->srcpad, g_steal_pointer(&list));
-    if (ret != GST_FLOW_OK)
-      GST_INFO_OBJECT(self, "resent packets refused downstream: %s", gst_flow_get_name(ret));
-  }
   return count;
+}
+
+void
+gw_isolate_set_resend_budget(GwIsolate *self, guint bytes_per_second)
+{
+  GST_OBJECT_LOCK(self);
+  if (bytes_per_second && !self->budget) {
+    self->tokens = bytes_per_second / 2.0;
+    self->tokens_us = g_get_monotonic_time();
+  }
+  self->budget = bytes_per_second;
+  GST_OBJECT_UNLOCK(self);
 }
 
 void
@@ -215,8 +266,11 @@ gw_isolate_describe_misses(GwIsolate *self)
 {
   GST_OBJECT_LOCK(self);
   char *text = g_strdup_printf("%" G_GUINT64_FORMAT " never kept or overwritten, %" G_GUINT64_FORMAT
-                               " too large, %" G_GUINT64_FORMAT " resent too often",
-                               self->missed_unseen, self->missed_big, self->missed_often);
+                               " too large, %" G_GUINT64_FORMAT " resent too often, %" G_GUINT64_FORMAT
+                               " over the budget of a full link; %" G_GUINT64_FORMAT
+                               " missing in what the branch got",
+                               self->missed_unseen, self->missed_big, self->missed_often,
+                               self->missed_budget, self->gaps);
   GST_OBJECT_UNLOCK(self);
   return text;
 }
@@ -263,6 +317,8 @@ gw_isolate_finalize(GObject *object)
   GwIsolate *self = GW_ISOLATE(object);
   g_free(self->entries);
   g_free(self->bytes);
+  if (self->pending)
+    gst_buffer_list_unref(self->pending);
   G_OBJECT_CLASS(gw_isolate_parent_class)->finalize(object);
 }
 

@@ -29,8 +29,9 @@ void gw_isolate_set_history(GwIsolate *self, gboolean keep);
 gboolean gw_isolate_get_ssrc(GwIsolate *self, guint32 *ssrc);
 
 /**
- * gw_isolate_resend: pushes the kept packets with these sequence numbers
- * downstream again (any thread). Returns: how many were still kept.
+ * gw_isolate_resend: sends the kept packets with these sequence numbers
+ * downstream again, just before the next packet that passes (any thread).
+ * Returns: how many were still kept.
  */
 guint gw_isolate_resend(GwIsolate *self, const guint16 *seqnums, guint n);
 
@@ -39,6 +40,9 @@ char *gw_isolate_describe_misses(GwIsolate *self);
 
 /** gw_isolate_get_newest: the sequence number of the last packet passed. */
 gboolean gw_isolate_get_newest(GwIsolate *self, guint16 *seq);
+
+/** gw_isolate_set_resend_budget: resent bytes a second at most (0: no limit). */
+void gw_isolate_set_resend_budget(GwIsolate *self, guint bytes_per_second);
 
 /** gw_isolate_get_resent: packets resent, and requested ones no longer kept. */
 void gw_isolate_get_resent(GwIsolate *self, guint64 *resent, guint64 *missed);

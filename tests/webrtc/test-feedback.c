@@ -14,20 +14,21 @@ test_estimate(void)
 {
   /* A clean link sets no limit, and moderate loss (random, not congestion) none either. */
   g_assert_cmpuint(gw_feedback_next_estimate(0, 0.0, 0.0, 2000000, 1.0, MAX_BPS), ==, 0);
-  g_assert_cmpuint(gw_feedback_next_estimate(0, 5.0, 5.0, 2000000, 1.0, MAX_BPS), ==, 0);
+  g_assert_cmpuint(gw_feedback_next_estimate(0, 15.0, 15.0, 2000000, 1.0, MAX_BPS), ==, 0);
   /* One window of heavy loss alone is not enough (a burst of random loss). */
   g_assert_cmpuint(gw_feedback_next_estimate(0, 3.0, 30.0, 1500000, 1.0, MAX_BPS), ==, 0);
-  /* Two: down to what arrived, less half the loss. */
-  guint est = gw_feedback_next_estimate(0, 80.0, 80.0, 600000, 1.0, MAX_BPS);
-  g_assert_cmpuint(est, ==, 360000);
+  /* Two: down to a little under what arrived (less half the loss when that is less). */
+  g_assert_cmpuint(gw_feedback_next_estimate(0, 25.0, 25.0, 1000000, 1.0, MAX_BPS), ==, 875000);
+  guint est = gw_feedback_next_estimate(0, 80.0, 80.0, 400000, 1.0, MAX_BPS);
+  g_assert_cmpuint(est, ==, 340000);
   /* More heavy loss at a higher arrival rate does not raise it again. */
-  g_assert_cmpuint(gw_feedback_next_estimate(est, 20.0, 20.0, 500000, 1.0, MAX_BPS), ==, est);
-  /* Between 2 and 10 % it holds. */
-  g_assert_cmpuint(gw_feedback_next_estimate(est, 20.0, 6.0, 330000, 1.0, MAX_BPS), ==, est);
+  g_assert_cmpuint(gw_feedback_next_estimate(est, 30.0, 30.0, 500000, 1.0, MAX_BPS), ==, est);
+  /* Between 2 and 20 % it holds. */
+  g_assert_cmpuint(gw_feedback_next_estimate(est, 30.0, 15.0, 300000, 1.0, MAX_BPS), ==, est);
   /* Never below the floor (Chrome drops most frames under it). */
   g_assert_cmpuint(gw_feedback_next_estimate(est, 90.0, 90.0, 10000, 1.0, MAX_BPS), ==, 250000);
   /* Clean again: it grows, 16 % a second, and lets go above the maximum. */
-  guint grown = gw_feedback_next_estimate(est, 0.0, 0.0, 360000, 1.0, MAX_BPS);
+  guint grown = gw_feedback_next_estimate(est, 0.0, 0.0, 340000, 1.0, MAX_BPS);
   g_assert_cmpuint(grown, >, est);
   g_assert_cmpuint(grown, <=, est * 1.17);
   guint ticks = 0;
@@ -146,10 +147,14 @@ test_resend(void)
     g_assert_cmpint(gst_pad_push(b.src, rtp_packet(seq, 100 + seq)), ==, GST_FLOW_OK);
   g_assert_cmpuint(b.got->len, ==, 20);
 
-  /* Two kept, one never seen: the kept ones come out again, byte for byte. */
+  /* Two kept, one never seen: the kept ones come out again, byte for byte,
+   * from the branch's own thread just before the next packet. */
   guint16 asked[] = {5, 17, 900};
   g_assert_cmpuint(gw_isolate_resend(iso, asked, G_N_ELEMENTS(asked)), ==, 2);
-  g_assert_cmpuint(b.got->len, ==, 22);
+  g_assert_cmpuint(b.got->len, ==, 20);
+  g_assert_cmpint(gst_pad_push(b.src, rtp_packet(21, 100)), ==, GST_FLOW_OK);
+  g_assert_cmpuint(b.got->len, ==, 23);
+  g_assert_cmpuint(seq_of(g_ptr_array_index(b.got, 22)), ==, 21);
   for (guint i = 0; i < 2; i++) {
     GstBuffer *again = g_ptr_array_index(b.got, 20 + i);
     GstBuffer *first = g_ptr_array_index(b.got, asked[i] - 1);
@@ -170,19 +175,25 @@ test_resend(void)
     g_usleep(25000);
     more += gw_isolate_resend(iso, &five, 1);
   }
-  g_assert_cmpuint(more, ==, 3); /* 4 in all */
+  g_assert_cmpuint(more, ==, 5); /* 6 in all */
 
   /* Oversized packets are passed on but not kept. */
-  g_assert_cmpint(gst_pad_push(b.src, rtp_packet(21, 1400)), ==, GST_FLOW_OK);
-  guint16 big = 21;
+  g_assert_cmpint(gst_pad_push(b.src, rtp_packet(22, 1400)), ==, GST_FLOW_OK);
+  guint16 big = 22;
   g_assert_cmpuint(gw_isolate_resend(iso, &big, 1), ==, 0);
 
   /* The history is bounded: 300 packets later, seq 17 is gone. */
-  for (guint16 seq = 22; seq < 322; seq++)
+  for (guint16 seq = 23; seq < 322; seq++)
     g_assert_cmpint(gst_pad_push(b.src, rtp_packet(seq, 100)), ==, GST_FLOW_OK);
   guint16 old = 17, recent = 321;
   g_assert_cmpuint(gw_isolate_resend(iso, &old, 1), ==, 0);
   g_assert_cmpuint(gw_isolate_resend(iso, &recent, 1), ==, 1);
+  /* A full link: resends get a budget of bytes a second. */
+  gw_isolate_set_resend_budget(iso, 1000); /* 500 bytes at once: four 112-byte packets */
+  guint16 burst[] = {310, 311, 312, 313, 314, 315};
+  g_assert_cmpuint(gw_isolate_resend(iso, burst, G_N_ELEMENTS(burst)), ==, 4);
+  gw_isolate_set_resend_budget(iso, 0);
+
   /* A new stream in the branch (a new producer): the old one's history goes. */
   guint16 also_recent = 320;
   GstBuffer *other = rtp_packet(1, 100);
@@ -194,17 +205,17 @@ test_resend(void)
   g_assert_cmpuint(gw_isolate_resend(iso, &also_recent, 1), ==, 0);
   guint64 resent, missed;
   gw_isolate_get_resent(iso, &resent, &missed);
-  g_assert_cmpuint(resent, ==, 6);
+  g_assert_cmpuint(resent, ==, 12);
   g_assert_cmpuint(missed, >=, 8);
 
   /* Closed (consumer not connected yet): packets are dropped, and no resends. */
   guint before = b.got->len;
   gw_isolate_set_open(iso, FALSE);
-  g_assert_cmpint(gst_pad_push(b.src, rtp_packet(322, 100)), ==, GST_FLOW_OK);
+  g_assert_cmpint(gst_pad_push(b.src, rtp_packet(323, 100)), ==, GST_FLOW_OK);
   g_assert_cmpuint(gw_isolate_resend(iso, &recent, 1), ==, 0);
   g_assert_cmpuint(b.got->len, ==, before);
   gw_isolate_set_open(iso, TRUE);
-  g_assert_cmpint(gst_pad_push(b.src, rtp_packet(323, 100)), ==, GST_FLOW_OK);
+  g_assert_cmpint(gst_pad_push(b.src, rtp_packet(324, 100)), ==, GST_FLOW_OK);
   g_assert_cmpuint(b.got->len, ==, before + 1);
   branch_clear(&b);
 }
