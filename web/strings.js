@@ -244,7 +244,7 @@ export const nl = {
     scaleLabels: {
       nps: {},
       csat: { 1: 'zeer ontevreden', 2: 'ontevreden', 3: 'neutraal', 4: 'tevreden', 5: 'zeer tevreden' },
-      ces: { 1: 'helemaal mee oneens', 4: 'neutraal', 7: 'helemaal mee eens' },
+      ces: {},
     },
     commentLabel: 'Wilt u nog iets kwijt? (niet verplicht)',
     commentCount: (left) => `Nog ${left} tekens over.`,
@@ -565,7 +565,7 @@ export const en = {
     scaleLabels: {
       nps: {},
       csat: { 1: 'very dissatisfied', 2: 'dissatisfied', 3: 'neutral', 4: 'satisfied', 5: 'very satisfied' },
-      ces: { 1: 'strongly disagree', 4: 'neutral', 7: 'strongly agree' },
+      ces: {},
     },
     commentLabel: 'Anything else you would like to tell us? (optional)',
     commentCount: (left) => `${left} characters left.`,
