@@ -20,6 +20,7 @@ import {
   getHealth,
   launchBrowser,
   openSide,
+  outDir,
   selectedPair,
   waitFor,
   waitForMedia,
@@ -196,5 +197,22 @@ test('a customer who vanishes is noticed, the contact ends, nothing is left behi
       `in the call ${during.fds} / ${during.threads}, after ${end.fds} / ${end.threads}`);
     assert.ok(end.threads <= baseline.threads + THREAD_SLACK, `threads ${baseline.threads} -> ${end.threads}`);
     assert.ok(end.fds <= baseline.fds + FD_SLACK, `fds ${baseline.fds} -> ${end.fds}`);
+  });
+
+  // limits.max_rooms = 1 (tests/e2e/CMakeLists.txt): the calls above ran one at a time.
+  await step('a customer who finds the node full is told to try again', async () => {
+    const advisor = await openSide(browser, 'advisor', `vanish-full-a-${Date.now().toString(36)}`, { name: 'Anna' });
+    await waitFor('advisor waits', async () => (await state(advisor.page)) === 'waiting', 20000);
+    const customer = await openSide(browser, 'customer', `vanish-full-b-${Date.now().toString(36)}`);
+    sides = { advisor, customer };
+    await waitFor('the customer is refused', async () => (await state(customer.page)) === 'error', 20000);
+    const status = await customer.page.getByRole('status').textContent();
+    console.log(`full node: the customer reads "${status}"`);
+    assert.match(status, /busy right now.*try again/i);
+    await customer.page.screenshot({ path: join(outDir, 'vanish-full-customer.png') });
+    assert.equal((await getHealth()).rooms, 1, 'the refused customer opened no room');
+    assert.equal(await state(advisor.page), 'waiting', 'the advisor\'s room is untouched');
+    await customer.context.close();
+    await advisor.context.close();
   });
 });
