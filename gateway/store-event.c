@@ -17,6 +17,7 @@ static const char *const type_names[] = {
     [GW_CONTACT_SCREEN_STOPPED] = "screen_stopped",
     [GW_CONTACT_QUALITY] = "quality",
     [GW_CONTACT_RATED] = "rated",
+    [GW_CONTACT_WRAPPED_UP] = "wrapped_up",
 };
 
 /* The string fields, in the order of GwStoreEvent.strings. */

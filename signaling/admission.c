@@ -54,8 +54,9 @@ gw_admission_check(GwAdmission *admission, const char *text, gint64 now, GwJoinT
                : GW_ADMISSION_INVALID;
   }
   /* Rating tokens are signed with another key; this only guards against a mix-up. */
-  if (token->kind == GW_JOIN_TOKEN_RATING) {
-    gw_signaling_log(G_LOG_LEVEL_INFO, NULL, NULL, "join link refused: a rating token");
+  if (token->kind == GW_JOIN_TOKEN_RATING || token->kind == GW_JOIN_TOKEN_WRAP_UP) {
+    gw_signaling_log(G_LOG_LEVEL_INFO, NULL, NULL, "join link refused: a %s token",
+                     gw_join_token_kind_to_string(token->kind));
     return GW_ADMISSION_INVALID;
   }
   GwContactLedgerState state = gw_contact_ledger_lookup(admission->ledger, token->contact_id);

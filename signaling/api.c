@@ -7,11 +7,11 @@
 #include <string.h>
 
 #include "signaling/api-body.h"
-#include "signaling/audit-log.h"
 #include "signaling/base64url.h"
 #include "signaling/client-address.h"
 #include "signaling/contact.h"
 #include "signaling/join-token.h"
+#include "signaling/rating-token.h"
 #include "signaling/signaling-log.h"
 
 #define INVITE_WINDOW_US (60 * G_USEC_PER_SEC)
@@ -278,6 +278,98 @@ handle_guest_create(GwApi *api, SoupServerMessage *msg, GwLoginSession *session,
   send_json(msg, SOUP_STATUS_CREATED, json_to_string(root, FALSE));
 }
 
+/* The advisor's wrap-up outcomes (docs/api.md); a fixed set, so insights can count them. */
+static const char *const wrap_up_outcomes[] = {"resolved", "follow-up", "referred", "not-resolved",
+                                               NULL};
+
+typedef struct {
+  SoupServerMessage *msg;
+} WrapUpPending;
+
+static void
+on_wrap_up_recorded(const GError *error, gpointer data)
+{
+  WrapUpPending *pending = data;
+
+  if (error != NULL)
+    send_error(pending->msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "store-unavailable",
+               "the wrap-up could not be stored; try again");
+  else
+    soup_server_message_set_status(pending->msg, SOUP_STATUS_NO_CONTENT, NULL);
+  soup_server_message_unpause(pending->msg);
+  g_object_unref(pending->msg);
+  g_free(pending);
+}
+
+/*
+ * POST /wrap-ups {"token", "outcome", "journey"?}: the advisor who took the
+ * call (the token from `ended` names their account) records how it went.
+ * Answered only once the event is stored (or durably queued).
+ */
+static void
+handle_wrap_up(GwApi *api, SoupServerMessage *msg, GwLoginSession *session)
+{
+  g_autoptr(JsonObject) body = read_body(msg);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GwJoinToken) token = NULL;
+
+  if (body == NULL)
+    return;
+  const char *text = gw_api_body_get_string(body, "token");
+  const char *outcome = gw_api_body_get_string(body, "outcome");
+  const char *journey = gw_api_body_get_string(body, "journey");
+  if (text == NULL || api->wrap_up_key == NULL ||
+      (token = gw_wrap_up_token_check(api->wrap_up_key, text, strlen(text),
+                                      g_get_real_time() / G_USEC_PER_SEC, &error)) == NULL) {
+    send_error(msg, SOUP_STATUS_FORBIDDEN, "bad-token",
+               "`token` must be the wrap-up token of a call you took, within a day");
+    return;
+  }
+  if (!g_str_equal(token->advisor, session->account->id)) {
+    send_error(msg, SOUP_STATUS_FORBIDDEN, "bad-token", "this call was taken by someone else");
+    return;
+  }
+  if (outcome == NULL || !g_strv_contains(wrap_up_outcomes, outcome)) {
+    g_autofree char *allowed = g_strjoinv(", ", (char **)wrap_up_outcomes);
+    g_autofree char *why = g_strdup_printf("`outcome` must be one of %s", allowed);
+    send_error(msg, SOUP_STATUS_BAD_REQUEST, "bad-field", why);
+    return;
+  }
+  if (json_object_has_member(body, "journey") && !gw_join_token_is_valid_id(journey)) {
+    send_error(msg, SOUP_STATUS_BAD_REQUEST, "bad-field",
+               "`journey` must be 1 to 64 of A-Z a-z 0-9 _ -");
+    return;
+  }
+  g_autofree char *attrs = g_strdup_printf("{\"outcome\":\"%s\"}", outcome);
+  GwContactEvent event = {
+      .type = GW_CONTACT_WRAPPED_UP,
+      .contact_id = token->contact_id,
+      .time_us = g_get_real_time(),
+      .channel = "video",
+      .journey = journey != NULL                        ? journey
+                 : g_str_equal(token->journey, "none") ? NULL
+                                                       : token->journey,
+      .node = g_get_host_name(),
+      .advisor_ref = session->account->id,
+      .wait_ms = -1,
+      .handle_ms = -1,
+      .attrs_json = attrs,
+      .nps = -1,
+      .csat = -1,
+      .ces = -1,
+  };
+  gw_signaling_log(G_LOG_LEVEL_INFO, token->contact_id, NULL, "wrapped up by %s: %s",
+                   session->account->id, outcome);
+  if (api->sink == NULL || api->sink->record == NULL) {
+    soup_server_message_set_status(msg, SOUP_STATUS_NO_CONTENT, NULL);
+    return;
+  }
+  WrapUpPending *pending = g_new0(WrapUpPending, 1);
+  pending->msg = g_object_ref(msg);
+  soup_server_message_pause(msg);
+  api->sink->record(api->sink->sink_data, &event, on_wrap_up_recorded, pending);
+}
+
 /* Creates a join link for an appointment: rate-limited per advisor. */
 static void
 handle_invite_create(GwApi *api, SoupServerMessage *msg, GwLoginSession *session)
@@ -384,21 +476,51 @@ handle_queue_list(GwApi *api, SoupServerMessage *msg)
   send_json(msg, SOUP_STATUS_OK, json_to_string(root, FALSE));
 }
 
-/* Takes the longest-waiting customer: both then join the returned room. */
+/*
+ * Takes the longest-waiting customer, or the one the body names
+ * ({"contact": "q-…"}): both then join the returned room. Availability routes:
+ * only an available advisor takes customers, and one call at a time; taking one
+ * makes the advisor busy until they say otherwise (after their wrap-up).
+ */
 static void
 handle_queue_accept(GwApi *api, SoupServerMessage *msg, GwLoginSession *session, const char *name)
 {
   g_autoptr(GError) error = NULL;
   gint64 waited_s = 0;
-  g_autofree char *room = gw_queues_accept_next(api->queues, name, &waited_s, &error);
+  const char *chosen = NULL;
+  g_autoptr(JsonObject) body = NULL;
+
+  if (soup_server_message_get_request_body(msg)->length > 0) {
+    if ((body = read_body(msg)) == NULL)
+      return;
+    chosen = gw_api_body_get_string(body, "contact");
+    if (chosen == NULL || !gw_join_token_is_valid_id(chosen)) {
+      send_error(msg, SOUP_STATUS_BAD_REQUEST, "bad-field",
+                 "`contact` must name a waiting customer (q-…), or leave the body out");
+      return;
+    }
+  }
+  if (session->availability != GW_AVAILABILITY_AVAILABLE) {
+    send_error(msg, SOUP_STATUS_CONFLICT, "not-available",
+               "set yourself available before taking a customer");
+    return;
+  }
+  if (gw_room_directory_find_advisor(api->rooms, session->account->id, NULL) != NULL) {
+    send_error(msg, SOUP_STATUS_CONFLICT, "in-call", "you are in a call: end it first");
+    return;
+  }
+  g_autofree char *room = gw_queues_accept(api->queues, name, chosen, &waited_s, &error);
 
   if (room == NULL) {
     if (g_error_matches(error, GW_QUEUE_ERROR, GW_QUEUE_ERROR_EMPTY))
       send_error(msg, SOUP_STATUS_CONFLICT, "queue-empty", "nobody is waiting in this queue");
+    else if (g_error_matches(error, GW_QUEUE_ERROR, GW_QUEUE_ERROR_NOT_WAITING))
+      send_error(msg, SOUP_STATUS_CONFLICT, "not-waiting", error->message);
     else
       send_error(msg, SOUP_STATUS_NOT_FOUND, "not-found", "no such queue");
     return;
   }
+  session->availability = GW_AVAILABILITY_BUSY;
   g_autoptr(JsonBuilder) builder = json_builder_new();
   g_autofree char *url = g_strdup_printf("/advisor.html?room=%s", room);
 
@@ -555,6 +677,13 @@ gw_api_serve(GwApi *api, SoupServerMessage *msg, const char *path)
       return method_not_allowed(msg, "DELETE");
     if ((session = require_session(api, msg, TRUE)) != NULL)
       handle_invite_revoke(api, msg, session, route + strlen("/invites/"));
+    return;
+  }
+  if (g_str_equal(route, "/wrap-ups")) {
+    if (!post)
+      return method_not_allowed(msg, "POST");
+    if ((session = require_session(api, msg, TRUE)) != NULL)
+      handle_wrap_up(api, msg, session);
     return;
   }
   /* /calls/ROOM/guests */

@@ -12,6 +12,8 @@
 #include "signaling/auth.h"
 #include "signaling/contact-ledger.h"
 #include "signaling/queue.h"
+#include "signaling/contact-sink.h"
+#include "signaling/room-directory.h"
 
 G_BEGIN_DECLS
 
@@ -26,6 +28,9 @@ typedef struct {
   GwContactLedger *ledger;
   GwQueues *queues;
   GwAuditLog *audit; /* who did what (docs/security.md) */
+  GwRoomDirectory *rooms; /* for "one call at a time" */
+  GBytes *wrap_up_key;    /* checks wrap-up tokens (signaling/rating-token.h) */
+  const GwContactSink *sink; /* where wrap-ups go */
   guint port; /* the bound port, for links when public_url is derived */
   GBytes *pseudonym_key; /* keys the HMAC that turns an invite's customer_id into a pseudonym */
 } GwApi;

@@ -24,6 +24,7 @@ typedef enum {
   GW_CONTACT_SCREEN_STOPPED, /* attrs: {"by": ..., "ms": duration} */
   GW_CONTACT_QUALITY,        /* attrs: {"rtt_ms", "loss_pct", "kbps", "width", "height", "freezes"} */
   GW_CONTACT_RATED,          /* rating fields set; comment optional */
+  GW_CONTACT_WRAPPED_UP,     /* the advisor's wrap-up: attrs {"outcome": ...}; journey as they set it */
 } GwContactEventType;
 
 /* All strings are borrowed for the duration of the call; NULL when unknown. */

@@ -54,6 +54,7 @@ static const char *const event_names[] = {
     [GW_CONTACT_SCREEN_STOPPED] = "screen-stopped",
     [GW_CONTACT_QUALITY] = "quality",
     [GW_CONTACT_RATED] = "rated",
+    [GW_CONTACT_WRAPPED_UP] = "wrapped-up",
 };
 
 GwContact *
@@ -321,6 +322,15 @@ gw_contact_rating_token(GwContact *contact)
     return NULL;
   return gw_rating_token_issue(contact->rating_key, contact->id, contact->journey,
                                g_get_real_time() / G_USEC_PER_SEC);
+}
+
+char *
+gw_contact_wrap_up_token(GwContact *contact, const char *advisor)
+{
+  if (contact->rating_key == NULL || advisor == NULL || !gw_contact_was_answered(contact))
+    return NULL;
+  return gw_wrap_up_token_issue(contact->rating_key, contact->id, contact->journey, advisor,
+                                g_get_real_time() / G_USEC_PER_SEC);
 }
 
 char *

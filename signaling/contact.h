@@ -100,6 +100,14 @@ void gw_contact_close(GwContact *contact, const char *reason, const char *ended_
 char *gw_contact_rating_token(GwContact *contact);
 
 /**
+ * gw_contact_wrap_up_token:
+ * @advisor: (nullable): the advisor account that may wrap this call up
+ * Returns: (transfer full) (nullable): a wrap-up token for an answered call, or
+ * NULL (not answered, no key, no account)
+ */
+char *gw_contact_wrap_up_token(GwContact *contact, const char *advisor);
+
+/**
  * gw_contact_pseudonym:
  * @key: (array length=key_length): a server secret
  * Returns: (transfer full): a keyed HMAC-SHA256 of @external_id, base64url,

@@ -39,6 +39,8 @@ gw_join_token_kind_to_string(GwJoinTokenKind kind)
     return "rating";
   case GW_JOIN_TOKEN_GUEST:
     return "guest";
+  case GW_JOIN_TOKEN_WRAP_UP:
+    return "wrap-up";
   case GW_JOIN_TOKEN_INVITE:
     break;
   }
@@ -184,6 +186,8 @@ gw_join_token_parse_payload(const char *json, gsize length, GError **error)
     token->kind = GW_JOIN_TOKEN_RATING;
   else if (g_str_equal(kind, "guest"))
     token->kind = GW_JOIN_TOKEN_GUEST;
+  else if (g_str_equal(kind, "wrap-up"))
+    token->kind = GW_JOIN_TOKEN_WRAP_UP;
   else {
     malformed(error, "unknown kind");
     return NULL;

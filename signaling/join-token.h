@@ -20,6 +20,7 @@ typedef enum {
   GW_JOIN_TOKEN_QUEUE,  /* a walk-in ticket for a queue */
   GW_JOIN_TOKEN_RATING, /* not a join link: the right to rate one call (signaling/rating-token.h) */
   GW_JOIN_TOKEN_GUEST,  /* a guest (interpreter, specialist, family) into a running call */
+  GW_JOIN_TOKEN_WRAP_UP, /* not a join link: an advisor's right to wrap up one call */
 } GwJoinTokenKind;
 
 /* Limits on what a token carries; a token is a URL path segment. */
@@ -45,7 +46,7 @@ typedef struct {
 void gw_join_token_free(GwJoinToken *token);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(GwJoinToken, gw_join_token_free)
 
-/** gw_join_token_kind_to_string: "invite", "queue", "rating" or "guest". (transfer none) */
+/** gw_join_token_kind_to_string: "invite", "queue", "rating", "guest" or "wrap-up". (transfer none) */
 const char *gw_join_token_kind_to_string(GwJoinTokenKind kind);
 
 /** gw_join_token_is_valid_id: whether @text is 1..64 of [A-Za-z0-9_-]. */

@@ -210,7 +210,8 @@ gw_protocol_build_media(GwMediaPeerState state)
 }
 
 char *
-gw_protocol_build_ended(const char *reason, const char *by, const char *rating)
+gw_protocol_build_ended(const char *reason, const char *by, const char *rating,
+                        const char *wrap_up)
 {
   JsonBuilder *builder = begin_object("ended");
 
@@ -218,6 +219,8 @@ gw_protocol_build_ended(const char *reason, const char *by, const char *rating)
   add_string(builder, "by", by);
   if (rating != NULL)
     add_string(builder, "rating", rating);
+  if (wrap_up != NULL)
+    add_string(builder, "wrap_up", wrap_up);
   return finish_object(builder);
 }
 

@@ -156,7 +156,9 @@ char *gw_protocol_build_mute(const char *peer, gboolean audio, gboolean video);
 char *gw_protocol_build_chat(const char *peer, const char *name, const char *text, gint64 ts_ms);
 char *gw_protocol_build_media(GwMediaPeerState state);
 /* @rating: (nullable): the customer's rating token (signaling/rating-token.h) */
-char *gw_protocol_build_ended(const char *reason, const char *by, const char *rating);
+/* @rating: (nullable) the customer's rating token; @wrap_up: (nullable) the advisor's wrap-up token */
+char *gw_protocol_build_ended(const char *reason, const char *by, const char *rating,
+                              const char *wrap_up);
 /* @ref: (nullable): omitted from the object when NULL */
 char *gw_protocol_build_error(GwProtocolError code, const char *message, const char *ref);
 

@@ -304,6 +304,13 @@ grace_free(gpointer data)
 char *
 gw_queues_accept_next(GwQueues *queues, const char *name, gint64 *waited_s, GError **error)
 {
+  return gw_queues_accept(queues, name, NULL, waited_s, error);
+}
+
+char *
+gw_queues_accept(GwQueues *queues, const char *name, const char *chosen, gint64 *waited_s,
+                 GError **error)
+{
   Queue *queue = find_queue(queues, name);
   gint64 now_us = g_get_monotonic_time();
 
@@ -311,7 +318,24 @@ gw_queues_accept_next(GwQueues *queues, const char *name, gint64 *waited_s, GErr
     g_set_error_literal(error, GW_QUEUE_ERROR, GW_QUEUE_ERROR_UNKNOWN, "no such queue");
     return NULL;
   }
-  Entry *entry = g_queue_pop_head(&queue->waiting);
+  Entry *entry = NULL;
+  if (chosen == NULL) {
+    entry = g_queue_pop_head(&queue->waiting);
+  } else {
+    for (GList *l = queue->waiting.head; l != NULL; l = l->next) {
+      Entry *candidate = l->data;
+      if (g_str_equal(candidate->room_id, chosen)) {
+        entry = candidate;
+        g_queue_delete_link(&queue->waiting, l);
+        break;
+      }
+    }
+    if (entry == NULL) {
+      g_set_error_literal(error, GW_QUEUE_ERROR, GW_QUEUE_ERROR_NOT_WAITING,
+                          "that customer is not waiting in this queue (any more)");
+      return NULL;
+    }
+  }
   if (entry == NULL) {
     g_set_error_literal(error, GW_QUEUE_ERROR, GW_QUEUE_ERROR_EMPTY, "nobody is waiting");
     return NULL;

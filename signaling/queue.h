@@ -18,6 +18,7 @@ GQuark gw_queue_error_quark(void);
 typedef enum {
   GW_QUEUE_ERROR_UNKNOWN, /* no queue of that name is configured */
   GW_QUEUE_ERROR_EMPTY,   /* nobody waits */
+  GW_QUEUE_ERROR_NOT_WAITING, /* the chosen customer is not (or no longer) waiting there */
 } GwQueueError;
 
 /* Per queue; past it a new customer is refused with `capacity` (rooms are capped too). */
@@ -89,6 +90,17 @@ void gw_queues_leave(GwQueues *queues, GwSession *session);
  * Returns: (transfer full) (nullable): the room id, or NULL with @error in GW_QUEUE_ERROR
  */
 char *gw_queues_accept_next(GwQueues *queues, const char *queue, gint64 *waited_s, GError **error);
+
+/**
+ * gw_queues_accept:
+ * @chosen: (nullable): the waiting customer to take (its `q-…` room, as listed
+ *   by gw_queues_build_list()); NULL takes the longest-waiting one
+ *
+ * As gw_queues_accept_next(), for a chosen customer; GW_QUEUE_ERROR_NOT_WAITING
+ * when @chosen does not wait in @queue.
+ */
+char *gw_queues_accept(GwQueues *queues, const char *queue, const char *chosen,
+                       gint64 *waited_s, GError **error);
 
 /**
  * gw_queues_build_list:

@@ -54,3 +54,36 @@ gw_rating_token_check(GBytes *key, const char *text, gsize length, gint64 now, G
   }
   return g_steal_pointer(&token);
 }
+
+char *
+gw_wrap_up_token_issue(GBytes *key, const char *contact_id, const char *journey,
+                       const char *advisor, gint64 now)
+{
+  gsize length = 0;
+  const guint8 *data = g_bytes_get_data(key, &length);
+  GwJoinToken token = {GW_JOIN_TOKEN_WRAP_UP, (char *)contact_id,
+                       (char *)(gw_join_token_is_valid_id(journey) ? journey : "none"),
+                       (char *)advisor, now + GW_WRAP_UP_TOKEN_TTL_SECONDS, NULL};
+
+  if (!gw_join_token_is_valid_id(contact_id) || !gw_join_token_is_valid_id(advisor))
+    return NULL;
+  return gw_join_token_sign(&token, data, length);
+}
+
+GwJoinToken *
+gw_wrap_up_token_check(GBytes *key, const char *text, gsize length, gint64 now, GError **error)
+{
+  gsize key_length = 0;
+  const guint8 *data = g_bytes_get_data(key, &key_length);
+  g_autoptr(GwJoinToken) token =
+      gw_join_token_verify(text, length, data, key_length, now, error);
+
+  if (token == NULL)
+    return NULL;
+  if (token->kind != GW_JOIN_TOKEN_WRAP_UP || token->advisor == NULL) {
+    g_set_error_literal(error, GW_JOIN_TOKEN_ERROR, GW_JOIN_TOKEN_ERROR_MALFORMED,
+                        "not a wrap-up token");
+    return NULL;
+  }
+  return g_steal_pointer(&token);
+}

@@ -42,4 +42,25 @@ char *gw_rating_token_issue(GBytes *key, const char *contact_id, const char *jou
 GwJoinToken *gw_rating_token_check(GBytes *key, const char *text, gsize length, gint64 now,
                                    GError **error);
 
+/* How long after the call an advisor may still wrap it up. */
+#define GW_WRAP_UP_TOKEN_TTL_SECONDS (24 * 3600)
+
+/**
+ * gw_wrap_up_token_issue:
+ * The right of advisor account @advisor to wrap up (journey, outcome) the call
+ * @contact_id, handed to the advisor in `ended`; same key and format as a
+ * rating token, kind "wrap-up".
+ * Returns: (transfer full) (nullable): NULL when @contact_id or @advisor is not an id
+ */
+char *gw_wrap_up_token_issue(GBytes *key, const char *contact_id, const char *journey,
+                             const char *advisor, gint64 now);
+
+/**
+ * gw_wrap_up_token_check:
+ * Returns: (transfer full) (nullable): the token (kind GW_JOIN_TOKEN_WRAP_UP,
+ * advisor set), or NULL with @error in GW_JOIN_TOKEN_ERROR
+ */
+GwJoinToken *gw_wrap_up_token_check(GBytes *key, const char *text, gsize length, gint64 now,
+                                    GError **error);
+
 G_END_DECLS

@@ -158,6 +158,23 @@ gw_room_directory_release(GwRoomDirectory *directory, GwRoom *room)
                    "everyone is gone: the call waits %u s for someone to come back", grace);
 }
 
+GwRoom *
+gw_room_directory_find_advisor(GwRoomDirectory *directory, const char *account_id,
+                               const char *except)
+{
+  GHashTableIter iter;
+  gpointer id, room;
+
+  if (account_id == NULL)
+    return NULL;
+  g_hash_table_iter_init(&iter, directory->rooms);
+  while (g_hash_table_iter_next(&iter, &id, &room)) {
+    if (g_strcmp0(id, except) != 0 && gw_room_has_account(room, account_id))
+      return room;
+  }
+  return NULL;
+}
+
 guint
 gw_room_directory_get_room_count(GwRoomDirectory *directory)
 {

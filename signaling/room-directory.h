@@ -61,6 +61,15 @@ void gw_room_directory_remove(GwRoomDirectory *directory, GwRoom *room);
  */
 void gw_room_directory_release(GwRoomDirectory *directory, GwRoom *room);
 
+/**
+ * gw_room_directory_find_advisor:
+ * Returns: (transfer none) (nullable): the room in which the advisor account
+ * @account_id is, other than @except (nullable), if any: an advisor takes one
+ * call at a time.
+ */
+GwRoom *gw_room_directory_find_advisor(GwRoomDirectory *directory, const char *account_id,
+                                       const char *except);
+
 guint gw_room_directory_get_room_count(GwRoomDirectory *directory);
 guint gw_room_directory_get_participant_count(GwRoomDirectory *directory);
 

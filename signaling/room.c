@@ -155,6 +155,18 @@ gw_room_get_contact(GwRoom *room)
 }
 
 gboolean
+gw_room_has_account(GwRoom *room, const char *account_id)
+{
+  for (guint i = 0; i < room->sessions->len; i++) {
+    GwSession *session = g_ptr_array_index(room->sessions, i);
+    if (gw_session_get_role(session) == GW_ROLE_ADVISOR &&
+        g_strcmp0(gw_session_get_account_id(session), account_id) == 0)
+      return TRUE;
+  }
+  return FALSE;
+}
+
+gboolean
 gw_room_has_role(GwRoom *room, GwRole role)
 {
   for (guint i = 0; i < room->sessions->len; i++) {
@@ -373,7 +385,8 @@ gw_room_broadcast(GwRoom *room, const char *json, GwSession *except)
 void
 gw_room_hang_up(GwRoom *room, GwSession *by)
 {
-  g_autofree char *ended = gw_protocol_build_ended("hangup", gw_session_get_peer_id(by), NULL);
+  g_autofree char *ended =
+      gw_protocol_build_ended("hangup", gw_session_get_peer_id(by), NULL, NULL);
   g_autofree char *rating_token = NULL;
   g_autofree char *ended_rated = NULL;
   /* Take the list first: ending a session must not find itself still listed. */
@@ -388,12 +401,21 @@ gw_room_hang_up(GwRoom *room, GwSession *by)
   rating_token = gw_contact_rating_token(room->contact);
   if (rating_token != NULL)
     ended_rated =
-        gw_protocol_build_ended("hangup", gw_session_get_peer_id(by), rating_token);
+        gw_protocol_build_ended("hangup", gw_session_get_peer_id(by), rating_token, NULL);
   for (guint i = 0; i < sessions->len; i++) {
     GwSession *session = g_ptr_array_index(sessions, i);
     gboolean rates = ended_rated != NULL && gw_session_get_role(session) == GW_ROLE_CUSTOMER;
+    /* A logged-in advisor wraps the call up afterwards (journey, outcome). */
+    g_autofree char *wrap_up =
+        gw_session_get_role(session) == GW_ROLE_ADVISOR
+            ? gw_contact_wrap_up_token(room->contact, gw_session_get_account_id(session))
+            : NULL;
+    g_autofree char *ended_wrap =
+        wrap_up != NULL
+            ? gw_protocol_build_ended("hangup", gw_session_get_peer_id(by), NULL, wrap_up)
+            : NULL;
 
-    gw_session_send(session, rates ? ended_rated : ended);
+    gw_session_send(session, ended_wrap != NULL ? ended_wrap : rates ? ended_rated : ended);
     gw_session_end(session, SOUP_WEBSOCKET_CLOSE_NORMAL, "hangup");
   }
 }

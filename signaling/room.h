@@ -42,6 +42,9 @@ guint gw_room_get_size(GwRoom *room);
 /** gw_room_get_contact: (transfer none): the contact this room serves */
 GwContact *gw_room_get_contact(GwRoom *room);
 
+/** gw_room_has_account: whether a session logged in as advisor account @account_id is in the room. */
+gboolean gw_room_has_account(GwRoom *room, const char *account_id);
+
 /** gw_room_has_role: whether a session of @role is in the room. */
 gboolean gw_room_has_role(GwRoom *room, GwRole role);
 

@@ -374,6 +374,8 @@ open_users(GwServer *server, GError **error)
   server->api.admission = server->admission;
   server->api.ledger = server->ledger;
   server->api.queues = server->queues;
+  server->api.rooms = server->rooms;
+  server->api.sink = &server->contact_sink;
   server->api.pseudonym_key = server->pseudonym_key;
   return TRUE;
 }
@@ -420,6 +422,7 @@ load_token_key(GwServer *server, GError **error)
   server->guard = gw_abuse_guard_new(server->config, server->soup, key);
   server->rating_key = gw_rating_token_derive_key(key);
   gw_room_directory_set_rating_key(server->rooms, server->rating_key);
+  server->api.wrap_up_key = server->rating_key;
   return load_pseudonym_key(server, error);
 }
 

@@ -277,6 +277,14 @@ handle_join(GwSession *session, const GwMessage *message, GError **error)
   if (!admit_link(session, message, &token, &info, error))
     return FALSE;
   GwRoom *room = gw_room_directory_lookup(session->directory, message->join.room);
+  /* A logged-in advisor takes one call at a time (coming back into the same one is fine). */
+  if (message->join.role == GW_ROLE_ADVISOR &&
+      gw_room_directory_find_advisor(session->directory, session->account_id,
+                                     message->join.room) != NULL) {
+    g_set_error_literal(error, GW_PROTOCOL_ERROR, GW_PROTOCOL_ERROR_WRONG_STATE,
+                        "you are in another call: end it first");
+    return FALSE;
+  }
   if (!admit_queue(session, message, token, room, &info, error))
     return FALSE;
   if (session->state == GW_SESSION_WAITING)

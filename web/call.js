@@ -103,6 +103,7 @@ export class Call extends EventTarget {
     this.ended = false;
     this.endedBy = null;
     this.ratingToken = null; // from `ended`: the right to rate this call
+    this.wrapUpToken = null; // from `ended`, for a logged-in advisor: the right to wrap it up
     this.otherLeft = false;
     this.media = 'new'; // from the gateway's `media` messages
     this.fatalError = null; // why the call could not go on: an error code or a local reason
@@ -298,6 +299,7 @@ export class Call extends EventTarget {
         this.endedBy = msg.by ?? null;
         // A customer whose call was answered may rate it (rate.html).
         this.ratingToken = typeof msg.rating === 'string' ? msg.rating : null;
+        this.wrapUpToken = typeof msg.wrap_up === 'string' ? msg.wrap_up : null;
         this.finish();
         break;
       case 'error': {

@@ -83,7 +83,15 @@ function renderQueue(queue) {
     list.setAttribute('aria-label', c.waitingList(queue.name));
     for (const customer of queue.waiting) {
       const item = document.createElement('li');
-      item.textContent = c.waited(formatWait(customer.waited_s));
+      item.textContent = `${c.waited(formatWait(customer.waited_s))} `;
+      // Accept a chosen customer, not only the next one (an appointment that
+      // came early, someone who needs this advisor's language).
+      const take = document.createElement('button');
+      take.type = 'button';
+      take.className = 'take';
+      take.textContent = c.take(formatWait(customer.waited_s));
+      take.addEventListener('click', () => accept(queue.name, take, customer.contact));
+      item.append(take);
       list.append(item);
     }
     card.append(list);
@@ -93,7 +101,7 @@ function renderQueue(queue) {
   accept.className = 'primary';
   accept.textContent = c.accept(queue.name);
   accept.disabled = queue.waiting.length === 0;
-  accept.addEventListener('click', () => acceptNext(queue.name, accept));
+  accept.addEventListener('click', () => accept(queue.name, accept));
   card.append(accept);
   return card;
 }
@@ -123,9 +131,10 @@ async function refresh() {
   render();
 }
 
-async function acceptNext(name, button) {
+async function accept(name, button, contact) {
   button.disabled = true;
-  const { status, json } = await api('POST', `/queues/${encodeURIComponent(name)}/accept`);
+  const body = contact ? { contact } : undefined;
+  const { status, json } = await api('POST', `/queues/${encodeURIComponent(name)}/accept`, body);
   if (status === 200) {
     location.href = json.url;
     return;
@@ -134,7 +143,22 @@ async function acceptNext(name, button) {
   await refresh();
 }
 
+function showAvailability(state) {
+  $('availability').hidden = false;
+  const radio = $(`avail-${state}`);
+  if (radio) radio.checked = true;
+}
+
+for (const radio of document.querySelectorAll('input[name="availability"]')) {
+  radio.addEventListener('change', async () => {
+    const { status, json } = await api('PUT', '/availability', { state: radio.value });
+    if (status === 200) showAvailability(json.availability);
+    else showAlert(apiError(status, json));
+  });
+}
+
 function showLogin() {
+  $('availability').hidden = true;
   clearInterval(timer);
   timer = null;
   $('queues').hidden = true;
@@ -149,6 +173,7 @@ async function start() {
     return;
   }
   csrf = json.csrf;
+  showAvailability(json.availability);
   $('login').hidden = true;
   $('invite').hidden = false;
   alertText = null;

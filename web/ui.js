@@ -88,7 +88,10 @@ function captureConstraints(chosen) {
 function applyLanguage() {
   document.title = strings.pageTitle[role];
   for (const node of document.querySelectorAll('[data-text]')) {
-    const value = node.dataset.text === 'heading' ? strings.heading[role] : strings[node.dataset.text];
+    const value =
+      node.dataset.text === 'heading'
+        ? strings.heading[role]
+        : node.dataset.text.split('.').reduce((v, key) => v?.[key], strings);
     if (typeof value === 'string') node.textContent = value;
   }
   const other = otherLanguage();
@@ -317,6 +320,9 @@ function renderStatus() {
       else setStatus(s.ended);
       disableAll();
       showRatingLink();
+      if (role === 'advisor' && call.wrapUpToken) {
+        document.dispatchEvent(new CustomEvent('balie-wrap-up', { detail: { token: call.wrapUpToken } }));
+      }
       break;
     case 'error':
       setStatus(errorText(call.fatalError));

@@ -72,7 +72,7 @@ test('a browser that prefers H.264 gets an H.264 call', async (t) => {
     await waitForStatus(sides.advisor.page, /Waiting for/);
     const sent = await sides.advisor.page.evaluate(async () => (await import('/call.js')).videoCodecs());
     assert.equal(sent[0], 'h264', `the page reports H.264 first (${sent})`);
-    await waitFor('gateway log: room video codec H.264', () => gatewayLogLines(`room=${room} `).some((l) => l.includes('room video codec: H.264')), 10000);
+    await waitFor('gateway log: room video codec H.264', () => gatewayLogLines(`room=${room} `, 5000).some((l) => l.includes('room video codec: H.264')), 10000);
   });
 
   await step('a browser without H.264 is refused in plain words', async () => {

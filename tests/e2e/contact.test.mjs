@@ -5,7 +5,9 @@
 // 2. the advisor makes a guest link from the call page; a guest (say an
 //    interpreter) opens it: all three decode each other's video, and a screen
 //    share still reaches both others;
-// 3. a walk-in customer waits in a queue and the advisor takes them from it.
+// 3. after hanging up the advisor records the wrap-up (journey, outcome);
+// 4. a walk-in customer waits in a queue; an away advisor may not take them,
+//    an available one does.
 //
 // Run through tests/e2e/run-in-netns.sh with the queue "zorgvraag" configured
 // (the ctest entry sets BALIE_QUEUES_NAMES).
@@ -118,7 +120,7 @@ test('invite, guest and walk-in queue in real browsers', async (t) => {
     await throughCheck(customer);
     await customer.waitForURL(/customer\.html/, { timeout: UI_TIMEOUT_MS });
     await waitForStatus(customer, /Waiting for/);
-    await waitFor('the contact is offered', () => gatewayLogLines(`room=${contact} `).some((l) => / offered/.test(l)), 10000);
+    await waitFor('the contact is offered', () => gatewayLogLines(`room=${contact} `, 5000).some((l) => / offered/.test(l)), 10000);
   });
 
   await step('the advisor opens the call: camera both ways', async () => {
@@ -127,7 +129,7 @@ test('invite, guest and walk-in queue in real browsers', async (t) => {
     await waitForStatus(advisor, /Connected/);
     await waitForStatus(sides.customer.page, /Connected/);
     for (const role of ['advisor', 'customer']) await waitForMedia(sides[role].page, `${role} receives camera`, 'camera');
-    await waitFor('the contact is answered', () => gatewayLogLines(`room=${contact} `).some((l) => / answered/.test(l)), 10000);
+    await waitFor('the contact is answered', () => gatewayLogLines(`room=${contact} `, 5000).some((l) => / answered/.test(l)), 10000);
   });
 
   await step('a guest joins through a link from the call page: three-way video', async () => {
@@ -164,6 +166,17 @@ test('invite, guest and walk-in queue in real browsers', async (t) => {
     await waitFor('0 rooms', async () => (await getHealth()).rooms === 0, 10000);
   });
 
+  await step('the advisor wraps the call up', async () => {
+    const advisor = sides.advisor.page;
+    const form = advisor.getByRole('region', { name: 'Wrap-up' });
+    await form.waitFor({ timeout: UI_TIMEOUT_MS });
+    assert.equal(await advisor.getByLabel(/^Topic/).inputValue(), 'hypotheek', 'the topic is the invitation\'s');
+    await advisor.getByLabel('Follow-up needed').check();
+    await advisor.getByRole('button', { name: 'Save wrap-up' }).click();
+    await advisor.getByText(/^Saved\./).waitFor({ timeout: UI_TIMEOUT_MS });
+    await waitFor('the gateway logged the wrap-up', () => gatewayLogLines(`room=${contact} `, 5000).some((l) => /wrapped up by .*: follow-up/.test(l)), 10000);
+  });
+
   await step('a walk-in customer waits in the queue and the advisor takes them', async () => {
     const walkIn = await open('walk-in', `/q/${QUEUE}`);
     await throughCheck(walkIn);
@@ -174,6 +187,11 @@ test('invite, guest and walk-in queue in real browsers', async (t) => {
       async () => (await api(advisor, 'GET', '/api/v1/queues')).json?.queues?.find((q) => q.name === QUEUE)?.waiting?.length === 1,
       UI_TIMEOUT_MS,
     );
+    // Availability routes: an advisor who is away takes nobody.
+    const away = await api(advisor, 'POST', `/api/v1/queues/${QUEUE}/accept`, { csrf });
+    assert.equal(away.status, 409, 'an away advisor cannot take a customer');
+    assert.equal(away.json.error?.code ?? away.json.code, 'not-available');
+    assert.equal((await api(advisor, 'PUT', '/api/v1/availability', { body: { state: 'available' }, csrf })).status, 200);
     const taken = await api(advisor, 'POST', `/api/v1/queues/${QUEUE}/accept`, { csrf });
     assert.equal(taken.status, 200, `accept answered ${taken.status}`);
     await walkIn.waitForURL(/customer\.html/, { timeout: UI_TIMEOUT_MS });
@@ -186,8 +204,9 @@ test('invite, guest and walk-in queue in real browsers', async (t) => {
 
   await step('no script errors', async () => {
     for (const [key, side] of Object.entries(sides)) {
-      // The console asks /api/v1/me before login: that 401 is expected.
-      const errors = side.logs.filter((l) => / (error|pageerror): /.test(l) && !/status of 401/.test(l));
+      // Expected refusals the test provokes: /api/v1/me before login (401), an
+      // away advisor taking a customer (409).
+      const errors = side.logs.filter((l) => / (error|pageerror): /.test(l) && !/status of (401|409)/.test(l));
       assert.deepEqual(errors, [], `${key} page logged errors`);
     }
   });

@@ -104,7 +104,7 @@ test('a customer comes back into the same call after a reload and after losing i
     await waitForStatus(advisor, /connected with/i);
     assert.ok(Math.max(advisorMs, customerMs) <= RELOAD_TARGET_MS,
       `video took ${Math.max(advisorMs, customerMs)} ms to come back (target ${RELOAD_TARGET_MS} ms)`);
-    const log = gatewayLogLines(`room=${room} `);
+    const log = gatewayLogLines(`room=${room} `, 5000);
     assert.ok(log.some((l) => l.includes('rejoined')), 'the gateway recorded a rejoin');
     assert.equal((await getHealth()).rooms, 1, 'still one room');
   });

@@ -577,6 +577,70 @@ test_guests(HarnessFixture *fixture, gconstpointer data)
   assert_join_refused(fixture, "call-7", "customer", token, "contact-closed");
 }
 
+/* After a call the advisor who took it gets a wrap-up token in `ended` and
+ * records journey and outcome with it; nobody else can, and it opens no call. */
+static void
+test_wrap_up(HarnessFixture *fixture, gconstpointer data)
+{
+  g_autofree char *cookie = NULL, *csrf = NULL, *other_cookie = NULL, *other_csrf = NULL;
+  HarnessReply reply = {0};
+
+  harness_add_account(fixture, "dirk", "a good long password");
+  harness_add_account(fixture, "els", "another long password");
+  harness_login(fixture, "dirk", "a good long password", &cookie, &csrf);
+  harness_login(fixture, "els", "another long password", &other_cookie, &other_csrf);
+
+  HarnessClient *advisor = harness_client_connect_as(fixture, cookie);
+  harness_client_send_join(advisor, "wrap-1", "advisor", NULL);
+  harness_client_wait_nth(advisor, "welcome", 0);
+  HarnessClient *customer = harness_client_connect(fixture);
+  harness_client_send_join(customer, "wrap-1", "customer", NULL);
+  harness_client_wait_nth(customer, "welcome", 0);
+  HARNESS_WAIT_FOR(harness_find_event(fixture, GW_CONTACT_ANSWERED) != NULL);
+  harness_client_send(customer, "{\"type\":\"hangup\"}");
+  JsonObject *ended = harness_client_wait_nth(advisor, "ended", 0);
+  g_assert_true(json_object_has_member(ended, "wrap_up"));
+  g_autofree char *token = g_strdup(json_object_get_string_member(ended, "wrap_up"));
+  g_assert_false(json_object_has_member(harness_client_wait_nth(customer, "ended", 0), "wrap_up"));
+
+  /* Refusals: no such outcome, a bad journey, someone else's call, a forged token. */
+  g_autofree char *bad_outcome =
+      g_strdup_printf("{\"token\":\"%s\",\"outcome\":\"great\"}", token);
+  harness_api_request(fixture, "POST", "/api/v1/wrap-ups", bad_outcome, cookie, csrf, &reply);
+  harness_assert_api_error(&reply, SOUP_STATUS_BAD_REQUEST, "bad-field");
+  harness_reply_clear(&reply);
+  g_autofree char *bad_journey = g_strdup_printf(
+      "{\"token\":\"%s\",\"outcome\":\"resolved\",\"journey\":\"a b\"}", token);
+  harness_api_request(fixture, "POST", "/api/v1/wrap-ups", bad_journey, cookie, csrf, &reply);
+  harness_assert_api_error(&reply, SOUP_STATUS_BAD_REQUEST, "bad-field");
+  harness_reply_clear(&reply);
+  g_autofree char *good = g_strdup_printf(
+      "{\"token\":\"%s\",\"outcome\":\"follow-up\",\"journey\":\"pensioen\"}", token);
+  harness_api_request(fixture, "POST", "/api/v1/wrap-ups", good, other_cookie, other_csrf, &reply);
+  harness_assert_api_error(&reply, SOUP_STATUS_FORBIDDEN, "bad-token");
+  harness_reply_clear(&reply);
+  harness_api_request(fixture, "POST", "/api/v1/wrap-ups",
+                      "{\"token\":\"eyJrIjoid3JhcC11cCJ9.AAAA\",\"outcome\":\"resolved\"}", cookie,
+                      csrf, &reply);
+  harness_assert_api_error(&reply, SOUP_STATUS_FORBIDDEN, "bad-token");
+  harness_reply_clear(&reply);
+  harness_api_request(fixture, "POST", "/api/v1/wrap-ups", good, cookie, NULL, &reply);
+  harness_assert_api_error(&reply, SOUP_STATUS_FORBIDDEN, "csrf");
+  harness_reply_clear(&reply);
+  g_assert_null(harness_find_event(fixture, GW_CONTACT_WRAPPED_UP));
+
+  harness_api_request(fixture, "POST", "/api/v1/wrap-ups", good, cookie, csrf, &reply);
+  g_assert_cmpuint(reply.status, ==, SOUP_STATUS_NO_CONTENT);
+  harness_reply_clear(&reply);
+  HarnessEvent *wrapped = harness_find_event(fixture, GW_CONTACT_WRAPPED_UP);
+  g_assert_nonnull(wrapped);
+  g_assert_cmpstr(wrapped->contact_id, ==, harness_find_event(fixture, GW_CONTACT_ANSWERED)->contact_id);
+  g_assert_cmpstr(wrapped->attrs, ==, "{\"outcome\":\"follow-up\"}");
+
+  /* A wrap-up token is no join link. */
+  assert_join_refused(fixture, "wrap-1", "customer", token, "bad-token");
+}
+
 /* The key file is generated once, private, and reused. */
 static void
 test_key_generated(void)
@@ -637,6 +701,7 @@ main(int argc, char **argv)
   ADD("/contact-flow/lockout", test_lockout);
   ADD("/contact-flow/invites", test_invites);
   ADD("/contact-flow/guests", test_guests);
+  ADD("/contact-flow/wrap-up", test_wrap_up);
   g_test_add_func("/contact-flow/key-generated", test_key_generated);
 
   return harness_finish(g_test_run());

@@ -516,14 +516,16 @@ test_builders(void)
     json_object_unref(o);
   }
 
-  o = parse_built(gw_protocol_build_ended("hangup", "p1", NULL), "ended");
+  o = parse_built(gw_protocol_build_ended("hangup", "p1", NULL, NULL), "ended");
   g_assert_cmpstr(json_object_get_string_member(o, "reason"), ==, "hangup");
   g_assert_cmpstr(json_object_get_string_member(o, "by"), ==, "p1");
   g_assert_false(json_object_has_member(o, "rating"));
+  g_assert_false(json_object_has_member(o, "wrap_up"));
   json_object_unref(o);
 
-  o = parse_built(gw_protocol_build_ended("hangup", "p1", "abc.def"), "ended");
+  o = parse_built(gw_protocol_build_ended("hangup", "p1", "abc.def", "wrap.up"), "ended");
   g_assert_cmpstr(json_object_get_string_member(o, "rating"), ==, "abc.def");
+  g_assert_cmpstr(json_object_get_string_member(o, "wrap_up"), ==, "wrap.up");
   json_object_unref(o);
 
   o = parse_built(gw_protocol_build_error(GW_PROTOCOL_ERROR_ROOM_FULL, "vol", "join"), "error");
