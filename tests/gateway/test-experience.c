@@ -18,7 +18,44 @@
 typedef struct {
   HarnessFixture h;
   GwExperience *experience;
+  SoupServer *collector; /* the webhook test's receiver on 127.0.0.1 */
+  GPtrArray *pushed;     /* "EVENT BODY" per request it took */
 } Fixture;
+
+static void
+on_pushed(SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable *query,
+          gpointer data)
+{
+  Fixture *fixture = data;
+  SoupMessageBody *body = soup_server_message_get_request_body(msg);
+  const char *event = soup_message_headers_get_one(soup_server_message_get_request_headers(msg),
+                                                   "X-Balie-Event");
+
+  g_ptr_array_add(fixture->pushed, g_strdup_printf("%s %.*s", event, (int)body->length, body->data));
+  soup_server_message_set_status(msg, SOUP_STATUS_OK, NULL);
+}
+
+/* A collector on 127.0.0.1 and the [webhook] config pointing at it. */
+static void
+start_collector(Fixture *fixture)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new(loopback, 0);
+  g_autofree char *secret = g_build_filename(fixture->h.dir, "webhook.secret", NULL);
+  GSList *uris;
+
+  fixture->pushed = g_ptr_array_new_with_free_func(g_free);
+  fixture->collector = soup_server_new(NULL, NULL);
+  soup_server_add_handler(fixture->collector, "/hook", on_pushed, fixture, NULL);
+  g_assert_true(soup_server_listen(fixture->collector, address, 0, &error));
+  uris = soup_server_get_uris(fixture->collector);
+  fixture->h.config->webhook_url =
+      g_strdup_printf("http://127.0.0.1:%d/hook", g_uri_get_port(uris->data));
+  g_slist_free_full(uris, (GDestroyNotify)g_uri_unref);
+  harness_write_file(fixture->h.dir, "webhook.secret", "a-webhook-secret-0123456789\n");
+  fixture->h.config->webhook_secret_file = g_steal_pointer(&secret);
+}
 
 static void
 fixture_set_up(Fixture *fixture, gconstpointer data)
@@ -27,6 +64,8 @@ fixture_set_up(Fixture *fixture, gconstpointer data)
 
   harness_fixture_prepare(&fixture->h, "balie-experience-XXXXXX");
   harness_fixture_set_token_key(&fixture->h);
+  if (data != NULL)
+    start_collector(fixture);
   harness_fixture_start(&fixture->h);
   fixture->experience = gw_experience_start(fixture->h.config, fixture->h.server, &error);
   g_assert_no_error(error);
@@ -39,6 +78,11 @@ fixture_tear_down(Fixture *fixture, gconstpointer data)
   harness_fixture_tear_down(&fixture->h);
   gw_experience_stop(fixture->experience);
   harness_run_for(50);
+  if (fixture->collector != NULL) {
+    soup_server_disconnect(fixture->collector);
+    g_object_unref(fixture->collector);
+    g_ptr_array_unref(fixture->pushed);
+  }
 }
 
 static void
@@ -268,12 +312,45 @@ test_metrics(Fixture *fixture, gconstpointer data)
             out, err);
 }
 
+/* The gateway's webhook, from the config: the finished contact and its rating reach the collector. */
+static void
+test_webhook(Fixture *fixture, gconstpointer data)
+{
+  g_autofree char *cookie = NULL, *csrf = NULL, *contact = NULL, *join_token = NULL;
+
+  add_user(fixture, "anna", GW_USER_ROLE_ADVISOR);
+  harness_login(&fixture->h, "anna", PASSWORD, &cookie, &csrf);
+  g_autofree char *token = call_and_hang_up(fixture, cookie, csrf, &contact, &join_token);
+  HARNESS_WAIT_FOR(fixture->pushed->len >= 1);
+  g_autofree char *rating = g_strdup_printf("{\"token\":\"%s\",\"nps\":10,\"csat\":5}", token);
+  g_assert_cmpuint(post_rating(fixture, rating, NULL), ==, SOUP_STATUS_CREATED);
+  HARNESS_WAIT_FOR(fixture->pushed->len >= 2);
+  harness_run_for(200);
+  g_assert_cmpuint(fixture->pushed->len, ==, 2);
+  const char *first = g_ptr_array_index(fixture->pushed, 0);
+  const char *second = g_ptr_array_index(fixture->pushed, 1);
+  g_autofree char *id = g_strdup_printf("\"id\":\"%s\"", contact);
+  g_autofree char *ref = pseudonym(fixture, "klant-42");
+  g_assert_true(g_str_has_prefix(first, "contact {\"type\":\"contact\""));
+  g_assert_nonnull(strstr(first, id));
+  g_assert_nonnull(strstr(first, ref));
+  g_assert_nonnull(strstr(first, "\"outcome\":\"answered\""));
+  g_assert_true(g_str_has_prefix(second, "rating {\"type\":\"rating\""));
+  g_assert_nonnull(strstr(second, "\"nps\":10"));
+  g_autofree char *text = NULL;
+  guint status = 0;
+  text = get(fixture, "/metrics", NULL, &status);
+  g_assert_nonnull(strstr(text, "\nbalie_webhook_deliveries_total{outcome=\"delivered\"} 2\n"));
+}
+
 int
 main(int argc, char **argv)
 {
   harness_init(&argc, &argv);
   g_test_add("/experience/rating", Fixture, NULL, fixture_set_up, test_rating, fixture_tear_down);
   g_test_add("/experience/metrics", Fixture, NULL, fixture_set_up, test_metrics,
+             fixture_tear_down);
+  g_test_add("/experience/webhook", Fixture, "webhook", fixture_set_up, test_webhook,
              fixture_tear_down);
   return harness_finish(g_test_run());
 }
