@@ -33,10 +33,12 @@ request_free(gpointer data)
   g_free(request);
 }
 
+/* {"error":{"code","message"}} as every /api/v1 error (docs/api.md); @message is a literal. */
 static void
-reply_error(SoupServerMessage *msg, guint status, const char *message)
+reply_error(SoupServerMessage *msg, guint status, const char *code, const char *message)
 {
-  g_autofree char *body = g_strdup_printf("{\"error\":\"%s\"}", message);
+  g_autofree char *body =
+      g_strdup_printf("{\"error\":{\"code\":\"%s\",\"message\":\"%s\"}}", code, message);
 
   soup_server_message_set_status(msg, status, NULL);
   soup_server_message_set_response(msg, "application/json", SOUP_MEMORY_COPY, body, strlen(body));
@@ -119,11 +121,11 @@ static void
 finish_error(SoupServerMessage *msg, const GError *error)
 {
   g_warning("insights: read failed: %s", error->message);
-  reply_error(msg,
-              g_error_matches(error, GW_STORE_ERROR, GW_STORE_ERROR_INVALID)
-                  ? SOUP_STATUS_BAD_REQUEST
-                  : SOUP_STATUS_SERVICE_UNAVAILABLE,
-              "the store cannot answer now");
+  if (g_error_matches(error, GW_STORE_ERROR, GW_STORE_ERROR_INVALID))
+    reply_error(msg, SOUP_STATUS_BAD_REQUEST, "bad-field",
+                "too many rows in the period: ask for a shorter one");
+  else
+    reply_error(msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "internal", "the store cannot answer now");
 }
 
 static void
@@ -200,7 +202,8 @@ handle_api(SoupServer *soup, SoupServerMessage *msg, const char *path, GHashTabl
   Request *request;
 
   if (!g_str_equal(soup_server_message_get_method(msg), SOUP_METHOD_GET)) {
-    reply_error(msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "GET only");
+    soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Allow", "GET");
+    reply_error(msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "method-not-allowed", "GET only");
     return;
   }
   if (!gw_api_auth_check(api->auth, msg))
@@ -210,13 +213,13 @@ handle_api(SoupServer *soup, SoupServerMessage *msg, const char *path, GHashTabl
   if ((is_export && !parse_export_path(path, &request->table, &request->format)) ||
       (!is_export && !g_str_equal(path, "/api/v1/insights"))) {
     g_free(request);
-    reply_error(msg, SOUP_STATUS_NOT_FOUND, "no such report");
+    reply_error(msg, SOUP_STATUS_NOT_FOUND, "not-found", "no such report");
     return;
   }
   request->filter = parse_filter(query);
   if (request->filter == NULL) {
     g_free(request);
-    reply_error(msg, SOUP_STATUS_BAD_REQUEST,
+    reply_error(msg, SOUP_STATUS_BAD_REQUEST, "bad-field",
                 "from/to must be ISO 8601 (2024-05-01 or 2024-05-01T08:00:00Z); filters up to "
                 "256 characters");
     return;

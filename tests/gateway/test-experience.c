@@ -247,6 +247,9 @@ test_rating(Fixture *fixture, gconstpointer data)
   g_assert_cmpuint(status, ==, SOUP_STATUS_UNAUTHORIZED);
   g_free(get(fixture, "/api/v1/insights", advisor_cookie, &status));
   g_assert_cmpuint(status, ==, SOUP_STATUS_FORBIDDEN);
+  g_autofree char *bad_period = get(fixture, "/api/v1/insights?from=gisteren", sup_cookie, &status);
+  g_assert_cmpuint(status, ==, SOUP_STATUS_BAD_REQUEST);
+  g_assert_nonnull(strstr(bad_period, "\"code\":\"bad-field\""));
   g_autofree char *insights = get(fixture, "/api/v1/insights", sup_cookie, &status);
   g_assert_cmpuint(status, ==, SOUP_STATUS_OK);
   g_autoptr(JsonObject) report = harness_parse_object(insights, strlen(insights));
