@@ -19,8 +19,20 @@ typedef enum {
 
 typedef struct _GwContactLedger GwContactLedger;
 
-/** gw_contact_ledger_new: Returns: (transfer full). In memory: a restart forgets it. */
+/** gw_contact_ledger_new: Returns: (transfer full). In memory until gw_contact_ledger_persist(). */
 GwContactLedger *gw_contact_ledger_new(void);
+
+/**
+ * gw_contact_ledger_persist:
+ * @path: an SQLite file (created, mode 0600), e.g. DATA_DIR/contact-ledger.db
+ *
+ * Loads what an earlier run recorded (still within GW_CONTACT_LEDGER_KEEP_SECONDS
+ * of @now) and writes every later mark through to the file, so a revoked or
+ * finished link stays refused across a restart.
+ * Returns: FALSE with @error when the file cannot be opened or read.
+ */
+gboolean gw_contact_ledger_persist(GwContactLedger *ledger, const char *path, gint64 now,
+                                   GError **error);
 void gw_contact_ledger_free(GwContactLedger *ledger);
 
 /**

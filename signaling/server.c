@@ -356,6 +356,14 @@ open_users(GwServer *server, GError **error)
 
   g_autofree char *audit_path = g_build_filename(server->config->data_dir, "audit.db", NULL);
 
+  /* Revoked and finished links stay refused across a restart. */
+  g_autofree char *ledger_path =
+      g_build_filename(server->config->data_dir, "contact-ledger.db", NULL);
+  if (!gw_contact_ledger_persist(server->ledger, ledger_path, g_get_real_time() / G_USEC_PER_SEC,
+                                 &store_error)) {
+    g_set_error(error, GW_SERVER_ERROR, GW_SERVER_ERROR_SECRET, "%s", store_error->message);
+    return FALSE;
+  }
   server->users = gw_user_store_open(path, &store_error);
   if (server->users == NULL) {
     g_set_error(error, GW_SERVER_ERROR, GW_SERVER_ERROR_SECRET, "%s", store_error->message);
