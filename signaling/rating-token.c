@@ -36,8 +36,11 @@ gw_rating_token_issue(GBytes *key, const char *contact_id, const char *journey, 
   return gw_join_token_sign(&token, data, length);
 }
 
-GwJoinToken *
-gw_rating_token_check(GBytes *key, const char *text, gsize length, gint64 now, GError **error)
+/* Verifies @text with @key and insists on @kind: our key signed it, so another
+ * kind is a bug elsewhere, but a join link must never rate or wrap up. */
+static GwJoinToken *
+check_kind(GBytes *key, const char *text, gsize length, gint64 now, GwJoinTokenKind kind,
+           GError **error)
 {
   gsize key_length = 0;
   const guint8 *data = g_bytes_get_data(key, &key_length);
@@ -46,13 +49,18 @@ gw_rating_token_check(GBytes *key, const char *text, gsize length, gint64 now, G
 
   if (token == NULL)
     return NULL;
-  /* Our key signed it, so this is a bug elsewhere, but a join link must never rate. */
-  if (token->kind != GW_JOIN_TOKEN_RATING) {
-    g_set_error_literal(error, GW_JOIN_TOKEN_ERROR, GW_JOIN_TOKEN_ERROR_MALFORMED,
-                        "not a rating token");
+  if (token->kind != kind || (kind == GW_JOIN_TOKEN_WRAP_UP && token->advisor == NULL)) {
+    g_set_error(error, GW_JOIN_TOKEN_ERROR, GW_JOIN_TOKEN_ERROR_MALFORMED, "not a %s token",
+                gw_join_token_kind_to_string(kind));
     return NULL;
   }
   return g_steal_pointer(&token);
+}
+
+GwJoinToken *
+gw_rating_token_check(GBytes *key, const char *text, gsize length, gint64 now, GError **error)
+{
+  return check_kind(key, text, length, now, GW_JOIN_TOKEN_RATING, error);
 }
 
 char *
@@ -73,17 +81,5 @@ gw_wrap_up_token_issue(GBytes *key, const char *contact_id, const char *journey,
 GwJoinToken *
 gw_wrap_up_token_check(GBytes *key, const char *text, gsize length, gint64 now, GError **error)
 {
-  gsize key_length = 0;
-  const guint8 *data = g_bytes_get_data(key, &key_length);
-  g_autoptr(GwJoinToken) token =
-      gw_join_token_verify(text, length, data, key_length, now, error);
-
-  if (token == NULL)
-    return NULL;
-  if (token->kind != GW_JOIN_TOKEN_WRAP_UP || token->advisor == NULL) {
-    g_set_error_literal(error, GW_JOIN_TOKEN_ERROR, GW_JOIN_TOKEN_ERROR_MALFORMED,
-                        "not a wrap-up token");
-    return NULL;
-  }
-  return g_steal_pointer(&token);
+  return check_kind(key, text, length, now, GW_JOIN_TOKEN_WRAP_UP, error);
 }

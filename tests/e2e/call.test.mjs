@@ -20,6 +20,7 @@ import {
   outDir,
   roomTeardownLine,
   root,
+  stepper,
   waitFor,
   waitForAudio,
   waitForMedia,
@@ -31,10 +32,10 @@ for (const f of ['failure.txt', 'failure-advisor.png', 'failure-customer.png']) 
 
 const sides = {}; // role → {context, page, logs}
 let browser;
-let failed = false;
+const run = { failed: false };
 
 after(async () => {
-  if (failed) await dumpDiagnostics(sides, 'failure');
+  if (run.failed) await dumpDiagnostics(sides, 'failure');
   await browser?.close().catch(() => {});
 });
 
@@ -43,15 +44,7 @@ test('a call through the gateway: media, screen share, chat, hang-up', async (t)
   const room = `e2e-${Date.now().toString(36)}`;
 
   // Each step runs only if the ones before it passed; the first failure is the story.
-  const step = (name, fn) =>
-    t.test(name, { skip: failed && 'an earlier step failed' }, async () => {
-      try {
-        await fn();
-      } catch (err) {
-        failed = true;
-        throw err;
-      }
-    });
+  const step = stepper(t, run);
 
   await step('both sides join one fresh room', async () => {
     browser = await launchBrowser();

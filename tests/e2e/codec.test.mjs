@@ -20,6 +20,7 @@ import {
   gatewayLogLines,
   launchBrowser,
   openSide,
+  stepper,
   waitFor,
   waitForMedia,
   waitForStatus,
@@ -46,25 +47,17 @@ const NO_H264 = { first: 'vp8', drop: ['h264'] };
 
 const sides = {};
 let browser;
-let failed = false;
+const run = { failed: false };
 
 after(async () => {
-  if (failed) await dumpDiagnostics(sides, 'failure-codec');
+  if (run.failed) await dumpDiagnostics(sides, 'failure-codec');
   await browser?.close().catch(() => {});
 });
 
 test('a browser that prefers H.264 gets an H.264 call', async (t) => {
   assert.ok(baseUrl, 'BALIE_URL is not set: run tests/e2e/run-in-netns.sh');
   const room = `h264-${Date.now().toString(36)}`;
-  const step = (name, fn) =>
-    t.test(name, { skip: failed && 'an earlier step failed' }, async () => {
-      try {
-        await fn();
-      } catch (err) {
-        failed = true;
-        throw err;
-      }
-    });
+  const step = stepper(t, run);
 
   await step('the advisor opens the room preferring H.264', async () => {
     browser = await launchBrowser();

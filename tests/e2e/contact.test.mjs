@@ -18,14 +18,15 @@ import {
   UI_TIMEOUT_MS,
   baseUrl,
   dumpDiagnostics,
+  elapsed,
   gatewayLogLines,
   getHealth,
   launchBrowser,
+  stepper,
   waitFor,
   waitForMedia,
   waitForStatus,
   waitForVideoCount,
-  elapsed,
 } from './lib.mjs';
 
 const ACCOUNT = 'bert';
@@ -33,10 +34,10 @@ const PASSWORD = 'e2e-contact-passphrase';
 const QUEUE = 'zorgvraag';
 const sides = {};
 let browser;
-let failed = false;
+const run = { failed: false };
 
 after(async () => {
-  if (failed) await dumpDiagnostics(sides, 'failure-contact');
+  if (run.failed) await dumpDiagnostics(sides, 'failure-contact');
   await browser?.close().catch(() => {});
 });
 
@@ -85,15 +86,7 @@ async function throughCheck(page) {
 
 test('invite, guest and walk-in queue in real browsers', async (t) => {
   assert.ok(baseUrl, 'BALIE_URL is not set: run tests/e2e/run-in-netns.sh');
-  const step = (name, fn) =>
-    t.test(name, { skip: failed && 'an earlier step failed' }, async () => {
-      try {
-        await fn();
-      } catch (err) {
-        failed = true;
-        throw err;
-      }
-    });
+  const step = stepper(t, run);
   let csrf;
   let contact;
   let inviteUrl;

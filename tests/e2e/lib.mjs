@@ -615,3 +615,21 @@ export async function waitForVideoCount(page, what, source, n) {
     throw err;
   });
 }
+
+/**
+ * The steps of one browser test as node:test sub-tests, run in order: after the
+ * first failure the rest are skipped (the first failure is the story), and
+ * `run.failed` tells the file's after() hook to dump diagnostics. A step's
+ * function gets its sub-test context (for st.skip()).
+ */
+export function stepper(t, run) {
+  return (name, fn) =>
+    t.test(name, { skip: run.failed && 'an earlier step failed' }, async (st) => {
+      try {
+        await fn(st);
+      } catch (err) {
+        run.failed = true;
+        throw err;
+      }
+    });
+}

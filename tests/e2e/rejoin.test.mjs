@@ -17,6 +17,7 @@ import {
   openSide,
   pick,
   selectedPair,
+  stepper,
   waitFor,
   waitForMedia,
   waitForStatus,
@@ -28,11 +29,11 @@ const RELOAD_TARGET_MS = 5000;
 const nft = new NftTable('balie_rejoin');
 const sides = {};
 let browser;
-let failed = false;
+const run = { failed: false };
 
 after(async () => {
   nft.clear();
-  if (failed) await dumpDiagnostics(sides, 'failure-rejoin');
+  if (run.failed) await dumpDiagnostics(sides, 'failure-rejoin');
   await browser?.close().catch(() => {});
 });
 
@@ -68,15 +69,7 @@ async function cameraBack(page, what, since) {
 test('a customer comes back into the same call after a reload and after losing its network', async (t) => {
   assert.ok(baseUrl, 'BALIE_URL is not set: run tests/e2e/run-in-netns.sh');
   const room = `rejoin-${Date.now().toString(36)}`;
-  const step = (name, fn) =>
-    t.test(name, { skip: failed && 'an earlier step failed' }, async () => {
-      try {
-        await fn();
-      } catch (err) {
-        failed = true;
-        throw err;
-      }
-    });
+  const step = stepper(t, run);
 
   await step('advisor and customer are in a call', async () => {
     browser = await launchBrowser();

@@ -17,6 +17,7 @@ import {
   gatewayLogLines,
   launchBrowser,
   openSide,
+  stepper,
   waitFor,
   waitForAudio,
   waitForMedia,
@@ -30,11 +31,11 @@ const TLS_PORT = 443;
 
 const sides = {};
 let browser;
-let failed = false;
+const run = { failed: false };
 
 after(async () => {
   firewallOff();
-  if (failed) await dumpDiagnostics(sides, 'turn-failure');
+  if (run.failed) await dumpDiagnostics(sides, 'turn-failure');
   await browser?.close().catch(() => {});
 });
 
@@ -106,15 +107,7 @@ test('a call connects through TURN over TLS when UDP is blocked', async (t) => {
   assert.ok(baseUrl, 'BALIE_URL is not set: run tests/e2e/run-turn.sh');
   const gatewayPort = Number(new URL(baseUrl).port);
   const room = `e2e-turn-${Date.now().toString(36)}`;
-  const step = (name, fn) =>
-    t.test(name, { skip: failed && 'an earlier step failed' }, async () => {
-      try {
-        await fn();
-      } catch (err) {
-        failed = true;
-        throw err;
-      }
-    });
+  const step = stepper(t, run);
 
   await step('the strict firewall is up', async () => {
     firewallOn(gatewayPort);

@@ -16,6 +16,7 @@ import {
   launchBrowser,
   openSide,
   selectedPair,
+  stepper,
   waitFor,
   waitForMedia,
   waitForStatus,
@@ -28,10 +29,10 @@ const STORE_DEADLINE_MS = 20000;
 
 let browser;
 let sides = {};
-let failed = false;
+const run = { failed: false };
 
 after(async () => {
-  if (failed) await dumpDiagnostics(sides, 'two-node-failure');
+  if (run.failed) await dumpDiagnostics(sides, 'two-node-failure');
   await browser?.close().catch(() => {});
 });
 
@@ -63,15 +64,7 @@ test('two nodes, one PostgreSQL, HAProxy hashing on the room', async (t) => {
   const startedUs = Date.now() * 1000;
   const prefix = `two-${Date.now().toString(36)}`;
   const roomOf = {}; // node → a room HAProxy sends there
-  const step = (name, fn) =>
-    t.test(name, { skip: failed && 'an earlier step failed' }, async () => {
-      try {
-        await fn();
-      } catch (err) {
-        failed = true;
-        throw err;
-      }
-    });
+  const step = stepper(t, run);
 
   await step('HAProxy sends each room to one node, the same one every time', async () => {
     // Until HAProxy's first health checks have passed it may know only one node up.
