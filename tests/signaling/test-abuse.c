@@ -22,12 +22,17 @@ fixture_set_up(HarnessFixture *fixture, gconstpointer data)
   config->bad_links_per_minute = 3;
   /* Not shorter: on a loaded machine with ASan a TLS handshake alone can take seconds. */
   config->request_timeout_seconds = 10;
-  /* data: a node with room for one call only, recording contact events. */
-  if (data != NULL)
+  /* data 1: a node with room for one call only, recording contact events;
+   * data 2: behind a trusted proxy at OTHER_ADDRESS. */
+  if (GPOINTER_TO_UINT(data) == 1)
     config->max_rooms = 1;
+  if (GPOINTER_TO_UINT(data) == 2) {
+    g_strfreev(config->trusted_proxies);
+    config->trusted_proxies = g_strsplit(OTHER_ADDRESS, ";", -1);
+  }
   harness_fixture_set_token_key(fixture);
   harness_fixture_start(fixture);
-  if (data != NULL)
+  if (GPOINTER_TO_UINT(data) == 1)
     harness_fixture_record_events(fixture);
 }
 
@@ -517,6 +522,74 @@ test_capacity(HarnessFixture *fixture, gconstpointer data)
   g_assert_false(first->closed);
 }
 
+typedef struct {
+  gboolean done;
+} Fetch;
+
+static void
+on_fetched(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Fetch *fetch = user_data;
+  GBytes *body = soup_session_send_and_read_finish(SOUP_SESSION(source), result, NULL);
+
+  g_clear_pointer(&body, g_bytes_unref);
+  fetch->done = TRUE;
+}
+
+/* GET /healthz with an X-Forwarded-For header; the status. */
+static guint
+healthz_forwarded_for(HarnessFixture *fixture, const char *forwarded_for)
+{
+  g_autofree char *uri = harness_uri(fixture, "https", "/healthz");
+  g_autoptr(SoupMessage) msg = soup_message_new("GET", uri);
+  Fetch fetch = {0};
+
+  soup_message_headers_replace(soup_message_get_request_headers(msg), "X-Forwarded-For",
+                               forwarded_for);
+  g_signal_connect(msg, "accept-certificate", G_CALLBACK(harness_accept_certificate), NULL);
+  soup_session_send_and_read_async(fixture->session, msg, G_PRIORITY_DEFAULT, NULL, on_fetched,
+                                   &fetch);
+  HARNESS_WAIT_FOR(fetch.done);
+  return soup_message_get_status(msg);
+}
+
+/* Requests from the burst until the first 429 (at most 200). */
+static guint
+served_until_limited(HarnessFixture *fixture, gboolean vary, const char *forwarded_for)
+{
+  for (guint i = 0; i < 200; i++) {
+    g_autofree char *header =
+        vary ? g_strdup_printf("198.51.100.%u", i % 250 + 1) : g_strdup(forwarded_for);
+    if (healthz_forwarded_for(fixture, header) == 429)
+      return i;
+  }
+  return 200;
+}
+
+/* Behind a trusted proxy each forwarded client has its own budget; a client that is not a
+ * trusted proxy cannot escape its own by writing X-Forwarded-For. */
+static void
+test_trusted_proxy(HarnessFixture *fixture, gconstpointer data)
+{
+  guint burst = fixture->config->http_requests_per_second * 4;
+  guint served = 0;
+
+  /* Not a trusted proxy: a new made-up address on every request changes nothing. */
+  served = served_until_limited(fixture, TRUE, NULL);
+  g_test_message("untrusted peer with varying X-Forwarded-For: %u served before 429", served);
+  g_assert_cmpuint(served, <, burst + 5);
+
+  /* The proxy: one forwarded client runs out, the next is served, the proxy itself too. */
+  AS_OTHER_CLIENT(fixture, {
+    served = served_until_limited(fixture, FALSE, "198.51.100.1");
+    g_assert_cmpuint(served, <, burst + 5);
+    g_assert_cmpuint(healthz_forwarded_for(fixture, "198.51.100.1"), ==, 429);
+    g_assert_cmpuint(healthz_forwarded_for(fixture, "198.51.100.2"), ==, 200);
+    g_assert_cmpuint(healthz_forwarded_for(fixture, "203.0.113.5, 198.51.100.3"), ==, 200);
+    g_assert_cmpuint(healthz_status(fixture), ==, 200);
+  });
+}
+
 int
 main(int argc, char **argv)
 {
@@ -532,6 +605,8 @@ main(int argc, char **argv)
   ADD("/abuse/forged-links", test_forged_links);
   g_test_add("/abuse/capacity", HarnessFixture, GUINT_TO_POINTER(1), fixture_set_up, test_capacity,
              fixture_tear_down);
+  g_test_add("/abuse/trusted-proxy", HarnessFixture, GUINT_TO_POINTER(2), fixture_set_up,
+             test_trusted_proxy, fixture_tear_down);
 #undef ADD
   return harness_finish(g_test_run());
 }
