@@ -24,8 +24,9 @@
  * than 20 % is lost in two windows of a second in a row, grow 16 % a second
  * below 2 %; GCC cuts at 10 %, but the loss summed from twcc-stats runs at
  * about twice the random loss nft applies, so 10 % random loss would look like
- * congestion), and while a receiver's link is limited, resends towards it get
- * a quarter of its estimate (a NACK storm on a full link only fills it more),
+ * congestion; once a link is limited, 10 % as in GCC), and while a receiver's
+ * link is limited, resends towards it get an eighth of its estimate (a NACK
+ * storm on a full link only fills it more) and the REMB leaves room for them,
  * and each sender gets a REMB with
  * the lowest estimate among the receivers of its video. Chrome caps its send
  * rate at a received REMB, with or without goog-remb negotiated.
@@ -75,9 +76,15 @@ guint
 gw_feedback_next_estimate(guint previous_bps, double previous_loss_pct, double loss_pct,
                           guint received_bps, double elapsed_s, guint max_bps)
 {
-  /* Two windows in a row: one alone is too often a burst of random loss. */
-  if (loss_pct > FEEDBACK_CONGESTED_PCT && previous_loss_pct > FEEDBACK_CONGESTED_PCT &&
-      received_bps > 0) {
+  /* Two windows in a row: one alone is too often a burst of random loss;
+   * one is enough when most packets are lost (a policer or a full queue). */
+  gboolean congested = loss_pct > FEEDBACK_CONGESTED_PCT &&
+                       (previous_loss_pct > FEEDBACK_CONGESTED_PCT || loss_pct > 50.0);
+  /* Once the link is known to be limited, GCC's own threshold: probing up
+   * past a policer shows as 10-20 % loss, which would otherwise hold. */
+  if (previous_bps != 0 && loss_pct > 10.0)
+    congested = TRUE;
+  if (congested && received_bps > 0) {
     /* What arrived is what the link carries (a policer or a full queue):
      * a little under it. GCC's (1 - loss/2) cuts far below that at high loss. */
     double cut = received_bps * MAX(0.85, 1.0 - 0.5 * loss_pct / 100.0);
@@ -378,8 +385,12 @@ update_estimate(GwMediaRoom *room, GwPeer *peer, PeerFeedback *pf, gint64 now)
   pf->estimate_bps =
       gw_feedback_next_estimate(before, pf->last_loss_pct, loss, received_bps, elapsed, max_bps);
   pf->last_loss_pct = loss;
-  /* Resends towards a limited link: a quarter of it, in bytes a second. */
-  guint budget = pf->estimate_bps ? pf->estimate_bps / 8 / 4 : 0;
+  /* Resends towards a limited link get an eighth of it, in bytes a second (the
+   * REMB leaves that room); on a link losing most packets, before any limit
+   * is known, an eighth of what arrived: a NACK storm only fills it more. */
+  guint budget = pf->estimate_bps                      ? pf->estimate_bps / 8 / 8
+                 : loss > FEEDBACK_CONGESTED_PCT ? MAX(received_bps, 80000u) / 8 / 8
+                                                       : 0;
   g_mutex_lock(&pf->lock);
   for (guint i = 0; i < pf->branches->len; i++)
     gw_isolate_set_resend_budget(g_ptr_array_index(pf->branches, i), budget);
@@ -425,7 +436,8 @@ update_cap(GwMediaRoom *room, GwPeer *producer, PeerFeedback *pf)
     double share = cf->estimate_bps > FEEDBACK_AUDIO_BPS
                        ? (double)(cf->estimate_bps - FEEDBACK_AUDIO_BPS) * from_producer / total
                        : 0.0;
-    cap = MIN(cap, (guint)MAX(share + FEEDBACK_AUDIO_BPS, (double)FEEDBACK_MIN_BPS));
+    /* Less the room left for resends (an eighth) and packet overhead. */
+    cap = MIN(cap, (guint)MAX((share + FEEDBACK_AUDIO_BPS) * 0.8, (double)FEEDBACK_MIN_BPS));
   }
 
   guint32 ssrcs[FEEDBACK_REMB_SSRCS];

@@ -1,10 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Forwarding branches: a producer's tee -> isolate -> a consumer's webrtcbin sink pad. */
+/* Forwarding branches: a producer's tee -> leaky queue -> isolate -> a consumer's sink pad. */
 #include "webrtc/feedback.h"
 #include "webrtc/isolate.h"
 #include "webrtc/media-room-private.h"
 
 #include <gst/rtp/rtp.h>
+
+/* A branch holds at most this much; older packets are dropped so one slow
+ * consumer cannot hold the producer back. */
+#define GW_FORWARD_QUEUE_PACKETS 300
 
 /* At most one keyframe request per interval reaches a sender: every viewer's
  * PLI/FIR arrives here as an upstream GstForceKeyUnit event. */
@@ -207,7 +211,7 @@ open_when_connected(GstElement *webrtc, GParamSpec *pspec, gpointer data)
 static void
 move_branch(GwMediaRoom *room, GwSlot *upstream, GwSlot *downstream)
 {
-  g_autoptr(GstPad) qsink = gst_element_get_static_pad(downstream->isolate, "sink");
+  g_autoptr(GstPad) qsink = gst_element_get_static_pad(downstream->queue, "sink");
   gst_pad_unlink(downstream->tee_pad, qsink);
   gst_element_release_request_pad(downstream->tee_of_branch, downstream->tee_pad);
   gst_clear_object(&downstream->tee_pad);
@@ -240,15 +244,21 @@ gw_forward_link(GwMediaRoom *room, GwSlot *upstream, GwSlot *downstream)
     return;
   }
 
-  /* No queue (no thread) of our own: the producer's jitter buffer thread
-   * carries the packet through the consumer's webrtcbin to its socket. UDP
-   * sends do not block, so a slow consumer cannot hold the producer back; the
-   * one place that blocks (before DTLS) is kept closed below. One thread
-   * hand-off less per packet and one thread less per forwarded track. */
+  /* The queue gives the branch its own thread. Without it (tried: 4 threads
+   * less per call, ~10 % less CPU) the producer's jitter-buffer thread carries
+   * every packet out through the consumer's session, SRTP and socket, and
+   * anything holding that thread up stalls the stream: p99 delays of 0.65-0.9 s
+   * under load and freezes on the sending leg (docs/benchmarks.md). */
+  GstElement *queue = gst_element_factory_make("queue", NULL);
+  g_object_set(queue, "leaky", 2 /* downstream: drop the oldest */, "max-size-buffers",
+               GW_FORWARD_QUEUE_PACKETS, "max-size-bytes", 0, "max-size-time", (guint64)0, NULL);
+  gst_object_ref_sink(queue);
+  gst_bin_add(GST_BIN(room->pipeline), queue);
   GstElement *isolate = gst_object_ref_sink(gw_isolate_new());
   gst_bin_add(GST_BIN(room->pipeline), isolate);
-  /* Without a queue, a push into a consumer whose DTLS is not done yet would
-   * block the producer's thread (and every other viewer): drop until then. */
+  gst_element_link(queue, isolate);
+  /* A push into a consumer whose DTLS is not done yet blocks (webrtcbin's pad
+   * block): drop until then, so the queue does not fill with stale packets. */
   GstElement *consumer = downstream->peer->webrtc;
   gboolean wait = !consumer_connected(consumer);
   if (wait) {
@@ -261,7 +271,7 @@ gw_forward_link(GwMediaRoom *room, GwSlot *upstream, GwSlot *downstream)
       open_when_connected(consumer, NULL, isolate);
   }
 
-  g_autoptr(GstPad) qsink = gst_element_get_static_pad(isolate, "sink");
+  g_autoptr(GstPad) qsink = gst_element_get_static_pad(queue, "sink");
   g_autoptr(GstPad) qsrc = gst_element_get_static_pad(isolate, "src");
   gst_pad_add_probe(qsink,
                     GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST |
@@ -273,6 +283,7 @@ gw_forward_link(GwMediaRoom *room, GwSlot *upstream, GwSlot *downstream)
     GW_MEDIA_LOG(G_LOG_LEVEL_WARNING, room, downstream->peer->id, "cannot link branch: %s",
                  gst_pad_link_get_name(ret));
   gst_element_sync_state_with_parent(isolate);
+  gst_element_sync_state_with_parent(queue);
 
   GstPad *tee_pad = gst_element_request_pad_simple(upstream->tee, "src_%u");
   ret = gst_pad_link(tee_pad, qsink);
@@ -286,6 +297,7 @@ gw_forward_link(GwMediaRoom *room, GwSlot *upstream, GwSlot *downstream)
   gw_feedback_add_branch(downstream->peer, isolate);
   gw_feedback_room_start(room);
 
+  downstream->queue = queue;
   downstream->isolate = isolate;
   downstream->tee_pad = tee_pad;
   downstream->tee_of_branch = gst_object_ref(upstream->tee);
@@ -309,13 +321,16 @@ gw_forward_unlink(GwMediaRoom *room, GwSlot *downstream)
   gw_feedback_remove_branch(downstream->peer, downstream->isolate);
   g_signal_handlers_disconnect_by_func(downstream->peer->webrtc, open_when_connected,
                                        downstream->isolate);
-  g_autoptr(GstPad) qsink = gst_element_get_static_pad(downstream->isolate, "sink");
+  g_autoptr(GstPad) qsink = gst_element_get_static_pad(downstream->queue, "sink");
   gst_pad_unlink(downstream->tee_pad, qsink);
   gst_element_release_request_pad(downstream->tee_of_branch, downstream->tee_pad);
   gst_clear_object(&downstream->tee_pad);
   gst_clear_object(&downstream->tee_of_branch);
 
+  gst_element_set_state(downstream->queue, GST_STATE_NULL);
   gst_element_set_state(downstream->isolate, GST_STATE_NULL);
+  gst_bin_remove(GST_BIN(room->pipeline), downstream->queue);
   gst_bin_remove(GST_BIN(room->pipeline), downstream->isolate);
+  gst_clear_object(&downstream->queue);
   gst_clear_object(&downstream->isolate);
 }
