@@ -28,8 +28,9 @@ import {
 import { NftTable } from './nft.mjs';
 
 // The gateway pings every 5 s and the kernel gives up on an unacknowledged
-// WebSocket after 10 s (signaling/abuse-guard.h): a cut is noticed within ~15 s.
-const CUT_NOTICED_MS = 20000;
+// WebSocket after 10 s (signaling/abuse-guard.h): a cut is noticed within ~15 s
+// (the requirement: "within a few seconds"; the margin is for a loaded machine).
+const CUT_NOTICED_MS = 25000;
 const CLOSE_NOTICED_MS = 5000;
 // As test-churn.c: late libnice teardown and one-off caches, not a leaked call
 // (a leaked 1:1 call keeps ~34 threads and dozens of descriptors).
