@@ -96,13 +96,13 @@ function renderQueue(queue) {
     }
     card.append(list);
   }
-  const accept = document.createElement('button');
-  accept.type = 'button';
-  accept.className = 'primary';
-  accept.textContent = c.accept(queue.name);
-  accept.disabled = queue.waiting.length === 0;
-  accept.addEventListener('click', () => accept(queue.name, accept));
-  card.append(accept);
+  const next = document.createElement('button');
+  next.type = 'button';
+  next.className = 'primary';
+  next.textContent = c.accept(queue.name);
+  next.disabled = queue.waiting.length === 0;
+  next.addEventListener('click', () => accept(queue.name, next));
+  card.append(next);
   return card;
 }
 
