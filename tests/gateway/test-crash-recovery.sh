@@ -9,27 +9,8 @@ set -euo pipefail
 
 balie=$1
 ws_join=$2
-work=$(mktemp -d)
-pid=
-pids=()
-cleanup() {
-  for p in $pid "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-cd "$work"
-
-fail() { echo "FAIL: $*" >&2; [ -f err ] && tail -20 err >&2; exit 1; }
-ok() { echo "ok - $*"; }
-
-# Waits up to $2 tenths of a second for command $1 (a string) to succeed.
-wait_for() {
-  for _ in $(seq 1 "$2"); do
-    if eval "$1"; then return 0; fi
-    sleep 0.1
-  done
-  return 1
-}
+# shellcheck source=script-lib.sh
+. "$(dirname "$0")/script-lib.sh"
 
 db() { sqlite3 -batch -noheader "$work/data/metrics.db" "$1"; }
 

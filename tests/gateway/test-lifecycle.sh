@@ -12,27 +12,8 @@ balie=$1
 ws_join=$2
 # The client is a test tool: leak checks are for the gateway (clang's LSan cannot stop
 # the client's GLib threads at exit here and fails the run).
-work=$(mktemp -d)
-pid=
-pids=()
-cleanup() {
-  for p in $pid "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-cd "$work"
-
-fail() { echo "FAIL: $*" >&2; [ -f err ] && tail -20 err >&2; exit 1; }
-ok() { echo "ok - $*"; }
-
-# Waits up to $2 tenths of a second for command $1 (a string) to succeed.
-wait_for() {
-  for _ in $(seq 1 "$2"); do
-    if eval "$1"; then return 0; fi
-    sleep 0.1
-  done
-  return 1
-}
+# shellcheck source=script-lib.sh
+. "$(dirname "$0")/script-lib.sh"
 
 http_status() { curl -sk -o body -w '%{http_code}' "https://127.0.0.1:$port$1"; }
 
