@@ -547,6 +547,23 @@ harness_assert_api_error(const HarnessReply *reply, guint status, const char *co
 }
 
 /**
+ * harness_api_expect_error:
+ * Sends one API request (as harness_api_request()) and asserts that it is
+ * refused with @status and the JSON error @code.
+ */
+void
+harness_api_expect_error(HarnessFixture *fixture, const char *method, const char *path,
+                         const char *json, const char *cookie, const char *csrf, guint status,
+                         const char *code)
+{
+  HarnessReply reply = {0};
+
+  harness_api_request(fixture, method, path, json, cookie, csrf, &reply);
+  harness_assert_api_error(&reply, status, code);
+  harness_reply_clear(&reply);
+}
+
+/**
  * harness_add_account:
  * @fixture: a started fixture
  * @name: the account name

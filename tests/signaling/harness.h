@@ -105,6 +105,9 @@ void harness_api_request(HarnessFixture *fixture, const char *method, const char
 void harness_reply_clear(HarnessReply *reply);
 char *harness_error_code(const HarnessReply *reply);
 void harness_assert_api_error(const HarnessReply *reply, guint status, const char *code);
+void harness_api_expect_error(HarnessFixture *fixture, const char *method, const char *path,
+                              const char *json, const char *cookie, const char *csrf,
+                              guint status, const char *code);
 void harness_add_account(HarnessFixture *fixture, const char *name, const char *password);
 void harness_login(HarnessFixture *fixture, const char *name, const char *password, char **cookie,
                    char **csrf);

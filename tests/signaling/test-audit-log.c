@@ -130,8 +130,9 @@ test_tamper_found(LogFixture *fixture, gconstpointer data)
 
   for (guint i = 0; i < 5; i++)
     gw_audit_log_record(log, "u-anna", GW_AUDIT_INSIGHTS_VIEW, "/api/v1/insights", NULL);
-  g_assert_cmpint(raw_sql(fixture->path, "DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete;"
-                                         "UPDATE audit SET actor = 'u-else' WHERE seq = 3"),
+  g_assert_cmpint(raw_sql(fixture->path,
+                          "DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete;"
+                          "UPDATE audit SET actor = 'u-else' WHERE seq = 3"),
                   ==, SQLITE_OK);
   g_assert_false(gw_audit_log_verify(log, NULL, &error));
   g_assert_error(error, GW_AUDIT_LOG_ERROR, GW_AUDIT_LOG_ERROR_TAMPERED);
@@ -184,9 +185,9 @@ actions(const char *body)
 
   g_assert_true(json_object_get_boolean_member(object, "intact"));
   for (guint i = 0; i < json_array_get_length(entries); i++)
-    g_string_append_printf(out, "%s%s", i > 0 ? "," : "",
-                           json_object_get_string_member(json_array_get_object_element(entries, i),
-                                                         "action"));
+    g_string_append_printf(
+        out, "%s%s", i > 0 ? "," : "",
+        json_object_get_string_member(json_array_get_object_element(entries, i), "action"));
   return g_string_free(g_steal_pointer(&out), FALSE);
 }
 
@@ -216,9 +217,8 @@ test_api_records(HarnessFixture *fixture, gconstpointer data)
   harness_reply_clear(&reply);
 
   /* An advisor may not read the log. */
-  harness_api_request(fixture, "GET", "/api/v1/audit", NULL, advisor_cookie, NULL, &reply);
-  harness_assert_api_error(&reply, 403, "forbidden");
-  harness_reply_clear(&reply);
+  harness_api_expect_error(fixture, "GET", "/api/v1/audit", NULL, advisor_cookie, NULL, 403,
+                           "forbidden");
   harness_api_request(fixture, "POST", "/api/v1/logout", NULL, advisor_cookie, advisor_csrf,
                       &reply);
   harness_reply_clear(&reply);
@@ -239,9 +239,8 @@ test_api_records(HarnessFixture *fixture, gconstpointer data)
   g_autofree char *tail = actions(reply.body);
   g_assert_cmpstr(tail, ==, "audit.view,audit.view");
   harness_reply_clear(&reply);
-  harness_api_request(fixture, "GET", "/api/v1/audit?after=x", NULL, admin_cookie, NULL, &reply);
-  harness_assert_api_error(&reply, 400, "bad-field");
-  harness_reply_clear(&reply);
+  harness_api_expect_error(fixture, "GET", "/api/v1/audit?after=x", NULL, admin_cookie, NULL, 400,
+                           "bad-field");
 }
 
 int

@@ -34,8 +34,12 @@ fixture_tear_down(HarnessFixture *fixture, gconstpointer data)
 static char *
 sign(const char *contact_id, gint64 expires_in_s)
 {
-  GwJoinToken token = {GW_JOIN_TOKEN_INVITE, (char *)contact_id, "hypotheek", NULL,
-                       g_get_real_time() / G_USEC_PER_SEC + expires_in_s, NULL};
+  GwJoinToken token = {GW_JOIN_TOKEN_INVITE,
+                       (char *)contact_id,
+                       "hypotheek",
+                       NULL,
+                       g_get_real_time() / G_USEC_PER_SEC + expires_in_s,
+                       NULL};
 
   return gw_join_token_sign(&token, (const guint8 *)HARNESS_TOKEN_KEY, strlen(HARNESS_TOKEN_KEY));
 }
@@ -145,8 +149,8 @@ answered_call(HarnessFixture *fixture, const char *room, const char *resume,
   harness_client_wait_nth(*advisor, "welcome", 0);
   *customer = harness_client_connect(fixture);
   g_autofree char *join = g_strdup_printf(
-      "{\"type\":\"join\",\"v\":1,\"room\":\"%s\",\"role\":\"customer\",\"resume\":\"%s\"}",
-      room, resume);
+      "{\"type\":\"join\",\"v\":1,\"room\":\"%s\",\"role\":\"customer\",\"resume\":\"%s\"}", room,
+      resume);
   harness_client_send(*customer, join);
   harness_client_wait_nth(*customer, "welcome", 0);
   HARNESS_WAIT_FOR(harness_find_event(fixture, GW_CONTACT_ANSWERED) != NULL);
@@ -173,8 +177,8 @@ test_resume_replaces(HarnessFixture *fixture, gconstpointer data)
   harness_client_send(again, "{\"type\":\"join\",\"v\":1,\"room\":\"resume-1\","
                              "\"role\":\"customer\",\"resume\":\"page-secret-0123456789\"}");
   JsonObject *welcome = harness_client_wait_nth(again, "welcome", 0);
-  g_assert_cmpuint(json_array_get_length(json_object_get_array_member(welcome, "participants")),
-                   ==, 1);
+  g_assert_cmpuint(json_array_get_length(json_object_get_array_member(welcome, "participants")), ==,
+                   1);
   /* The old connection is closed by the gateway, the advisor told why. */
   HARNESS_WAIT_FOR(customer->closed);
   g_assert_cmpuint(customer->close_code, ==, 4001);
@@ -352,35 +356,29 @@ test_login(HarnessFixture *fixture, gconstpointer data)
   HarnessReply reply = {0};
 
   harness_add_account(fixture, "bram", "a good long password");
-  harness_api_request(fixture, "GET", "/api/v1/me", NULL, NULL, NULL, &reply);
-  harness_assert_api_error(&reply, SOUP_STATUS_UNAUTHORIZED, "not-logged-in");
-  harness_reply_clear(&reply);
+  harness_api_expect_error(fixture, "GET", "/api/v1/me", NULL, NULL, NULL, SOUP_STATUS_UNAUTHORIZED,
+                           "not-logged-in");
   harness_api_request(fixture, "POST", "/api/v1/login",
                       "{\"name\":\"bram\",\"password\":\"wrong\"}", NULL, NULL, &reply);
   harness_assert_api_error(&reply, SOUP_STATUS_UNAUTHORIZED, "bad-credentials");
   g_assert_null(reply.set_cookie);
   harness_reply_clear(&reply);
   /* Unknown names get the same answer as wrong passwords. */
-  harness_api_request(fixture, "POST", "/api/v1/login", "{\"name\":\"nobody\",\"password\":\"x\"}",
-                      NULL, NULL, &reply);
-  harness_assert_api_error(&reply, SOUP_STATUS_UNAUTHORIZED, "bad-credentials");
-  harness_reply_clear(&reply);
+  harness_api_expect_error(fixture, "POST", "/api/v1/login",
+                           "{\"name\":\"nobody\",\"password\":\"x\"}", NULL, NULL,
+                           SOUP_STATUS_UNAUTHORIZED, "bad-credentials");
   const char *bad_bodies[] = {"[]", "{", "{\"name\":1,\"password\":\"x\"}", "{\"name\":\"bram\"}"};
   for (guint i = 0; i < G_N_ELEMENTS(bad_bodies); i++) {
-    harness_api_request(fixture, "POST", "/api/v1/login", bad_bodies[i], NULL, NULL, &reply);
-    harness_assert_api_error(&reply, SOUP_STATUS_BAD_REQUEST, "bad-request");
-    harness_reply_clear(&reply);
+    harness_api_expect_error(fixture, "POST", "/api/v1/login", bad_bodies[i], NULL, NULL,
+                             SOUP_STATUS_BAD_REQUEST, "bad-request");
   }
   g_autofree char *huge = g_strdup_printf("{\"name\":\"%0*d\"}", 9000, 0);
-  harness_api_request(fixture, "POST", "/api/v1/login", huge, NULL, NULL, &reply);
-  harness_assert_api_error(&reply, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "too-large");
-  harness_reply_clear(&reply);
-  harness_api_request(fixture, "GET", "/api/v1/login", NULL, NULL, NULL, &reply);
-  harness_assert_api_error(&reply, SOUP_STATUS_METHOD_NOT_ALLOWED, "method-not-allowed");
-  harness_reply_clear(&reply);
-  harness_api_request(fixture, "GET", "/api/v1/nope", NULL, NULL, NULL, &reply);
-  harness_assert_api_error(&reply, SOUP_STATUS_NOT_FOUND, "not-found");
-  harness_reply_clear(&reply);
+  harness_api_expect_error(fixture, "POST", "/api/v1/login", huge, NULL, NULL,
+                           SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "too-large");
+  harness_api_expect_error(fixture, "GET", "/api/v1/login", NULL, NULL, NULL,
+                           SOUP_STATUS_METHOD_NOT_ALLOWED, "method-not-allowed");
+  harness_api_expect_error(fixture, "GET", "/api/v1/nope", NULL, NULL, NULL, SOUP_STATUS_NOT_FOUND,
+                           "not-found");
 
   harness_login(fixture, "bram", "a good long password", &cookie, &csrf);
   harness_api_request(fixture, "GET", "/api/v1/me", NULL, cookie, NULL, &reply);
@@ -389,34 +387,26 @@ test_login(HarnessFixture *fixture, gconstpointer data)
   harness_reply_clear(&reply);
 
   /* CSRF: a state change without the header, or with another value, is refused. */
-  harness_api_request(fixture, "PUT", "/api/v1/availability", "{\"state\":\"available\"}", cookie,
-                      NULL, &reply);
-  harness_assert_api_error(&reply, SOUP_STATUS_FORBIDDEN, "csrf");
-  harness_reply_clear(&reply);
-  harness_api_request(fixture, "PUT", "/api/v1/availability", "{\"state\":\"available\"}", cookie,
-                      "forged-csrf-token", &reply);
-  harness_assert_api_error(&reply, SOUP_STATUS_FORBIDDEN, "csrf");
-  harness_reply_clear(&reply);
-  harness_api_request(fixture, "PUT", "/api/v1/availability", "{\"state\":\"sleeping\"}", cookie,
-                      csrf, &reply);
-  harness_assert_api_error(&reply, SOUP_STATUS_BAD_REQUEST, "bad-field");
-  harness_reply_clear(&reply);
+  harness_api_expect_error(fixture, "PUT", "/api/v1/availability", "{\"state\":\"available\"}",
+                           cookie, NULL, SOUP_STATUS_FORBIDDEN, "csrf");
+  harness_api_expect_error(fixture, "PUT", "/api/v1/availability", "{\"state\":\"available\"}",
+                           cookie, "forged-csrf-token", SOUP_STATUS_FORBIDDEN, "csrf");
+  harness_api_expect_error(fixture, "PUT", "/api/v1/availability", "{\"state\":\"sleeping\"}",
+                           cookie, csrf, SOUP_STATUS_BAD_REQUEST, "bad-field");
   harness_api_request(fixture, "PUT", "/api/v1/availability", "{\"state\":\"available\"}", cookie,
                       csrf, &reply);
   g_assert_cmpuint(reply.status, ==, SOUP_STATUS_OK);
   g_assert_nonnull(strstr(reply.body, "\"availability\":\"available\""));
   harness_reply_clear(&reply);
 
-  harness_api_request(fixture, "POST", "/api/v1/logout", NULL, cookie, NULL, &reply);
-  harness_assert_api_error(&reply, SOUP_STATUS_FORBIDDEN, "csrf");
-  harness_reply_clear(&reply);
+  harness_api_expect_error(fixture, "POST", "/api/v1/logout", NULL, cookie, NULL,
+                           SOUP_STATUS_FORBIDDEN, "csrf");
   harness_api_request(fixture, "POST", "/api/v1/logout", NULL, cookie, csrf, &reply);
   g_assert_cmpuint(reply.status, ==, SOUP_STATUS_NO_CONTENT);
   g_assert_nonnull(strstr(reply.set_cookie, "Max-Age=0"));
   harness_reply_clear(&reply);
-  harness_api_request(fixture, "GET", "/api/v1/me", NULL, cookie, NULL, &reply);
-  harness_assert_api_error(&reply, SOUP_STATUS_UNAUTHORIZED, "not-logged-in");
-  harness_reply_clear(&reply);
+  harness_api_expect_error(fixture, "GET", "/api/v1/me", NULL, cookie, NULL,
+                           SOUP_STATUS_UNAUTHORIZED, "not-logged-in");
 }
 
 static void
@@ -426,10 +416,9 @@ test_lockout(HarnessFixture *fixture, gconstpointer data)
 
   harness_add_account(fixture, "cora", "a good long password");
   for (guint i = 0; i < 5; i++) {
-    harness_api_request(fixture, "POST", "/api/v1/login",
-                        "{\"name\":\"cora\",\"password\":\"guess\"}", NULL, NULL, &reply);
-    harness_assert_api_error(&reply, SOUP_STATUS_UNAUTHORIZED, "bad-credentials");
-    harness_reply_clear(&reply);
+    harness_api_expect_error(fixture, "POST", "/api/v1/login",
+                             "{\"name\":\"cora\",\"password\":\"guess\"}", NULL, NULL,
+                             SOUP_STATUS_UNAUTHORIZED, "bad-credentials");
   }
   /* Locked now: even the right password is refused, with a time to wait. */
   harness_api_request(fixture, "POST", "/api/v1/login",
@@ -450,19 +439,13 @@ test_invites(HarnessFixture *fixture, gconstpointer data)
 
   harness_add_account(fixture, "dirk", "a good long password");
   harness_login(fixture, "dirk", "a good long password", &cookie, &csrf);
-  harness_api_request(fixture, "POST", "/api/v1/invites", "{\"journey\":\"hypotheek\"}", cookie,
-                      NULL, &reply);
-  harness_assert_api_error(&reply, SOUP_STATUS_FORBIDDEN, "csrf");
-  harness_reply_clear(&reply);
-  harness_api_request(fixture, "POST", "/api/v1/invites", "{\"journey\":\"hypo theek\"}", cookie,
-                      csrf, &reply);
-  harness_assert_api_error(&reply, SOUP_STATUS_BAD_REQUEST, "bad-field");
-  harness_reply_clear(&reply);
-  harness_api_request(fixture, "POST", "/api/v1/invites",
-                      "{\"journey\":\"hypotheek\",\"expires_in_minutes\":999999}", cookie, csrf,
-                      &reply);
-  harness_assert_api_error(&reply, SOUP_STATUS_BAD_REQUEST, "bad-field");
-  harness_reply_clear(&reply);
+  harness_api_expect_error(fixture, "POST", "/api/v1/invites", "{\"journey\":\"hypotheek\"}",
+                           cookie, NULL, SOUP_STATUS_FORBIDDEN, "csrf");
+  harness_api_expect_error(fixture, "POST", "/api/v1/invites", "{\"journey\":\"hypo theek\"}",
+                           cookie, csrf, SOUP_STATUS_BAD_REQUEST, "bad-field");
+  harness_api_expect_error(fixture, "POST", "/api/v1/invites",
+                           "{\"journey\":\"hypotheek\",\"expires_in_minutes\":999999}", cookie,
+                           csrf, SOUP_STATUS_BAD_REQUEST, "bad-field");
 
   harness_api_request(fixture, "POST", "/api/v1/invites",
                       "{\"journey\":\"hypotheek\",\"expires_in_minutes\":30}", cookie, csrf,
@@ -499,10 +482,8 @@ test_invites(HarnessFixture *fixture, gconstpointer data)
     g_assert_cmpuint(reply.status, ==, SOUP_STATUS_CREATED);
     harness_reply_clear(&reply);
   }
-  harness_api_request(fixture, "POST", "/api/v1/invites", "{\"journey\":\"zorg\"}", cookie, csrf,
-                      &reply);
-  harness_assert_api_error(&reply, 429, "rate-limited");
-  harness_reply_clear(&reply);
+  harness_api_expect_error(fixture, "POST", "/api/v1/invites", "{\"journey\":\"zorg\"}", cookie,
+                           csrf, 429, "rate-limited");
 }
 
 /* The token part of a link URL (after /j/). */
@@ -526,12 +507,10 @@ test_guests(HarnessFixture *fixture, gconstpointer data)
 
   harness_add_account(fixture, "dirk", "a good long password");
   harness_login(fixture, "dirk", "a good long password", &cookie, &csrf);
-  harness_api_request(fixture, "POST", "/api/v1/calls/call-7/guests", NULL, cookie, NULL, &reply);
-  harness_assert_api_error(&reply, SOUP_STATUS_FORBIDDEN, "csrf");
-  harness_reply_clear(&reply);
-  harness_api_request(fixture, "POST", "/api/v1/calls/a%20b/guests", NULL, cookie, csrf, &reply);
-  harness_assert_api_error(&reply, SOUP_STATUS_NOT_FOUND, "not-found");
-  harness_reply_clear(&reply);
+  harness_api_expect_error(fixture, "POST", "/api/v1/calls/call-7/guests", NULL, cookie, NULL,
+                           SOUP_STATUS_FORBIDDEN, "csrf");
+  harness_api_expect_error(fixture, "POST", "/api/v1/calls/a%20b/guests", NULL, cookie, csrf,
+                           SOUP_STATUS_NOT_FOUND, "not-found");
   harness_api_request(fixture, "GET", "/api/v1/calls/call-7/guests", NULL, cookie, csrf, &reply);
   g_assert_cmpuint(reply.status, ==, SOUP_STATUS_METHOD_NOT_ALLOWED);
   harness_reply_clear(&reply);
@@ -555,8 +534,8 @@ test_guests(HarnessFixture *fixture, gconstpointer data)
   harness_client_send_join(guest, "call-7", "customer", token);
   JsonObject *welcome = harness_client_wait_nth(guest, "welcome", 0);
   g_assert_cmpstr(json_object_get_string_member(welcome, "role"), ==, "guest");
-  g_assert_cmpuint(json_array_get_length(json_object_get_array_member(welcome, "participants")),
-                   ==, 2);
+  g_assert_cmpuint(json_array_get_length(json_object_get_array_member(welcome, "participants")), ==,
+                   2);
   JsonObject *joined = harness_client_wait_nth(advisor, "participant-joined", 1);
   g_assert_cmpstr(json_object_get_string_member(joined, "role"), ==, "guest");
   harness_client_wait_nth(customer, "participant-joined", 0);
@@ -604,29 +583,22 @@ test_wrap_up(HarnessFixture *fixture, gconstpointer data)
   g_assert_false(json_object_has_member(harness_client_wait_nth(customer, "ended", 0), "wrap_up"));
 
   /* Refusals: no such outcome, a bad journey, someone else's call, a forged token. */
-  g_autofree char *bad_outcome =
-      g_strdup_printf("{\"token\":\"%s\",\"outcome\":\"great\"}", token);
-  harness_api_request(fixture, "POST", "/api/v1/wrap-ups", bad_outcome, cookie, csrf, &reply);
-  harness_assert_api_error(&reply, SOUP_STATUS_BAD_REQUEST, "bad-field");
-  harness_reply_clear(&reply);
-  g_autofree char *bad_journey = g_strdup_printf(
-      "{\"token\":\"%s\",\"outcome\":\"resolved\",\"journey\":\"a b\"}", token);
-  harness_api_request(fixture, "POST", "/api/v1/wrap-ups", bad_journey, cookie, csrf, &reply);
-  harness_assert_api_error(&reply, SOUP_STATUS_BAD_REQUEST, "bad-field");
-  harness_reply_clear(&reply);
+  g_autofree char *bad_outcome = g_strdup_printf("{\"token\":\"%s\",\"outcome\":\"great\"}", token);
+  harness_api_expect_error(fixture, "POST", "/api/v1/wrap-ups", bad_outcome, cookie, csrf,
+                           SOUP_STATUS_BAD_REQUEST, "bad-field");
+  g_autofree char *bad_journey =
+      g_strdup_printf("{\"token\":\"%s\",\"outcome\":\"resolved\",\"journey\":\"a b\"}", token);
+  harness_api_expect_error(fixture, "POST", "/api/v1/wrap-ups", bad_journey, cookie, csrf,
+                           SOUP_STATUS_BAD_REQUEST, "bad-field");
   g_autofree char *good = g_strdup_printf(
       "{\"token\":\"%s\",\"outcome\":\"follow-up\",\"journey\":\"pensioen\"}", token);
-  harness_api_request(fixture, "POST", "/api/v1/wrap-ups", good, other_cookie, other_csrf, &reply);
-  harness_assert_api_error(&reply, SOUP_STATUS_FORBIDDEN, "bad-token");
-  harness_reply_clear(&reply);
-  harness_api_request(fixture, "POST", "/api/v1/wrap-ups",
-                      "{\"token\":\"eyJrIjoid3JhcC11cCJ9.AAAA\",\"outcome\":\"resolved\"}", cookie,
-                      csrf, &reply);
-  harness_assert_api_error(&reply, SOUP_STATUS_FORBIDDEN, "bad-token");
-  harness_reply_clear(&reply);
-  harness_api_request(fixture, "POST", "/api/v1/wrap-ups", good, cookie, NULL, &reply);
-  harness_assert_api_error(&reply, SOUP_STATUS_FORBIDDEN, "csrf");
-  harness_reply_clear(&reply);
+  harness_api_expect_error(fixture, "POST", "/api/v1/wrap-ups", good, other_cookie, other_csrf,
+                           SOUP_STATUS_FORBIDDEN, "bad-token");
+  harness_api_expect_error(fixture, "POST", "/api/v1/wrap-ups",
+                           "{\"token\":\"eyJrIjoid3JhcC11cCJ9.AAAA\",\"outcome\":\"resolved\"}",
+                           cookie, csrf, SOUP_STATUS_FORBIDDEN, "bad-token");
+  harness_api_expect_error(fixture, "POST", "/api/v1/wrap-ups", good, cookie, NULL,
+                           SOUP_STATUS_FORBIDDEN, "csrf");
   g_assert_null(harness_find_event(fixture, GW_CONTACT_WRAPPED_UP));
 
   harness_api_request(fixture, "POST", "/api/v1/wrap-ups", good, cookie, csrf, &reply);
@@ -634,7 +606,8 @@ test_wrap_up(HarnessFixture *fixture, gconstpointer data)
   harness_reply_clear(&reply);
   HarnessEvent *wrapped = harness_find_event(fixture, GW_CONTACT_WRAPPED_UP);
   g_assert_nonnull(wrapped);
-  g_assert_cmpstr(wrapped->contact_id, ==, harness_find_event(fixture, GW_CONTACT_ANSWERED)->contact_id);
+  g_assert_cmpstr(wrapped->contact_id, ==,
+                  harness_find_event(fixture, GW_CONTACT_ANSWERED)->contact_id);
   g_assert_cmpstr(wrapped->attrs, ==, "{\"outcome\":\"follow-up\"}");
 
   /* A wrap-up token is no join link. */

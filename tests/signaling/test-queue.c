@@ -165,17 +165,13 @@ test_order_and_accept(HarnessFixture *fixture, gconstpointer data)
   harness_client_close(twice);
 
   /* Only an available advisor takes customers (a login starts away). */
-  harness_api_request(fixture, "POST", "/api/v1/queues/hypotheek/accept", NULL, cookie, csrf,
-                      &reply);
-  harness_assert_api_error(&reply, SOUP_STATUS_CONFLICT, "not-available");
-  harness_reply_clear(&reply);
+  harness_api_expect_error(fixture, "POST", "/api/v1/queues/hypotheek/accept", NULL, cookie, csrf,
+                           SOUP_STATUS_CONFLICT, "not-available");
   set_available(fixture, cookie, csrf);
 
   /* Accepting needs the CSRF token. */
-  harness_api_request(fixture, "POST", "/api/v1/queues/hypotheek/accept", NULL, cookie, NULL,
-                      &reply);
-  harness_assert_api_error(&reply, SOUP_STATUS_FORBIDDEN, "csrf");
-  harness_reply_clear(&reply);
+  harness_api_expect_error(fixture, "POST", "/api/v1/queues/hypotheek/accept", NULL, cookie, NULL,
+                           SOUP_STATUS_FORBIDDEN, "csrf");
   harness_api_request(fixture, "POST", "/api/v1/queues/hypotheek/accept", NULL, cookie, csrf,
                       &reply);
   g_assert_cmpuint(reply.status, ==, SOUP_STATUS_OK);
@@ -219,10 +215,8 @@ test_order_and_accept(HarnessFixture *fixture, gconstpointer data)
   g_assert_nonnull(strstr(reply.body, "\"availability\":\"busy\""));
   harness_reply_clear(&reply);
   set_available(fixture, cookie, csrf);
-  harness_api_request(fixture, "POST", "/api/v1/queues/hypotheek/accept", NULL, cookie, csrf,
-                      &reply);
-  harness_assert_api_error(&reply, SOUP_STATUS_CONFLICT, "in-call");
-  harness_reply_clear(&reply);
+  harness_api_expect_error(fixture, "POST", "/api/v1/queues/hypotheek/accept", NULL, cookie, csrf,
+                           SOUP_STATUS_CONFLICT, "in-call");
   HarnessClient *elsewhere = harness_client_connect_as(fixture, cookie);
   harness_client_send_join(elsewhere, "another-call", "advisor", NULL);
   g_assert_cmpstr(
@@ -239,14 +233,11 @@ test_order_and_accept(HarnessFixture *fixture, gconstpointer data)
   harness_client_close(late);
 
   /* A chosen customer instead of the next one: the third, while the second waits on. */
-  harness_api_request(fixture, "POST", "/api/v1/queues/hypotheek/accept", "{\"contact\":\"nobody\"}",
-                      cookie, csrf, &reply);
-  harness_assert_api_error(&reply, SOUP_STATUS_CONFLICT, "not-waiting");
-  harness_reply_clear(&reply);
-  harness_api_request(fixture, "POST", "/api/v1/queues/hypotheek/accept", "{\"contact\":7}",
-                      cookie, csrf, &reply);
-  harness_assert_api_error(&reply, SOUP_STATUS_BAD_REQUEST, "bad-field");
-  harness_reply_clear(&reply);
+  harness_api_expect_error(fixture, "POST", "/api/v1/queues/hypotheek/accept",
+                           "{\"contact\":\"nobody\"}", cookie, csrf, SOUP_STATUS_CONFLICT,
+                           "not-waiting");
+  harness_api_expect_error(fixture, "POST", "/api/v1/queues/hypotheek/accept", "{\"contact\":7}",
+                           cookie, csrf, SOUP_STATUS_BAD_REQUEST, "bad-field");
   g_autofree char *chosen = g_strdup_printf("{\"contact\":\"%s\"}", room3);
   harness_api_request(fixture, "POST", "/api/v1/queues/hypotheek/accept", chosen, cookie, csrf,
                       &reply);
@@ -271,7 +262,6 @@ test_abandon(HarnessFixture *fixture, gconstpointer data)
 {
   g_autofree char *room1 = NULL, *token1 = NULL, *room2 = NULL, *token2 = NULL;
   g_autofree char *cookie = NULL, *csrf = NULL;
-  HarnessReply reply = {0};
 
   HarnessClient *first = wait_in_queue(fixture, "zorgvraag", &room1, &token1);
   wait_position(first, 1);
@@ -293,20 +283,14 @@ test_abandon(HarnessFixture *fixture, gconstpointer data)
   harness_client_close(second);
   HARNESS_WAIT_FOR(harness_count_events(fixture, GW_CONTACT_ABANDONED) == 2);
   set_available(fixture, cookie, csrf);
-  harness_api_request(fixture, "POST", "/api/v1/queues/zorgvraag/accept", NULL, cookie, csrf,
-                      &reply);
-  harness_assert_api_error(&reply, SOUP_STATUS_CONFLICT, "queue-empty");
-  harness_reply_clear(&reply);
-  harness_api_request(fixture, "POST", "/api/v1/queues/nope/accept", NULL, cookie, csrf, &reply);
-  harness_assert_api_error(&reply, SOUP_STATUS_NOT_FOUND, "not-found");
-  harness_reply_clear(&reply);
-  harness_api_request(fixture, "GET", "/api/v1/queues", NULL, NULL, NULL, &reply);
-  harness_assert_api_error(&reply, SOUP_STATUS_UNAUTHORIZED, "not-logged-in");
-  harness_reply_clear(&reply);
-  harness_api_request(fixture, "GET", "/api/v1/queues/zorgvraag/accept", NULL, cookie, NULL,
-                      &reply);
-  harness_assert_api_error(&reply, SOUP_STATUS_METHOD_NOT_ALLOWED, "method-not-allowed");
-  harness_reply_clear(&reply);
+  harness_api_expect_error(fixture, "POST", "/api/v1/queues/zorgvraag/accept", NULL, cookie, csrf,
+                           SOUP_STATUS_CONFLICT, "queue-empty");
+  harness_api_expect_error(fixture, "POST", "/api/v1/queues/nope/accept", NULL, cookie, csrf,
+                           SOUP_STATUS_NOT_FOUND, "not-found");
+  harness_api_expect_error(fixture, "GET", "/api/v1/queues", NULL, NULL, NULL,
+                           SOUP_STATUS_UNAUTHORIZED, "not-logged-in");
+  harness_api_expect_error(fixture, "GET", "/api/v1/queues/zorgvraag/accept", NULL, cookie, NULL,
+                           SOUP_STATUS_METHOD_NOT_ALLOWED, "method-not-allowed");
   /* A ticket whose wait was abandoned can wait again, as a new contact. */
   HarnessClient *again = harness_client_connect(fixture);
   harness_client_send_join(again, room1, "customer", token1);
