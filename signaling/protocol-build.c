@@ -196,6 +196,23 @@ gw_protocol_build_chat(const char *peer, const char *name, const char *text, gin
 }
 
 char *
+gw_protocol_build_pointer(const char *peer, const char *screen, gboolean show, double x, double y)
+{
+  JsonBuilder *builder = begin_object("pointer");
+
+  add_string(builder, "peer", peer);
+  add_string(builder, "screen", screen);
+  add_string(builder, "action", show ? "show" : "hide");
+  if (show) {
+    json_builder_set_member_name(builder, "x");
+    json_builder_add_double_value(builder, x);
+    json_builder_set_member_name(builder, "y");
+    json_builder_add_double_value(builder, y);
+  }
+  return finish_object(builder);
+}
+
+char *
 gw_protocol_build_media(GwMediaPeerState state)
 {
   JsonBuilder *builder = begin_object("media");

@@ -32,7 +32,7 @@ static const char *const error_names[] = {
 static const char *const type_names[] = {
     [GW_MESSAGE_JOIN] = "join",     [GW_MESSAGE_ANSWER] = "answer", [GW_MESSAGE_ICE] = "ice",
     [GW_MESSAGE_SCREEN] = "screen", [GW_MESSAGE_MUTE] = "mute",     [GW_MESSAGE_CHAT] = "chat",
-    [GW_MESSAGE_HANGUP] = "hangup",
+    [GW_MESSAGE_HANGUP] = "hangup", [GW_MESSAGE_POINTER] = "pointer",
 };
 
 /* An unknown type is echoed back as `ref` only when it is this short: the
@@ -89,6 +89,9 @@ gw_message_free(GwMessage *message)
     break;
   case GW_MESSAGE_CHAT:
     g_free(message->chat.text);
+    break;
+  case GW_MESSAGE_POINTER:
+    g_free(message->pointer.screen);
     break;
   case GW_MESSAGE_SCREEN:
   case GW_MESSAGE_MUTE:
@@ -435,6 +438,50 @@ parse_chat(const GwConfig *config, JsonObject *object, GwMessage *message, GErro
   return TRUE;
 }
 
+/* A fraction of the shared picture: a JSON number from 0 to 1 (integers 0 and 1 included). */
+static gboolean
+get_fraction(JsonObject *object, const char *name, double *out)
+{
+  JsonNode *node = json_object_get_member(object, name);
+  double value;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE(node))
+    return FALSE;
+  if (json_node_get_value_type(node) == G_TYPE_DOUBLE)
+    value = json_node_get_double(node);
+  else if (json_node_get_value_type(node) == G_TYPE_INT64)
+    value = (double)json_node_get_int(node);
+  else
+    return FALSE;
+  /* Also refuses 1e999, which json-glib reads as infinity, and NaN. */
+  if (!(value >= 0.0 && value <= 1.0))
+    return FALSE;
+  *out = value;
+  return TRUE;
+}
+
+static gboolean
+parse_pointer(const GwConfig *config, JsonObject *object, GwMessage *message, GError **error)
+{
+  const char *screen = get_string(object, "screen");
+  if (screen == NULL || !is_valid_room_id(screen))
+    return bad_field(error, "pointer", "screen", "must be the sharer's peer id");
+
+  const char *action = get_string(object, "action");
+  if (g_strcmp0(action, "show") == 0)
+    message->pointer.show = TRUE;
+  else if (g_strcmp0(action, "hide") != 0)
+    return bad_field(error, "pointer", "action", "must be \"show\" or \"hide\"");
+  if (message->pointer.show) {
+    if (!get_fraction(object, "x", &message->pointer.x))
+      return bad_field(error, "pointer", "x", "must be a number from 0 to 1");
+    if (!get_fraction(object, "y", &message->pointer.y))
+      return bad_field(error, "pointer", "y", "must be a number from 0 to 1");
+  }
+  message->pointer.screen = g_strdup(screen);
+  return TRUE;
+}
+
 static gboolean
 parse_hangup(const GwConfig *config, JsonObject *object, GwMessage *message, GError **error)
 {
@@ -448,7 +495,7 @@ static const ParseFunc parsers[] = {
     [GW_MESSAGE_JOIN] = parse_join,     [GW_MESSAGE_ANSWER] = parse_answer,
     [GW_MESSAGE_ICE] = parse_ice,       [GW_MESSAGE_SCREEN] = parse_screen,
     [GW_MESSAGE_MUTE] = parse_mute,     [GW_MESSAGE_CHAT] = parse_chat,
-    [GW_MESSAGE_HANGUP] = parse_hangup,
+    [GW_MESSAGE_HANGUP] = parse_hangup, [GW_MESSAGE_POINTER] = parse_pointer,
 };
 
 static gboolean

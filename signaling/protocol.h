@@ -56,6 +56,7 @@ typedef enum {
   GW_MESSAGE_MUTE,
   GW_MESSAGE_CHAT,
   GW_MESSAGE_HANGUP,
+  GW_MESSAGE_POINTER,
 } GwMessageType;
 
 typedef enum {
@@ -99,6 +100,12 @@ typedef struct {
     struct {
       char *text; /* trimmed, 1..config->chat_max_length characters */
     } chat;
+    struct {
+      char *screen;  /* the sharer's peer id: 1..64 of [A-Za-z0-9_-] */
+      gboolean show; /* FALSE: take the pointer away (x and y are 0) */
+      double x;      /* 0..1, fractions of the shared picture from its top left */
+      double y;
+    } pointer;
   };
 } GwMessage;
 
@@ -154,6 +161,9 @@ char *gw_protocol_build_participant_left(const char *peer, const char *reason, g
 char *gw_protocol_build_screen(const char *peer, gboolean start);
 char *gw_protocol_build_mute(const char *peer, gboolean audio, gboolean video);
 char *gw_protocol_build_chat(const char *peer, const char *name, const char *text, gint64 ts_ms);
+/* @show: FALSE takes the pointer away (no x and y in the object) */
+char *gw_protocol_build_pointer(const char *peer, const char *screen, gboolean show, double x,
+                                double y);
 char *gw_protocol_build_media(GwMediaPeerState state);
 /* @rating: (nullable): the customer's rating token (signaling/rating-token.h) */
 /* @rating: (nullable) the customer's rating token; @wrap_up: (nullable) the advisor's wrap-up token */

@@ -353,6 +353,23 @@ gw_room_screen_changed(GwRoom *room, GwSession *session, gboolean start)
                     gw_role_to_string(gw_session_get_role(session)), start);
 }
 
+gboolean
+gw_room_relay_pointer(GwRoom *room, GwSession *from, const GwMessage *message, GError **error)
+{
+  GwSession *sharer = find_session(room, message->pointer.screen);
+
+  if (sharer == NULL || !gw_session_is_sharing(sharer)) {
+    g_set_error_literal(error, GW_PROTOCOL_ERROR, GW_PROTOCOL_ERROR_WRONG_STATE,
+                        "nobody in this room shares that screen");
+    return FALSE;
+  }
+  g_autofree char *json =
+      gw_protocol_build_pointer(gw_session_get_peer_id(from), message->pointer.screen,
+                                message->pointer.show, message->pointer.x, message->pointer.y);
+  gw_room_broadcast(room, json, from);
+  return TRUE;
+}
+
 void
 gw_room_remove_session(GwRoom *room, GwSession *session, const char *reason)
 {

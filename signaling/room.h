@@ -121,6 +121,18 @@ void gw_room_broadcast(GwRoom *room, const char *json, GwSession *except);
 void gw_room_screen_changed(GwRoom *room, GwSession *session, gboolean start);
 
 /**
+ * gw_room_relay_pointer:
+ * @from: (transfer none): the advisor who points
+ * @message: (transfer none): a parsed `pointer` message
+ *
+ * Sends the pointer to everyone in the room but @from, naming the screen it points at.
+ * Returns: FALSE with GW_PROTOCOL_ERROR_WRONG_STATE in @error when nobody in the room shares
+ * that screen (its share may have stopped just as the advisor clicked); nothing is sent then.
+ */
+gboolean gw_room_relay_pointer(GwRoom *room, GwSession *from, const GwMessage *message,
+                               GError **error);
+
+/**
  * gw_room_hang_up:
  * Sends `ended` (by @by) to every session, ends each one (close code 1000)
  * and empties the room; the contact ends (reason "hangup", by @by's role). The

@@ -4,6 +4,7 @@
 
 #include "signaling/admission.h"
 #include "signaling/queue.h"
+#include "signaling/rate-limit.h"
 #include "signaling/room-directory.h"
 #include "signaling/room.h"
 #include "signaling/signaling-log.h"
@@ -21,6 +22,8 @@ struct _GwSession {
   char **video_codecs; /* from `join`, see GwMessage; NULL: VP8 assumed */
   char *resume;        /* from `join`: the page's secret for replacing this session */
   char *account_id; /* advisor account, NULL when none logged in */
+  gboolean sharing; /* its screen share runs (`screen start` without a `stop` since) */
+  GwRateLimit pointers; /* `pointer` messages: a click or a key press each, not a stream */
   GwRoom *room; /* not owned; set while joined */
   GwSessionClosedFunc closed_func;
   gpointer closed_data;
@@ -72,6 +75,12 @@ gw_session_get_resume(GwSession *session)
 }
 
 void
+gboolean
+gw_session_is_sharing(GwSession *session)
+{
+  return session->sharing;
+}
+
 gw_session_supersede(GwSession *session)
 {
   GwRoom *room = session->room;
@@ -360,6 +369,7 @@ handle_screen(GwSession *session, const GwMessage *message, GError **error)
                    "screen share %s", message->screen.start ? "started" : "stopped");
   return TRUE;
 }
+  session->sharing = message->screen.start;
 
 static gboolean
 handle_mute(GwSession *session, const GwMessage *message, GError **error)
@@ -390,6 +400,23 @@ handle_hangup(GwSession *session, const GwMessage *message, GError **error)
 
   gw_room_hang_up(room, session);
   gw_room_directory_remove(session->directory, room);
+/* The advisor points at a shared screen (docs/protocol.md, "Pointer"). */
+static gboolean
+handle_pointer(GwSession *session, const GwMessage *message, GError **error)
+{
+  if (session->role != GW_ROLE_ADVISOR) {
+    g_set_error_literal(error, GW_PROTOCOL_ERROR, GW_PROTOCOL_ERROR_UNAUTHORIZED,
+                        "only the advisor places a pointer");
+    return FALSE;
+  }
+  if (!gw_rate_limit_take(&session->pointers, g_get_monotonic_time())) {
+    g_set_error(error, GW_PROTOCOL_ERROR, GW_PROTOCOL_ERROR_LIMIT,
+                "at most %d pointer messages a second", GW_SESSION_POINTERS_PER_SECOND);
+    return FALSE;
+  }
+  return gw_room_relay_pointer(session->room, session, message, error);
+}
+
   return TRUE;
 }
 
@@ -399,7 +426,7 @@ static const HandleFunc handlers[] = {
     [GW_MESSAGE_JOIN] = handle_join,     [GW_MESSAGE_ANSWER] = handle_answer,
     [GW_MESSAGE_ICE] = handle_ice,       [GW_MESSAGE_SCREEN] = handle_screen,
     [GW_MESSAGE_MUTE] = handle_mute,     [GW_MESSAGE_CHAT] = handle_chat,
-    [GW_MESSAGE_HANGUP] = handle_hangup,
+    [GW_MESSAGE_HANGUP] = handle_hangup, [GW_MESSAGE_POINTER] = handle_pointer,
 };
 
 static gboolean
@@ -508,6 +535,8 @@ void
 gw_session_free(GwSession *session)
 {
   if (session == NULL)
+  gw_rate_limit_init(&session->pointers, GW_SESSION_POINTERS_PER_SECOND,
+                     GW_SESSION_POINTERS_BURST, g_get_monotonic_time());
     return;
   g_warn_if_fail(session->room == NULL);
   g_clear_signal_handler(&session->message_handler, session->connection);

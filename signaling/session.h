@@ -65,6 +65,14 @@ const char *const *gw_session_get_video_codecs(GwSession *session);
 /** gw_session_get_resume: (transfer none) (nullable): the `resume` secret from `join` */
 const char *gw_session_get_resume(GwSession *session);
 
+/** gw_session_is_sharing: whether its screen share runs (`screen start`, no `stop` since) */
+gboolean gw_session_is_sharing(GwSession *session);
+
+/* `pointer` messages a session may send (docs/protocol.md, "Pointer"): a click or a key
+ * press each, so a burst of a few and then this many a second. */
+#define GW_SESSION_POINTERS_PER_SECOND 5
+#define GW_SESSION_POINTERS_BURST 10
+
 /* Close code for a session whose page came back on a new connection. */
 #define GW_SESSION_CLOSE_REPLACED 4001
 

@@ -49,6 +49,22 @@ check_message(const GwConfig *config, const GwMessage *message)
       __builtin_trap();
     break;
   }
+  case GW_MESSAGE_POINTER: {
+    check_string(message->pointer.screen);
+    const double x = message->pointer.x, y = message->pointer.y;
+    if (strlen(message->pointer.screen) < 1 ||
+        strlen(message->pointer.screen) > GW_PROTOCOL_MAX_ROOM_ID || !(x >= 0.0 && x <= 1.0) ||
+        !(y >= 0.0 && y <= 1.0) || (!message->pointer.show && (x != 0.0 || y != 0.0)))
+      __builtin_trap();
+    /* The relayed pointer parses back (extra fields ignored) to the same place. */
+    g_autofree char *relayed =
+        gw_protocol_build_pointer("p0", message->pointer.screen, message->pointer.show, x, y);
+    g_autoptr(GwMessage) again = gw_message_parse(config, relayed, strlen(relayed), NULL, NULL);
+    if (again == NULL || again->type != GW_MESSAGE_POINTER || again->pointer.x != x ||
+        again->pointer.y != y || again->pointer.show != message->pointer.show)
+      __builtin_trap();
+    break;
+  }
   case GW_MESSAGE_SCREEN:
   case GW_MESSAGE_MUTE:
   case GW_MESSAGE_HANGUP:

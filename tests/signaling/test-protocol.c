@@ -304,6 +304,65 @@ test_chat(Fixture *fixture, gconstpointer data)
 }
 
 static void
+test_pointer(Fixture *fixture, gconstpointer data)
+{
+  g_autoptr(GwMessage) a = parse_ok(
+      fixture, "{\"type\":\"pointer\",\"screen\":\"p0a1b2c3d\",\"action\":\"show\",\"x\":0.25,"
+               "\"y\":0.75,\"extra\":1}",
+      GW_MESSAGE_POINTER);
+  g_assert_cmpstr(a->pointer.screen, ==, "p0a1b2c3d");
+  g_assert_true(a->pointer.show);
+  g_assert_cmpfloat(a->pointer.x, ==, 0.25);
+  g_assert_cmpfloat(a->pointer.y, ==, 0.75);
+
+  /* The edges belong to the picture, written as integers too. */
+  g_autoptr(GwMessage) b = parse_ok(
+      fixture, "{\"type\":\"pointer\",\"screen\":\"p1\",\"action\":\"show\",\"x\":0,\"y\":1}",
+      GW_MESSAGE_POINTER);
+  g_assert_cmpfloat(b->pointer.x, ==, 0.0);
+  g_assert_cmpfloat(b->pointer.y, ==, 1.0);
+  g_autoptr(GwMessage) c = parse_ok(
+      fixture, "{\"type\":\"pointer\",\"screen\":\"p1\",\"action\":\"show\",\"x\":1.0,\"y\":0.0}",
+      GW_MESSAGE_POINTER);
+  g_assert_cmpfloat(c->pointer.x, ==, 1.0);
+
+  /* hide needs no place; one given is ignored. */
+  g_autoptr(GwMessage) d = parse_ok(
+      fixture, "{\"type\":\"pointer\",\"screen\":\"p1\",\"action\":\"hide\",\"x\":7}",
+      GW_MESSAGE_POINTER);
+  g_assert_false(d->pointer.show);
+  g_assert_cmpfloat(d->pointer.x, ==, 0.0);
+
+  const char *bad[] = {
+      /* outside the picture, or not a number from 0 to 1 */
+      "{\"type\":\"pointer\",\"screen\":\"p1\",\"action\":\"show\",\"x\":-0.01,\"y\":0.5}",
+      "{\"type\":\"pointer\",\"screen\":\"p1\",\"action\":\"show\",\"x\":0.5,\"y\":1.0001}",
+      "{\"type\":\"pointer\",\"screen\":\"p1\",\"action\":\"show\",\"x\":2,\"y\":0.5}",
+      "{\"type\":\"pointer\",\"screen\":\"p1\",\"action\":\"show\",\"x\":1e999,\"y\":0.5}",
+      "{\"type\":\"pointer\",\"screen\":\"p1\",\"action\":\"show\",\"x\":-1e999,\"y\":0.5}",
+      "{\"type\":\"pointer\",\"screen\":\"p1\",\"action\":\"show\",\"x\":\"0.5\",\"y\":0.5}",
+      "{\"type\":\"pointer\",\"screen\":\"p1\",\"action\":\"show\",\"x\":true,\"y\":0.5}",
+      "{\"type\":\"pointer\",\"screen\":\"p1\",\"action\":\"show\",\"x\":null,\"y\":0.5}",
+      "{\"type\":\"pointer\",\"screen\":\"p1\",\"action\":\"show\",\"x\":[0.5],\"y\":0.5}",
+      "{\"type\":\"pointer\",\"screen\":\"p1\",\"action\":\"show\",\"x\":0.5}",
+      /* no action, or another one */
+      "{\"type\":\"pointer\",\"screen\":\"p1\",\"x\":0.5,\"y\":0.5}",
+      "{\"type\":\"pointer\",\"screen\":\"p1\",\"action\":\"move\",\"x\":0.5,\"y\":0.5}",
+      /* whose screen: a peer id, not anything */
+      "{\"type\":\"pointer\",\"action\":\"hide\"}",
+      "{\"type\":\"pointer\",\"screen\":\"\",\"action\":\"hide\"}",
+      "{\"type\":\"pointer\",\"screen\":\"p 1\",\"action\":\"hide\"}",
+      "{\"type\":\"pointer\",\"screen\":\"p1<script>\",\"action\":\"hide\"}",
+      "{\"type\":\"pointer\",\"screen\":"
+      "\"p123456789012345678901234567890123456789012345678901234567890123456789\","
+      "\"action\":\"hide\"}",
+      "{\"type\":\"pointer\",\"screen\":7,\"action\":\"hide\"}",
+  };
+  for (guint i = 0; i < G_N_ELEMENTS(bad); i++)
+    assert_refused(fixture, bad[i], GW_PROTOCOL_ERROR_BAD_FIELD, "pointer");
+}
+
+static void
 test_malformed(Fixture *fixture, gconstpointer data)
 {
   const char *bad_json[] = {
@@ -516,6 +575,20 @@ test_builders(void)
     json_object_unref(o);
   }
 
+  o = parse_built(gw_protocol_build_pointer("p2", "p3", TRUE, 0.125, 1.0), "pointer");
+  g_assert_cmpstr(json_object_get_string_member(o, "peer"), ==, "p2");
+  g_assert_cmpstr(json_object_get_string_member(o, "screen"), ==, "p3");
+  g_assert_cmpstr(json_object_get_string_member(o, "action"), ==, "show");
+  g_assert_cmpfloat(json_object_get_double_member(o, "x"), ==, 0.125);
+  g_assert_cmpfloat(json_object_get_double_member(o, "y"), ==, 1.0);
+  json_object_unref(o);
+
+  o = parse_built(gw_protocol_build_pointer("p2", "p3", FALSE, 0, 0), "pointer");
+  g_assert_cmpstr(json_object_get_string_member(o, "action"), ==, "hide");
+  g_assert_false(json_object_has_member(o, "x"));
+  g_assert_false(json_object_has_member(o, "y"));
+  json_object_unref(o);
+
   o = parse_built(gw_protocol_build_ended("hangup", "p1", NULL, NULL), "ended");
   g_assert_cmpstr(json_object_get_string_member(o, "reason"), ==, "hangup");
   g_assert_cmpstr(json_object_get_string_member(o, "by"), ==, "p1");
@@ -552,6 +625,7 @@ main(int argc, char **argv)
   ADD("/protocol/parse/ice", test_ice);
   ADD("/protocol/parse/screen-mute-hangup", test_screen_mute_hangup);
   ADD("/protocol/parse/chat", test_chat);
+  ADD("/protocol/parse/pointer", test_pointer);
   ADD("/protocol/parse/malformed", test_malformed);
   ADD("/protocol/parse/invalid-utf8", test_invalid_utf8);
   ADD("/protocol/parse/too-large", test_too_large);
