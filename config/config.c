@@ -80,6 +80,7 @@ static const KeySpec keys[] = {
     {"media", "udp_port_max", KEY_UINT, FIELD(udp_port_max), 0, 65535, NULL},
     {"media", "public_address", KEY_ADDRESS, FIELD(public_address), 0, 0, NULL},
     {"media", "video_codecs", KEY_NAME_LIST, FIELD(video_codecs), 0, 0, video_codec_names},
+    {"rooms", "link_only", KEY_BOOL, FIELD(link_only), 0, 0, NULL},
     {"limits", "max_rooms", KEY_UINT, FIELD(max_rooms), 1, 10000, NULL},
     {"limits", "max_participants", KEY_UINT, FIELD(max_participants), 2, 4, NULL},
     {"limits", "rejoin_grace_seconds", KEY_UINT, FIELD(rejoin_grace_seconds), 0, 600, NULL},
@@ -123,7 +124,7 @@ static const KeySpec keys[] = {
 
 #define N_KEYS G_N_ELEMENTS(keys)
 
-static const char *const groups[] = {"server", "media", "limits",  "queues", "store",
+static const char *const groups[] = {"server", "media", "rooms", "limits",  "queues", "store",
                                      "turn",   "brand", "webhook", "oidc",   NULL};
 
 /*
@@ -216,6 +217,7 @@ config_fill_defaults(GwConfig *config)
   config->keyframe_min_interval_ms = 1000;
   config->video_codecs = g_strsplit("vp8;h264", ";", -1);
 
+  config->link_only = TRUE;
   config->max_rooms = 100;
   config->max_participants = 4;
   config->rejoin_grace_seconds = 30;

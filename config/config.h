@@ -49,6 +49,10 @@ typedef struct {
                            * (1:1 NAT); NULL (default): announce the local addresses */
   char **video_codecs; /* "vp8", "h264": the video codecs a room may use; default both */
 
+  /* [rooms] */
+  gboolean link_only; /* default TRUE: only join links, queue tickets and guest links open
+                       * calls; FALSE also lets anyone open a plain room (the demo) */
+
   /* [limits] */
   guint max_rooms;             /* 1..10000, default 100 */
   guint max_participants;      /* 2..4, default 4 (a 1:1 call plus invited guests) */

@@ -134,10 +134,16 @@ print_banner(const GwConfig *config, guint port)
   g_autofree char *base = gw_config_dup_public_url(config, port);
   g_autofree char *room = demo_room_id();
 
-  /* Tests and scripts read these lines: keep their prefixes. */
+  /* Tests and scripts read these lines: keep their prefixes and their count. */
   printf("Balie listening on %s\n", url);
-  printf("Advisor: %s/advisor.html?room=%s\n", base, room);
-  printf("Customer (demo link): %s/customer.html?room=%s\n", base, room);
+  if (config->link_only) {
+    /* No demo room to print: calls open through links from the console. */
+    printf("Advisor: %s/console.html\n", base);
+    printf("Customer: the join link an advisor makes in the console (rooms.link_only)\n");
+  } else {
+    printf("Advisor: %s/advisor.html?room=%s\n", base, room);
+    printf("Customer (demo link): %s/customer.html?room=%s\n", base, room);
+  }
   fflush(stdout);
 }
 

@@ -28,6 +28,9 @@ while [ "$#" -gt 0 ]; do
 done
 if [ "$has_config" -eq 0 ] && [ -z "${BALIE_CONFIG:-}" ]; then
   args=(--config config/balie.conf.sample "${args[@]}")
+  # The demo links below open plain rooms by name: allowed here, for trying Balie out
+  # (production keeps rooms.link_only = true, the default).
+  export BALIE_ROOMS_LINK_ONLY=${BALIE_ROOMS_LINK_ONLY:-false}
 fi
 
 # A demo advisor account on first start, so the console can be tried at once.

@@ -202,6 +202,12 @@ admit_link(GwSession *session, const GwMessage *message, GwJoinToken **token, Gw
                           "this call is joined through its link");
       return FALSE;
     }
+    /* rooms.link_only: without it anyone who reaches /ws could relay video through us. */
+    if (!is_link_room(room_id) && session->config->link_only) {
+      g_set_error_literal(error, GW_PROTOCOL_ERROR, GW_PROTOCOL_ERROR_UNAUTHORIZED,
+                          "calls on this service are opened through their links only");
+      return FALSE;
+    }
     return TRUE;
   }
   if (message->join.role != GW_ROLE_CUSTOMER) {

@@ -93,6 +93,8 @@ def start_balie(args, work, max_rooms):
                BALIE_SERVER_LISTEN_ADDRESS="127.0.0.1",
                BALIE_MEDIA_ICE_LOCAL_ADDRESSES="127.0.0.1",
                BALIE_LIMITS_MAX_ROOMS=str(max_rooms),
+               # The load generator opens plain rooms by name.
+               BALIE_ROOMS_LINK_ONLY="false",
                BALIE_SERVER_DATA_DIR=os.path.join(work, "balie-data"))
     logfile = open(os.path.join(work, "balie.log"), "ab")
     proc = subprocess.Popen(taskset(args.gateway_cpus) + [args.balie], env=env,

@@ -47,6 +47,7 @@ assert_defaults(const GwConfig *config)
   g_assert_cmpuint(g_strv_length(config->video_codecs), ==, 2);
   g_assert_cmpstr(config->video_codecs[0], ==, "vp8");
   g_assert_cmpstr(config->video_codecs[1], ==, "h264");
+  g_assert_true(config->link_only);
   g_assert_cmpuint(config->max_rooms, ==, 100);
   g_assert_cmpuint(config->max_participants, ==, 4);
   g_assert_cmpuint(config->rejoin_grace_seconds, ==, 30);
@@ -528,6 +529,7 @@ test_sample(void)
                                           "udp_port_min",
                                           "udp_port_max",
                                           "video_codecs",
+                                          "link_only",
                                           "max_rooms",
                                           "max_participants",
                                           "rejoin_grace_seconds",

@@ -12,6 +12,8 @@
 #        BALIE_E2E_GATEWAY_ADDRESS=127.0.0.2  the loopback address the gateway listens
 #                             and gathers ICE candidates on (default 127.0.0.1)
 #        BALIE_E2E_IN_NETNS=1 already inside a namespace made by a wrapper (run-turn.sh)
+#        BALIE_ROOMS_LINK_ONLY=true  refuse plain rooms (default false: the tests
+#                             open rooms by name, customer.html?room=NAME)
 set -eu
 
 if [ $# -lt 1 ]; then
@@ -98,6 +100,7 @@ BALIE_SERVER_LISTEN_ADDRESS="${BALIE_E2E_GATEWAY_ADDRESS:-127.0.0.1}" \
 BALIE_SERVER_DATA_DIR="$work/data" \
 BALIE_MEDIA_ICE_LOCAL_ADDRESSES="${BALIE_E2E_GATEWAY_ADDRESS:-127.0.0.1}" \
 BALIE_QUEUES_NAMES="${BALIE_QUEUES_NAMES:-hypotheek;pensioen}" \
+BALIE_ROOMS_LINK_ONLY="${BALIE_ROOMS_LINK_ONLY:-false}" \
   "$gateway" >"$log" 2>&1 &
 gateway_pid=$!
 

@@ -79,7 +79,7 @@ start_node() { # NAME ADDRESS
   BALIE_SERVER_LISTEN_ADDRESS="$2" BALIE_SERVER_PORT=8080 BALIE_SERVER_TLS=false \
   BALIE_SERVER_PUBLIC_URL=https://127.0.0.1:8443 \
   BALIE_SERVER_DATA_DIR="$work/$1" BALIE_SERVER_TOKEN_KEY_FILE="$work/token.key" \
-  BALIE_MEDIA_ICE_LOCAL_ADDRESSES="$2" \
+  BALIE_MEDIA_ICE_LOCAL_ADDRESSES="$2" BALIE_ROOMS_LINK_ONLY=false \
   BALIE_STORE_BACKEND=postgresql BALIE_STORE_POSTGRES_CONNINFO_FILE="$work/postgres.conninfo" \
     unshare --uts sh -c 'hostname "$1"; exec "$2"' start-node "$1" "$gateway" >"$work/$1.log" 2>&1 &
   pids="$pids $!"

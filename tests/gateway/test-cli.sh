@@ -38,10 +38,11 @@ if "$balie" --no-such-option 2> /dev/null; then fail "unknown option accepted"; 
 ok "--check-config errors"
 
 # Start, read the three lines, stop with a signal; the exit status must be 0.
+# $3: rooms.link_only (with it no demo room is printed: calls open through links).
 run_and_stop() {
-  local signal=$1 format=$2 line
+  local signal=$1 format=$2 link_only=$3 line
   : > out
-  BALIE_SERVER_LISTEN_ADDRESS=127.0.0.1 BALIE_SERVER_PORT=0 BALIE_SERVER_LOG_FORMAT=$format \
+  BALIE_ROOMS_LINK_ONLY=$link_only BALIE_SERVER_LISTEN_ADDRESS=127.0.0.1 BALIE_SERVER_PORT=0 BALIE_SERVER_LOG_FORMAT=$format \
     BALIE_SERVER_DATA_DIR="$work/data" "$balie" > out 2> err &
   pid=$!
   for _ in $(seq 1 300); do
@@ -54,10 +55,17 @@ run_and_stop() {
   [[ $line =~ ^Balie\ listening\ on\ https://127\.0\.0\.1:([0-9]+)$ ]] || fail "line 1: $line"
   local port=${BASH_REMATCH[1]}
   [ "$port" -gt 0 ] || fail "port 0 printed"
-  sed -n 2p out | grep -Eq "^Advisor: https://localhost:$port/advisor\.html\?room=demo-[0-9a-f]{6}$" ||
-    fail "line 2: $(sed -n 2p out)"
-  sed -n 3p out | grep -Eq "^Customer \(demo link\): https://localhost:$port/customer\.html\?room=demo-[0-9a-f]{6}$" ||
-    fail "line 3: $(sed -n 3p out)"
+  if [ "$link_only" = true ]; then
+    sed -n 2p out | grep -Eq "^Advisor: https://localhost:$port/console\.html$" ||
+      fail "line 2: $(sed -n 2p out)"
+    sed -n 3p out | grep -q "^Customer: the join link an advisor makes in the console" ||
+      fail "line 3: $(sed -n 3p out)"
+  else
+    sed -n 2p out | grep -Eq "^Advisor: https://localhost:$port/advisor\.html\?room=demo-[0-9a-f]{6}$" ||
+      fail "line 2: $(sed -n 2p out)"
+    sed -n 3p out | grep -Eq "^Customer \(demo link\): https://localhost:$port/customer\.html\?room=demo-[0-9a-f]{6}$" ||
+      fail "line 3: $(sed -n 3p out)"
+  fi
   [ -s "$work/data/tls/cert.pem" ] || fail "no certificate"
   [ -s "$work/data/tls/key.pem" ] || fail "no key"
   [ "$(stat -c %a "$work/data/tls/key.pem")" = 600 ] || fail "key file is not 0600"
@@ -82,5 +90,5 @@ run_and_stop() {
   [ "$status" -eq 0 ] || fail "exit status $status after SIG$signal: $(cat err)"
   ok "start and SIG$signal ($format logs)"
 }
-run_and_stop TERM text
-run_and_stop INT json
+run_and_stop TERM text true
+run_and_stop INT json false

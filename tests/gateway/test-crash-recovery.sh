@@ -16,7 +16,8 @@ db() { sqlite3 -batch -noheader "$work/data/metrics.db" "$1"; }
 
 start() {
   : > out
-  BALIE_NO_DEMO_ADVISOR=1 BALIE_SERVER_LISTEN_ADDRESS=127.0.0.1 BALIE_SERVER_PORT=0 \
+  # ws-join opens plain rooms by name.
+  BALIE_ROOMS_LINK_ONLY=false BALIE_NO_DEMO_ADVISOR=1 BALIE_SERVER_LISTEN_ADDRESS=127.0.0.1 BALIE_SERVER_PORT=0 \
     BALIE_SERVER_DATA_DIR="$work/data" BALIE_SERVER_LOG_LEVEL=info "$balie" > out 2>> err &
   pid=$!
   wait_for '[ "$(wc -l < out)" -ge 1 ] || ! kill -0 $pid 2>/dev/null' 300 || fail "no banner"

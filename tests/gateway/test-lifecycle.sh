@@ -20,8 +20,9 @@ http_status() { curl -sk -o body -w '%{http_code}' "https://127.0.0.1:$port$1"; 
 # Starts the gateway with config file $1; sets pid and port.
 start() {
   : > out
-  BALIE_SERVER_LISTEN_ADDRESS=127.0.0.1 BALIE_SERVER_PORT=0 BALIE_SERVER_DATA_DIR="$work/data" \
-    "$balie" --config "$1" > out 2> err &
+  # ws-join opens plain rooms by name.
+  BALIE_ROOMS_LINK_ONLY=false BALIE_SERVER_LISTEN_ADDRESS=127.0.0.1 BALIE_SERVER_PORT=0 \
+    BALIE_SERVER_DATA_DIR="$work/data" "$balie" --config "$1" > out 2> err &
   pid=$!
   wait_for '[ "$(wc -l < out)" -ge 3 ] || ! kill -0 $pid 2>/dev/null' 300 || fail "no banner"
   [[ $(sed -n 1p out) =~ :([0-9]+)$ ]] || fail "balie did not start: $(cat err)"

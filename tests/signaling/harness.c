@@ -180,6 +180,8 @@ harness_fixture_prepare(HarnessFixture *fixture, const char *dir_template)
   config->web_root = g_strdup(web);
   /* Rooms close as soon as they are empty unless a test asks for a grace period. */
   config->rejoin_grace_seconds = 0;
+  /* Most tests open plain rooms by name; test-link-only.c turns rooms.link_only back on. */
+  config->link_only = FALSE;
   fixture->config = config;
   return config;
 }
