@@ -3,6 +3,7 @@
 #include "gateway/experience.h"
 
 #include "gateway/api-auth.h"
+#include "gateway/advisor-contacts.h"
 #include "gateway/insights-api.h"
 #include "gateway/rating-api.h"
 #include "gateway/store-privacy.h"
@@ -209,6 +210,7 @@ gw_experience_start(GwConfig *config, GwServer *server, GError **error)
   if (!gw_store_recovery_start(store, &experience->recovery_sink, recovery_done, experience))
     experience->refs--;
   gw_insights_api_mount(server, store, auth, config);
+  gw_advisor_contacts_mount(server, store);
   gw_rating_api_mount(server, &experience->sink);
   gw_metrics_mount(experience->metrics, server);
   gw_vendor_files_mount(server);
