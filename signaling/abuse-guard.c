@@ -172,15 +172,25 @@ on_refusal_written(GObject *source, GAsyncResult *result, gpointer user_data)
 static void
 refuse_unread(SoupServerMessage *msg, const char *status_line)
 {
+  GString *text = g_string_new(NULL);
+  SoupMessageHeadersIter iter;
+  const char *name, *value;
+
+  g_string_append_printf(text, "HTTP/1.1 %s\r\n", status_line);
+  /* The headers set so far go out too: the security headers (signaling/server.c). */
+  soup_message_headers_iter_init(&iter, soup_server_message_get_response_headers(msg));
+  while (soup_message_headers_iter_next(&iter, &name, &value))
+    g_string_append_printf(text, "%s: %s\r\n", name, value);
+  g_string_append(text, "Connection: close\r\nContent-Length: 0\r\n\r\n");
+  char *response = g_string_free(text, FALSE);
   GIOStream *stream = soup_server_message_steal_connection(msg);
-  char *response;
 
   gw_signaling_log(G_LOG_LEVEL_INFO, NULL, NULL, "http %.3s: request body refused unread",
                    status_line);
-  if (stream == NULL)
+  if (stream == NULL) {
+    g_free(response);
     return;
-  response = g_strdup_printf("HTTP/1.1 %s\r\nConnection: close\r\nContent-Length: 0\r\n\r\n",
-                             status_line);
+  }
   /* The text lives as long as the stream it is written to. */
   g_object_set_data_full(G_OBJECT(stream), "balie-refusal", response, g_free);
   g_output_stream_write_all_async(g_io_stream_get_output_stream(stream), response,

@@ -46,6 +46,12 @@ G_DEFINE_QUARK(gw-server-error-quark, gw_server_error)
   "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "          \
   "media-src 'self' blob:; connect-src 'self' wss:; object-src 'none'; base-uri 'none'; "          \
   "form-action 'self'; frame-ancestors 'none'"
+/* Camera, microphone and screen for our own pages only; the rest of the powerful features off. */
+#define PERMISSIONS_POLICY                                                                         \
+  "camera=(self), microphone=(self), display-capture=(self), geolocation=(), payment=(), "        \
+  "usb=(), serial=(), bluetooth=(), hid=(), midi=(), interest-cohort=()"
+/* A year; without includeSubDomains: the organisation's other hosts are not ours to decide. */
+#define STRICT_TRANSPORT_SECURITY "max-age=31536000"
 
 struct _GwServer {
   GwConfig *config;
@@ -69,15 +75,27 @@ struct _GwServer {
   gboolean draining; /* gw_server_set_draining(): no new WebSockets */
 };
 
+/*
+ * On every response, set when the request starts: pages, API, errors, redirects, static files,
+ * WebSocket handshakes and their refusals, and what libsoup answers by itself (a malformed
+ * request) or the abuse guard refuses (429, 413) before any handler runs. HSTS goes out when
+ * browsers reach us over HTTPS: our own TLS, or a TLS proxy in front (an https public_url).
+ */
 static void
-add_security_headers(SoupServerMessage *msg)
+on_request_started(SoupServer *soup, SoupServerMessage *msg, gpointer user_data)
 {
+  GwServer *server = user_data;
   SoupMessageHeaders *headers = soup_server_message_get_response_headers(msg);
 
   soup_message_headers_replace(headers, "X-Content-Type-Options", "nosniff");
   soup_message_headers_replace(headers, "Referrer-Policy", "no-referrer");
   soup_message_headers_replace(headers, "Content-Security-Policy", CONTENT_SECURITY_POLICY);
   soup_message_headers_replace(headers, "X-Frame-Options", "DENY");
+  soup_message_headers_replace(headers, "Permissions-Policy", PERMISSIONS_POLICY);
+  soup_message_headers_replace(headers, "Cross-Origin-Opener-Policy", "same-origin");
+  if (server->config->tls || (server->config->public_url != NULL &&
+                              g_str_has_prefix(server->config->public_url, "https://")))
+    soup_message_headers_replace(headers, "Strict-Transport-Security", STRICT_TRANSPORT_SECURITY);
 }
 
 /* One line per refused HTTP request; the path is escaped and cut, the client
@@ -102,7 +120,6 @@ handle_static(SoupServer *soup, SoupServerMessage *msg, const char *path, GHashT
 {
   GwServer *server = user_data;
 
-  add_security_headers(msg);
   gw_static_files_serve(msg, server->config->web_root);
   log_http_error(msg);
 }
@@ -113,7 +130,6 @@ handle_brand(SoupServer *soup, SoupServerMessage *msg, const char *path, GHashTa
 {
   GwServer *server = user_data;
 
-  add_security_headers(msg);
   gw_brand_serve(msg, path, server->config);
   log_http_error(msg);
 }
@@ -125,7 +141,6 @@ handle_healthz(SoupServer *soup, SoupServerMessage *msg, const char *path, GHash
   GwServer *server = user_data;
   const char *method = soup_server_message_get_method(msg);
 
-  add_security_headers(msg);
   soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Cache-Control",
                                "no-store");
   if (method != SOUP_METHOD_GET && method != SOUP_METHOD_HEAD) {
@@ -301,6 +316,12 @@ handle_check_websocket(SoupServer *soup, SoupServerMessage *msg, const char *pat
     refuse_websocket_draining(connection);
     return;
   }
+  if (gw_abuse_guard_fds_low(server->guard)) {
+    refuse_websocket_busy(connection);
+    return;
+  }
+  /* First on "message", like /ws: what is over the rate never reaches the check. */
+  gw_abuse_guard_watch_websocket(server->guard, msg, connection);
   gw_media_checks_accept(server->checks, connection);
 }
 
@@ -310,7 +331,6 @@ handle_join_link(SoupServer *soup, SoupServerMessage *msg, const char *path, GHa
 {
   GwServer *server = user_data;
 
-  add_security_headers(msg);
   gw_join_page_serve(msg, path, server->admission);
   log_http_error(msg);
 }
@@ -321,7 +341,6 @@ handle_queue_link(SoupServer *soup, SoupServerMessage *msg, const char *path, GH
 {
   GwServer *server = user_data;
 
-  add_security_headers(msg);
   gw_queue_page_serve(msg, path, server->config, server->queues, server->admission);
   log_http_error(msg);
 }
@@ -332,7 +351,6 @@ handle_oidc(SoupServer *soup, SoupServerMessage *msg, const char *path, GHashTab
 {
   GwServer *server = user_data;
 
-  add_security_headers(msg);
   gw_oidc_serve(server->oidc, msg, path);
 }
 
@@ -342,7 +360,6 @@ handle_api(SoupServer *soup, SoupServerMessage *msg, const char *path, GHashTabl
 {
   GwServer *server = user_data;
 
-  add_security_headers(msg);
   gw_api_serve(&server->api, msg, path);
   log_http_error(msg);
 }
@@ -509,6 +526,7 @@ gw_server_new(GwConfig *config, GError **error)
   /* Signaling messages are small; permessage-deflate would only let a small
    * frame inflate past every size limit. */
   soup_server_remove_websocket_extension(server->soup, SOUP_TYPE_WEBSOCKET_EXTENSION_DEFLATE);
+  g_signal_connect(server->soup, "request-started", G_CALLBACK(on_request_started), server);
 
   if ((config->tls && !load_certificate(server, error)) || !load_token_key(server, error) ||
       !open_users(server, error)) {
@@ -607,39 +625,12 @@ close_sessions(GwServer *server)
   }
 }
 
-typedef struct {
-  SoupServerCallback callback;
-  gpointer user_data;
-  GDestroyNotify destroy;
-} MountedHandler;
-
-static void
-mounted_handler_free(gpointer p)
-{
-  MountedHandler *h = p;
-  if (h->destroy)
-    h->destroy(h->user_data);
-  g_free(h);
-}
-
-static void
-handle_mounted(SoupServer *soup, SoupServerMessage *msg, const char *path, GHashTable *query,
-               gpointer data)
-{
-  MountedHandler *h = data;
-  add_security_headers(msg);
-  h->callback(soup, msg, path, query, h->user_data);
-}
-
 void
 gw_server_add_handler(GwServer *server, const char *path, SoupServerCallback callback,
                       gpointer user_data, GDestroyNotify destroy)
 {
-  MountedHandler *h = g_new0(MountedHandler, 1);
-  h->callback = callback;
-  h->user_data = user_data;
-  h->destroy = destroy;
-  soup_server_add_handler(server->soup, path, handle_mounted, h, mounted_handler_free);
+  /* Its responses get the security headers like all others (on_request_started). */
+  soup_server_add_handler(server->soup, path, callback, user_data, destroy);
 }
 
 void
@@ -689,6 +680,7 @@ gw_server_free(GwServer *server)
   g_clear_pointer(&server->admission, gw_admission_free);
   g_clear_pointer(&server->guard, gw_abuse_guard_free);
   g_clear_pointer(&server->ledger, gw_contact_ledger_free);
+  g_signal_handlers_disconnect_by_data(server->soup, server);
   g_object_unref(server->soup);
   gw_config_unref(server->config);
   g_free(server);

@@ -234,6 +234,41 @@ test_message_flood(HarnessFixture *fixture, gconstpointer data)
   g_assert_false(other->closed);
 }
 
+/* The same flood on the connection check (/ws/check): the same per-socket limit answers, and
+ * another address's check is served meanwhile. */
+static void
+test_check_flood(HarnessFixture *fixture, gconstpointer data)
+{
+  HarnessClient *flooder = harness_client_connect_path(fixture, "/ws/check", NULL);
+  HarnessClient *other = NULL;
+  guint sent = 0;
+
+  harness_client_wait_nth(flooder, "welcome", 0);
+  AS_OTHER_CLIENT(fixture, other = harness_client_connect_path(fixture, "/ws/check", NULL));
+  gint64 start = g_get_monotonic_time();
+  /* Refused by the check itself (not an answer or ice), so only the limit differs. */
+  for (; sent < 3000 && soup_websocket_connection_get_state(flooder->connection) ==
+                           SOUP_WEBSOCKET_STATE_OPEN;
+       sent++) {
+    harness_client_send(flooder, "{\"type\":\"hangup\",\"v\":1}");
+    if (sent % 100 == 0)
+      g_main_context_iteration(NULL, FALSE);
+  }
+  g_assert_nonnull(harness_client_wait_nth(other, "welcome", 0));
+  g_assert_nonnull(harness_client_wait_nth(other, "offer", 0));
+  HARNESS_WAIT_FOR(flooder->closed);
+  g_test_message("check: sent %u, answered %u (limit replies %u), closed with %u", sent,
+                 flooder->messages->len, count_code(flooder, "limit"), flooder->close_code);
+  g_assert_cmpuint(count_code(flooder, "limit"), >=, 1);
+  g_assert_cmpuint(flooder->close_code, ==, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION);
+  guint rate = fixture->config->ws_messages_per_second;
+  gint64 elapsed_us = g_get_monotonic_time() - start;
+  g_assert_cmpuint(count_code(flooder, "wrong-state"), >=, rate * 4);
+  g_assert_cmpuint(count_code(flooder, "wrong-state"), <=,
+                   rate * 4 + rate * elapsed_us / G_USEC_PER_SEC + 1);
+  g_assert_false(other->closed);
+}
+
 /* Connections and requests from one address: over its share it gets 429, another address is
  * served, and a closed connection frees its place. */
 static void
@@ -616,6 +651,7 @@ main(int argc, char **argv)
   ADD("/abuse/malformed", test_malformed);
   ADD("/abuse/oversized", test_oversized);
   ADD("/abuse/message-flood", test_message_flood);
+  ADD("/abuse/check-flood", test_check_flood);
   ADD("/abuse/connection-flood", test_connection_flood);
   ADD("/abuse/slow-clients", test_slow_clients);
   ADD("/abuse/silent-tcp", test_silent_tcp);
