@@ -5,77 +5,65 @@
 
 #include <string.h>
 
+#include "signaling/notice-page.h"
+
 /* Nervous customers read these: say what happened and what to do, never a stack trace. Only
- * fixed text goes into the page, nothing from the request. */
+ * fixed text goes into the page, nothing from the request. The page shows web/strings.js's
+ * notice of the same name in the visitor's language; these are its no-script fallback. */
 typedef struct {
   guint status;
-  const char *title_nl;
-  const char *body_nl;
-  const char *title_en;
-  const char *body_en;
+  GwNotice notice;
 } Page;
 
 static const Page page_invalid = {
     SOUP_STATUS_NOT_FOUND,
-    "Deze link werkt niet",
-    "De link is niet compleet of niet van ons. Kopieer de hele link uit de e-mail of sms "
-    "opnieuw, of vraag uw adviseur om een nieuwe link.",
-    "This link does not work",
-    "The link is incomplete or was not issued by us. Copy the whole link from the e-mail or text "
-    "message again, or ask your adviser for a new link.",
+    {"link-invalid", "Deze link werkt niet",
+     "De link is niet compleet of niet van ons. Kopieer de hele link uit de e-mail of sms "
+     "opnieuw, of vraag uw adviseur om een nieuwe link.",
+     "This link does not work",
+     "The link is incomplete or was not issued by us. Copy the whole link from the e-mail or text "
+     "message again, or ask your adviser for a new link."},
 };
 
 static const Page page_expired = {
     SOUP_STATUS_GONE,
-    "Deze link is verlopen",
-    "Links voor een videogesprek zijn een beperkte tijd geldig. Vraag uw adviseur om een nieuwe "
-    "link, of maak een nieuwe afspraak.",
-    "This link has expired",
-    "Video call links are valid for a limited time. Ask your adviser for a new link, or make a "
-    "new appointment.",
+    {"link-expired", "Deze link is verlopen",
+     "Links voor een videogesprek zijn een beperkte tijd geldig. Vraag uw adviseur om een nieuwe "
+     "link, of maak een nieuwe afspraak.",
+     "This link has expired",
+     "Video call links are valid for a limited time. Ask your adviser for a new link, or make a "
+     "new appointment."},
 };
 
 static const Page page_revoked = {
     SOUP_STATUS_GONE,
-    "Deze afspraak is geannuleerd",
-    "Uw adviseur heeft deze uitnodiging ingetrokken. Neem contact met ons op als u toch een "
-    "gesprek wilt.",
-    "This appointment was cancelled",
-    "Your adviser withdrew this invitation. Please contact us if you would still like to talk.",
+    {"link-revoked", "Deze afspraak is geannuleerd",
+     "Uw adviseur heeft deze uitnodiging ingetrokken. Neem contact met ons op als u toch een "
+     "gesprek wilt.",
+     "This appointment was cancelled",
+     "Your adviser withdrew this invitation. Please contact us if you would still like to talk."},
 };
 
 static const Page page_finished = {
     SOUP_STATUS_GONE,
-    "Dit gesprek is afgelopen",
-    "Het videogesprek bij deze link heeft al plaatsgevonden. Heeft u nog een vraag? Neem contact "
-    "met ons op of maak een nieuwe afspraak.",
-    "This call is over",
-    "The video call for this link has already taken place. Still have a question? Contact us or "
-    "make a new appointment.",
+    {"link-finished", "Dit gesprek is afgelopen",
+     "Het videogesprek bij deze link heeft al plaatsgevonden. Heeft u nog een vraag? Neem contact "
+     "met ons op of maak een nieuwe afspraak.",
+     "This call is over",
+     "The video call for this link has already taken place. Still have a question? Contact us or "
+     "make a new appointment."},
 };
 
 static const Page page_method = {
-    SOUP_STATUS_METHOD_NOT_ALLOWED,        "Deze link werkt niet zo",
-    "Open de link gewoon in uw browser.",  "This link does not work that way",
-    "Just open the link in your browser.",
+    SOUP_STATUS_METHOD_NOT_ALLOWED,
+    {"link-method", "Deze link werkt niet zo", "Open de link gewoon in uw browser.",
+     "This link does not work that way", "Just open the link in your browser."},
 };
 
 static void
 serve_page(SoupServerMessage *msg, const Page *page)
 {
-  g_autofree char *html = g_strdup_printf(
-      "<!doctype html>\n<html lang=\"nl\">\n<head>\n<meta charset=\"utf-8\">\n"
-      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-      "<title>%s – Balie</title>\n</head>\n<body>\n<main>\n<h1>%s</h1>\n<p>%s</p>\n"
-      "<section lang=\"en\">\n<h2>%s</h2>\n<p>%s</p>\n</section>\n</main>\n</body>\n</html>\n",
-      page->title_nl, page->title_nl, page->body_nl, page->title_en, page->body_en);
-  gsize length = strlen(html);
-  SoupMessageHeaders *headers = soup_server_message_get_response_headers(msg);
-
-  soup_message_headers_replace(headers, "Cache-Control", "no-store");
-  soup_server_message_set_status(msg, page->status, NULL);
-  soup_server_message_set_response(msg, "text/html; charset=utf-8", SOUP_MEMORY_TAKE,
-                                   g_steal_pointer(&html), length);
+  gw_notice_page_serve(msg, page->status, &page->notice, NULL);
 }
 
 void
@@ -113,5 +101,7 @@ gw_join_page_serve(SoupServerMessage *msg, const char *path, GwAdmission *admiss
       g_strdup_printf("/check.html?room=%s&token=%s", token->contact_id, text);
   soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Cache-Control",
                                "no-store");
-  soup_server_message_set_redirect(msg, SOUP_STATUS_SEE_OTHER, location);
+  /* A relative Location: behind a proxy that terminates TLS the request's own URI is http://. */
+  soup_server_message_set_status(msg, SOUP_STATUS_SEE_OTHER, NULL);
+  soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Location", location);
 }

@@ -8,30 +8,23 @@
 
 #include "signaling/base64url.h"
 #include "signaling/join-token.h"
+#include "signaling/notice-page.h"
 
 static const char *const days_nl[] = {"maandag", "dinsdag",  "woensdag", "donderdag",
                                       "vrijdag", "zaterdag", "zondag"};
 static const char *const days_en[] = {"Monday", "Tuesday",  "Wednesday", "Thursday",
                                       "Friday", "Saturday", "Sunday"};
 
-/* Only fixed text and text we made (a checked queue name, a time) goes into the page. */
+/* Only fixed text and text we made (a day, a date, a time) goes into the page. The page shows
+ * web/strings.js's notice of the same name in the visitor's language; these are its no-script
+ * fallback. */
 static void
-serve_page(SoupServerMessage *msg, guint status, const char *title_nl, const char *body_nl,
-           const char *title_en, const char *body_en)
+serve_page(SoupServerMessage *msg, guint status, const char *notice, const char *title_nl,
+           const char *body_nl, const char *title_en, const char *body_en, const char *attributes)
 {
-  g_autofree char *html = g_strdup_printf(
-      "<!doctype html>\n<html lang=\"nl\">\n<head>\n<meta charset=\"utf-8\">\n"
-      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-      "<title>%s – Balie</title>\n</head>\n<body>\n<main>\n<h1>%s</h1>\n<p>%s</p>\n"
-      "<section lang=\"en\">\n<h2>%s</h2>\n<p>%s</p>\n</section>\n</main>\n</body>\n</html>\n",
-      title_nl, title_nl, body_nl, title_en, body_en);
-  gsize length = strlen(html);
+  GwNotice page = {notice, title_nl, body_nl, title_en, body_en};
 
-  soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Cache-Control",
-                               "no-store");
-  soup_server_message_set_status(msg, status, NULL);
-  soup_server_message_set_response(msg, "text/html; charset=utf-8", SOUP_MEMORY_TAKE,
-                                   g_steal_pointer(&html), length);
+  gw_notice_page_serve(msg, status, &page, attributes);
 }
 
 static void
@@ -40,6 +33,7 @@ serve_closed(SoupServerMessage *msg, GwQueues *queues, GDateTime *now)
   g_autoptr(GDateTime) opens = gw_queues_next_opening(queues, now);
   g_autofree char *body_nl = NULL;
   g_autofree char *body_en = NULL;
+  g_autofree char *attributes = NULL;
 
   if (opens == NULL) {
     body_nl = g_strdup("Er zijn op dit moment geen openingstijden bekend. Probeer het later nog "
@@ -56,9 +50,13 @@ serve_closed(SoupServerMessage *msg, GwQueues *queues, GDateTime *now)
     body_en = g_strdup_printf("The desk opens again on %s %s at %s. Come back through this "
                               "link then and we will gladly help you.",
                               days_en[day], date, time);
+    /* For notice.js, which words the day and the sentence in the visitor's language. */
+    attributes = g_strdup_printf(" data-opens-day=\"%d\" data-opens-date=\"%s\" "
+                                 "data-opens-time=\"%s\"",
+                                 day + 1, date, time);
   }
-  serve_page(msg, SOUP_STATUS_OK, "De balie is nu gesloten", body_nl, "The desk is closed now",
-             body_en);
+  serve_page(msg, SOUP_STATUS_OK, "queue-closed", "De balie is nu gesloten", body_nl,
+             "The desk is closed now", body_en, attributes);
 }
 
 void
@@ -73,16 +71,16 @@ gw_queue_page_serve(SoupServerMessage *msg, const char *path, GwConfig *config, 
   if (method != SOUP_METHOD_GET && method != SOUP_METHOD_HEAD) {
     soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Allow",
                                  "GET, HEAD");
-    serve_page(msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "Deze link werkt niet zo",
+    serve_page(msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "link-method", "Deze link werkt niet zo",
                "Open de link gewoon in uw browser.", "This link does not work that way",
-               "Just open the link in your browser.");
+               "Just open the link in your browser.", NULL);
     return;
   }
   if (!gw_join_token_is_valid_id(name) || !gw_queues_has(queues, name)) {
-    serve_page(msg, SOUP_STATUS_NOT_FOUND, "Deze wachtrij bestaat niet",
+    serve_page(msg, SOUP_STATUS_NOT_FOUND, "queue-unknown", "Deze wachtrij bestaat niet",
                "Controleer de link, of kijk op onze website hoe u ons kunt bereiken.",
                "This queue does not exist",
-               "Check the link, or see our website for how to reach us.");
+               "Check the link, or see our website for how to reach us.", NULL);
     return;
   }
   if (!gw_queues_is_open(queues, now)) {
@@ -102,5 +100,7 @@ gw_queue_page_serve(SoupServerMessage *msg, const char *path, GwConfig *config, 
       g_strdup_printf("/check.html?next=queue&queue=%s&room=%s&token=%s", name, contact_id, text);
   soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Cache-Control",
                                "no-store");
-  soup_server_message_set_redirect(msg, SOUP_STATUS_SEE_OTHER, location);
+  /* A relative Location: behind a proxy that terminates TLS the request's own URI is http://. */
+  soup_server_message_set_status(msg, SOUP_STATUS_SEE_OTHER, NULL);
+  soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Location", location);
 }

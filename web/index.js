@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The start page: one link per side of the call, keeping any ?room= and ?lang=
-// given, and the language button.
+// given, the language button, and the organisation's name and logo ([brand]).
+import { loadBrand, orgName } from './page.js';
 import { languages, otherLanguage, setLanguage, strings } from './strings.js';
 
 const params = new URLSearchParams(location.search);
@@ -14,10 +15,11 @@ button.addEventListener('click', () => {
   render();
 });
 render();
+loadBrand(render);
 
 function render() {
-  document.title = strings.appName;
-  document.querySelector('[data-text="appName"]').textContent = strings.appName;
+  document.title = orgName();
+  document.querySelector('.brand-name').textContent = orgName();
   document.querySelector('[data-text="intro"]').textContent = strings.index.intro;
   const other = otherLanguage();
   button.textContent = languages[other].languageName;

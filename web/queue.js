@@ -2,56 +2,33 @@
 // The walk-in waiting room (docs/protocol.md, "Walk-in queues"): joins the queue with the
 // ticket from /q/QUEUE, shows the place in line and the estimated wait as the gateway
 // updates them, and moves to the call page once an advisor accepts. Leaving this page
-// before that gives up the place.
-
-const text = {
-  nl: {
-    heading: 'U staat in de wachtrij',
-    connecting: 'Verbinden…',
-    waiting: 'U wacht op de eerstvolgende adviseur. Laat deze pagina open.',
-    positionLabel: 'Uw plaats in de rij',
-    estimateLabel: 'Geschatte wachttijd',
-    hint: 'Als u deze pagina sluit of vernieuwt, verliest u uw plaats.',
-    accepted: 'Een adviseur neemt uw gesprek aan. Even geduld…',
-    lost: 'De verbinding is verbroken; uw plaats in de rij is vervallen.',
-    retry: 'Opnieuw in de rij',
-    badLink: 'Deze link werkt niet. Open de link van de wachtrij opnieuw.',
-    minutes: (m) => (m <= 1 ? 'ongeveer 1 minuut' : `ongeveer ${m} minuten`),
-    language: 'English',
-  },
-  en: {
-    heading: 'You are in the queue',
-    connecting: 'Connecting…',
-    waiting: 'You are waiting for the next available adviser. Keep this page open.',
-    positionLabel: 'Your place in line',
-    estimateLabel: 'Estimated wait',
-    hint: 'If you close or reload this page, you lose your place.',
-    accepted: 'An adviser is taking your call. One moment…',
-    lost: 'The connection was lost; your place in the queue has lapsed.',
-    retry: 'Queue again',
-    badLink: 'This link does not work. Open the queue link again.',
-    minutes: (m) => (m <= 1 ? 'about 1 minute' : `about ${m} minutes`),
-    language: 'Nederlands',
-  },
-};
+// before that gives up the place. Texts: strings.queue; a full node: busy.html.
+import { applyTexts, loadBrand, orgName, wireLanguage } from './page.js';
+import { lang, strings } from './strings.js';
 
 const params = new URLSearchParams(location.search);
 const queue = params.get('queue') ?? '';
 const room = params.get('room') ?? '';
 const token = params.get('token') ?? '';
-let lang = params.get('lang') === 'en' ? 'en' : 'nl';
-let state = 'connecting';
+let state = 'connecting'; // connecting, waiting, accepted, lost
 let place = null;
-let problem = null;
+let problem = null; // a key of strings.queue, or {code, message} from the gateway
 
 const $ = (id) => document.getElementById(id);
 
+function problemText() {
+  const t = strings.queue;
+  if (problem === null) return '';
+  if (typeof problem === 'string') return t[problem];
+  return strings.errors[problem.code] ?? problem.message ?? strings.errorFallback;
+}
+
 function render() {
-  const t = text[lang];
-  document.documentElement.lang = lang;
+  const t = strings.queue;
+  applyTexts();
+  document.title = `${t.title} – ${orgName()}`;
   $('heading').textContent = t.heading;
-  $('language').textContent = t.language;
-  $('language').lang = lang === 'nl' ? 'en' : 'nl';
+  $('expect').textContent = t.expect;
   $('position-label').textContent = t.positionLabel;
   $('estimate-label').textContent = t.estimateLabel;
   $('hint').textContent = t.hint;
@@ -62,15 +39,13 @@ function render() {
     $('position').textContent = String(place.position);
     $('estimate').textContent = t.minutes(Math.max(1, Math.round(place.estimated_wait_s / 60)));
   }
+  $('expect').hidden = state === 'lost';
+  $('hint').hidden = state === 'lost';
   $('alert').hidden = problem === null;
-  $('alert').textContent = problem === null ? '' : (t[problem] ?? problem);
-  $('retry').hidden = state !== 'lost';
+  $('alert').textContent = problemText();
+  $('retry').hidden = state !== 'lost' || !queue;
 }
 
-$('language').addEventListener('click', () => {
-  lang = lang === 'nl' ? 'en' : 'nl';
-  render();
-});
 $('retry').addEventListener('click', () => {
   location.href = `/q/${encodeURIComponent(queue)}`;
 });
@@ -82,12 +57,19 @@ function join() {
     render();
     return;
   }
-  const socket = new WebSocket(`wss://${location.host}/ws`);
+  // ?room= lets a load balancer send the waiting customer to the node that will hold the call.
+  const socket = new WebSocket(`wss://${location.host}/ws?room=${encodeURIComponent(room)}`);
   socket.addEventListener('open', () => {
     socket.send(JSON.stringify({ type: 'join', v: 1, room, role: 'customer', token }));
   });
   socket.addEventListener('message', (event) => {
-    const message = JSON.parse(event.data);
+    let message;
+    try {
+      message = JSON.parse(event.data);
+    } catch {
+      console.warn('balie: unparseable message from the gateway', event.data);
+      return;
+    }
     if (message.type === 'queue' && message.state === 'waiting') {
       state = 'waiting';
       place = message;
@@ -96,8 +78,13 @@ function join() {
       const query = new URLSearchParams({ room: message.room, token });
       if (params.get('lang')) query.set('lang', lang);
       location.replace(`customer.html?${query}`);
+    } else if (message.type === 'error' && message.code === 'capacity') {
+      // The queue or the node is full: the busy page, whose "try again" is a new ticket.
+      state = 'accepted'; // leaving: the close that follows is no lost place
+      const query = new URLSearchParams({ lang, retry: `/q/${encodeURIComponent(queue)}` });
+      location.replace(`busy.html?${query}`);
     } else if (message.type === 'error') {
-      problem = message.code === 'bad-token' ? 'badLink' : message.message;
+      problem = message.code === 'bad-token' ? 'badLink' : { code: message.code, message: message.message };
     }
     render();
   });
@@ -110,4 +97,6 @@ function join() {
 }
 
 render();
+wireLanguage(render);
+loadBrand(render);
 join();

@@ -2,9 +2,11 @@
 // The rating page after a call (docs/api.md, "Ratings"): NPS 0-10, CSAT 1-5,
 // CES 1-7 and an optional comment, or skip. The right to rate comes from the
 // gateway's `ended` message as a token in the address's fragment (#t=…), so
-// it never reaches a server log; it is POSTed once to /api/v1/ratings.
+// it never reaches a server log; it is POSTed once to /api/v1/ratings. The
+// call page comes here by itself after an answered call (ui.js, with ?ended=
+// and ?lang=); once sent or skipped the customer goes on to the end page.
 import { applyTexts, loadBrand, orgName, wireLanguage } from './page.js';
-import { strings } from './strings.js';
+import { lang, strings } from './strings.js';
 
 const COMMENT_MAX = 1000;
 const token = new URLSearchParams(location.hash.slice(1)).get('t') ?? '';
@@ -14,7 +16,7 @@ const scales = [
   { name: 'csat', from: 1, to: 5 },
   { name: 'ces', from: 1, to: 7 },
 ];
-let state = token ? 'open' : 'bad-link'; // open, sending, done, skipped, bad-link, closed
+let state = token ? 'open' : 'bad-link'; // open, sending, bad-link (sent or skipped: end.html)
 let problem = null;
 
 /** One radio button per score, built once; the texts follow the language. */
@@ -57,6 +59,15 @@ function render() {
   }
   const used = el('comment').value.length;
   el('comment-count').textContent = t.commentCount(COMMENT_MAX - used);
+  const ended = new URLSearchParams(location.search).get('ended');
+  el('ended').textContent =
+    ended === null
+      ? ''
+      : ended === 'you'
+        ? strings.status.endedByYou
+        : ended === 'advisor'
+          ? strings.status.endedByOther(strings.roleName.advisor)
+          : strings.status.ended;
   const finished = state !== 'open' && state !== 'sending';
   el('rate-form').hidden = finished;
   for (const control of el('rate-form').elements) control.disabled = state !== 'open';
@@ -94,9 +105,14 @@ async function submit(skipped) {
     console.warn('balie: rating not sent', err);
   }
   const code = reply && !reply.ok ? (await reply.json().catch(() => ({})))?.error?.code : null;
-  if (reply?.ok) state = skipped ? 'skipped' : 'done';
-  else if (code === 'already-rated') state = 'closed';
-  else if (code === 'bad-token' || code === 'token-expired') {
+  if (reply?.ok || code === 'already-rated') {
+    // The friendly end page says thank you (or that it was rated before).
+    const query = new URLSearchParams({ lang, rated: reply?.ok ? (skipped ? 'skipped' : 'done') : 'closed' });
+    const ended = new URLSearchParams(location.search).get('ended');
+    if (ended) query.set('ended', ended);
+    location.replace(`end.html?${query}`);
+    return;
+  } else if (code === 'bad-token' || code === 'token-expired') {
     state = 'bad-link';
     problem = code;
   } else {

@@ -251,7 +251,6 @@ export const nl = {
   rate: {
     title: 'Uw mening over het gesprek',
     heading: 'Hoe was uw gesprek?',
-    invite: 'Geef uw mening over dit gesprek (1 minuut)',
     intro: 'Drie korte vragen. Uw antwoorden helpen ons beter te worden. U mag ook overslaan.',
     npsQuestion: 'Hoe waarschijnlijk is het dat u ons aanbeveelt aan een vriend of bekende?',
     npsHint: '0 is zeer onwaarschijnlijk, 10 is zeer waarschijnlijk.',
@@ -269,9 +268,6 @@ export const nl = {
     skip: 'Overslaan',
     result: {
       sending: 'Bezig met versturen…',
-      done: 'Dank u wel voor uw mening! U kunt deze pagina sluiten.',
-      skipped: 'Geen probleem. U kunt deze pagina sluiten.',
-      closed: 'U heeft dit gesprek al beoordeeld. Dank u wel!',
       'bad-link': '',
     },
     problems: {
@@ -312,6 +308,73 @@ export const nl = {
       waitP90: 'Wachttijd p90',
       handleMean: 'Gespreksduur gemiddeld',
       nps: 'NPS',
+  // The walk-in waiting room (queue.html).
+  queue: {
+    title: 'Wachtkamer',
+    heading: 'U staat in de wachtrij',
+    connecting: 'Verbinden…',
+    waiting: 'U wacht op de eerstvolgende adviseur. Laat deze pagina open.',
+    expect: 'Zodra een adviseur vrij is, gaat u vanzelf door naar het gesprek. U hoeft niets te doen.',
+    positionLabel: 'Uw plaats in de rij',
+    estimateLabel: 'Geschatte wachttijd',
+    hint: 'Als u deze pagina sluit of vernieuwt, verliest u uw plaats.',
+    accepted: 'Een adviseur neemt uw gesprek aan. Even geduld…',
+    lost: 'De verbinding is verbroken; uw plaats in de rij is vervallen.',
+    retry: 'Opnieuw in de rij',
+    badLink: 'Deze link werkt niet. Open de link van de wachtrij opnieuw.',
+    minutes: (m) => (m <= 1 ? 'ongeveer 1 minuut' : `ongeveer ${m} minuten`),
+  },
+  // Pages that only tell something (notice.js): the gateway's pages for a join or
+  // queue link that cannot be used, the busy page and the end page after a call.
+  notice: {
+    'link-invalid': {
+      heading: 'Deze link werkt niet',
+      text: ['De link is niet compleet of niet van ons. Kopieer de hele link uit de e-mail of sms opnieuw, of vraag uw adviseur om een nieuwe link.'],
+    },
+    'link-expired': {
+      heading: 'Deze link is verlopen',
+      text: ['Links voor een videogesprek zijn een beperkte tijd geldig. Vraag uw adviseur om een nieuwe link, of maak een nieuwe afspraak.'],
+    },
+    'link-revoked': {
+      heading: 'Deze afspraak is geannuleerd',
+      text: ['Uw adviseur heeft deze uitnodiging ingetrokken. Neem contact met ons op als u toch een gesprek wilt.'],
+    },
+    'link-finished': {
+      heading: 'Dit gesprek is afgelopen',
+      text: ['Het videogesprek bij deze link heeft al plaatsgevonden. Heeft u nog een vraag? Neem contact met ons op of maak een nieuwe afspraak.'],
+    },
+    'link-method': { heading: 'Deze link werkt niet zo', text: ['Open de link gewoon in uw browser.'] },
+    'queue-unknown': {
+      heading: 'Deze wachtrij bestaat niet',
+      text: ['Controleer de link, of kijk op onze website hoe u ons kunt bereiken.'],
+    },
+    'queue-closed': {
+      heading: 'De balie is nu gesloten',
+      text: ['Er zijn op dit moment geen openingstijden bekend. Probeer het later nog eens of neem op een andere manier contact met ons op.'],
+      opens: ({ day, date, time }) =>
+        `De balie opent weer op ${['maandag', 'dinsdag', 'woensdag', 'donderdag', 'vrijdag', 'zaterdag', 'zondag'][day - 1]} ${date} om ${time}. Kom dan terug via deze link, dan helpen we u graag.`,
+    },
+    busy: {
+      heading: 'Het is nu erg druk',
+      text: [
+        'Op dit moment kunnen we geen nieuw gesprek beginnen: al onze lijnen zijn bezet. Er is niets misgegaan aan uw kant.',
+        'Probeer het over een paar minuten opnieuw met de knop hieronder.',
+      ],
+      action: 'Opnieuw proberen',
+    },
+    end: {
+      heading: 'Bedankt voor uw gesprek',
+      rated: {
+        done: 'Dank u wel voor uw mening!',
+        skipped: '',
+        closed: 'U heeft dit gesprek al beoordeeld. Dank u wel!',
+      },
+      text: [
+        'U kunt dit venster nu sluiten. Uw camera en microfoon staan uit.',
+        'Heeft u nog een vraag? Neem contact met ons op zoals u gewend bent.',
+      ],
+    },
+  },
       npsCount: (n) => `${n} antw.`,
       csat: 'CSAT (4–5)',
       ces: 'CES gemiddeld (1–7)',
@@ -590,7 +653,6 @@ export const en = {
   rate: {
     title: 'Your view of the call',
     heading: 'How was your call?',
-    invite: 'Tell us how the call went (1 minute)',
     intro: 'Three short questions. Your answers help us improve. You may also skip them.',
     npsQuestion: 'How likely are you to recommend us to a friend or colleague?',
     npsHint: '0 is not at all likely, 10 is extremely likely.',
@@ -608,9 +670,6 @@ export const en = {
     skip: 'Skip',
     result: {
       sending: 'Sending…',
-      done: 'Thank you for your feedback! You can close this page.',
-      skipped: 'No problem. You can close this page.',
-      closed: 'You have already rated this call. Thank you!',
       'bad-link': '',
     },
     problems: {
@@ -683,6 +742,73 @@ export const en = {
     seconds: (s) => `${s} s`,
     minutes: (m) => `${m} min`,
     exportHeading: 'Export',
+  // The walk-in waiting room (queue.html).
+  queue: {
+    title: 'Waiting room',
+    heading: 'You are in the queue',
+    connecting: 'Connecting…',
+    waiting: 'You are waiting for the next available advisor. Keep this page open.',
+    expect: 'As soon as an advisor is free, you go on to the call by yourself. You do not need to do anything.',
+    positionLabel: 'Your place in line',
+    estimateLabel: 'Estimated wait',
+    hint: 'If you close or reload this page, you lose your place.',
+    accepted: 'An advisor is taking your call. One moment…',
+    lost: 'The connection was lost; your place in the queue has lapsed.',
+    retry: 'Queue again',
+    badLink: 'This link does not work. Open the queue link again.',
+    minutes: (m) => (m <= 1 ? 'about 1 minute' : `about ${m} minutes`),
+  },
+  // Pages that only tell something (notice.js): the gateway's pages for a join or
+  // queue link that cannot be used, the busy page and the end page after a call.
+  notice: {
+    'link-invalid': {
+      heading: 'This link does not work',
+      text: ['The link is incomplete or was not issued by us. Copy the whole link from the e-mail or text message again, or ask your advisor for a new link.'],
+    },
+    'link-expired': {
+      heading: 'This link has expired',
+      text: ['Video call links are valid for a limited time. Ask your advisor for a new link, or make a new appointment.'],
+    },
+    'link-revoked': {
+      heading: 'This appointment was cancelled',
+      text: ['Your advisor withdrew this invitation. Please contact us if you would still like to talk.'],
+    },
+    'link-finished': {
+      heading: 'This call is over',
+      text: ['The video call for this link has already taken place. Still have a question? Contact us or make a new appointment.'],
+    },
+    'link-method': { heading: 'This link does not work that way', text: ['Just open the link in your browser.'] },
+    'queue-unknown': {
+      heading: 'This queue does not exist',
+      text: ['Check the link, or see our website for how to reach us.'],
+    },
+    'queue-closed': {
+      heading: 'The desk is closed now',
+      text: ['No opening hours are known at the moment. Please try again later or contact us another way.'],
+      opens: ({ day, date, time }) =>
+        `The desk opens again on ${['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'][day - 1]} ${date} at ${time}. Come back through this link then and we will gladly help you.`,
+    },
+    busy: {
+      heading: 'It is very busy right now',
+      text: [
+        'We cannot start a new call at the moment: all our lines are busy. Nothing went wrong on your side.',
+        'Please try again in a few minutes with the button below.',
+      ],
+      action: 'Try again',
+    },
+    end: {
+      heading: 'Thank you for your call',
+      rated: {
+        done: 'Thank you for your feedback!',
+        skipped: '',
+        closed: 'You have already rated this call. Thank you!',
+      },
+      text: [
+        'You can close this window now. Your camera and microphone are off.',
+        'Still have a question? Contact us the way you are used to.',
+      ],
+    },
+  },
     tables: { contacts: 'Contacts', events: 'Events', ratings: 'Ratings' },
     exportLink: (table, format) => `${table} (${format})`,
   },

@@ -3,6 +3,7 @@
 // The role comes from <body data-role>, the room from ?room= (default "demo"),
 // the display name from ?name=, the language from ?lang= (see strings.js).
 import { Call } from './call.js';
+import { loadBrand, orgName } from './page.js';
 import { lang, otherLanguage, setLanguage, languages, strings } from './strings.js';
 
 const role = document.body.dataset.role === 'advisor' ? 'advisor' : 'customer';
@@ -63,6 +64,7 @@ exposeDebugHook();
 wireControls();
 wireCall();
 call.start();
+loadBrand(() => applyLanguage());
 
 // What the customer chose on check.html (sessionStorage "balie.media"), or null.
 function mediaChoice() {
@@ -86,7 +88,8 @@ function captureConstraints(chosen) {
 // Every text on the page in the current language; runs again on a switch,
 // so it derives each text from the call's state, never from the old text.
 function applyLanguage() {
-  document.title = strings.pageTitle[role];
+  // The organisation's name from [brand] (page.js) in place of the app's.
+  document.title = strings.pageTitle[role].replace(strings.appName, orgName());
   for (const node of document.querySelectorAll('[data-text]')) {
     const value =
       node.dataset.text === 'heading'
@@ -319,7 +322,7 @@ function renderStatus() {
       else if (call.endedBy) setStatus(s.endedByOther(who));
       else setStatus(s.ended);
       disableAll();
-      showRatingLink();
+      afterCall();
       if (role === 'advisor' && call.wrapUpToken) {
         document.dispatchEvent(new CustomEvent('balie-wrap-up', { detail: { token: call.wrapUpToken } }));
       }
@@ -327,6 +330,10 @@ function renderStatus() {
     case 'error':
       setStatus(errorText(call.fatalError));
       disableAll();
+      if (call.fatalError === 'capacity' && role === 'customer') {
+        // A full node: the busy page, whose "try again" comes back here.
+        leave(`busy.html?${new URLSearchParams({ lang, retry: location.pathname + location.search })}`);
+      }
       break;
   }
   document.body.dataset.state = call.state;
@@ -350,19 +357,24 @@ function disableAll() {
   renderScreenView();
 }
 
-// After an answered call the customer is asked to rate it (rate.html); the
-// token rides in the fragment, so no server log sees it.
-function showRatingLink() {
-  if (role !== 'customer' || !call.ratingToken) return;
-  let link = el('rate-link');
-  if (!link) {
-    link = document.createElement('a');
-    link.id = 'rate-link';
-    link.className = 'rate-link';
-    link.href = `rate.html#t=${encodeURIComponent(call.ratingToken)}`;
-    ui.status.after(link);
-  }
-  link.textContent = strings.rate.invite;
+// After the call the customer goes on by themselves (location.replace: the
+// back button does not lead into the call again): to the rating page after an
+// answered call, with its token in the fragment so no server log sees it; else
+// (a guest, a call nobody answered) to the end page. The language goes along.
+function afterCall() {
+  if (role !== 'customer') return;
+  const query = new URLSearchParams({ lang });
+  if (call.endedBy === call.peerId) query.set('ended', 'you');
+  else query.set('ended', call.participants.get(call.endedBy)?.role === 'advisor' ? 'advisor' : 'other');
+  if (call.ratingToken) leave(`rate.html?${query}#t=${encodeURIComponent(call.ratingToken)}`);
+  else leave(`end.html?${query}`);
+}
+
+let leaving = false;
+function leave(url) {
+  if (leaving) return; // the status is rendered again on other events
+  leaving = true;
+  location.replace(url);
 }
 
 function setStatus(text) {

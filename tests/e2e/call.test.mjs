@@ -22,6 +22,7 @@ import {
   root,
   stepper,
   waitFor,
+  waitForAfterCall,
   waitForAudio,
   waitForMedia,
   waitForStatus,
@@ -161,7 +162,7 @@ test('a call through the gateway: media, screen share, chat, hang-up', async (t)
     const { advisor, customer } = pages();
     await advisor.getByRole('button', { name: 'Hang up', exact: true }).click();
     await waitForStatus(advisor, /call has ended/);
-    await waitForStatus(customer, /call has ended/);
+    await waitForAfterCall(customer, 'rate');
     const health = await waitFor(
       'GET /healthz reports 0 rooms',
       async () => {

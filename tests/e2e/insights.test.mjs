@@ -5,7 +5,7 @@
 // already, a bad link told so; then the supervisors' insights page over two
 // weeks of scripted contacts plus that call: log in, key figures equal to the
 // API's, uPlot charts drawn, a journey filter, axe-core. BALIE_SCREENSHOTS=1
-// writes docs/screenshots/insights.png and rate-en-desktop.png.
+// writes docs/screenshots/insights.png and rate-filled-en-desktop.png.
 //
 // Run through tests/e2e/run-in-netns.sh (BALIE_URL, BALIE_GATEWAY, BALIE_SERVER_DATA_DIR).
 import { test, after } from 'node:test';
@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { UI_TIMEOUT_MS, baseUrl, launchBrowser, openSide, outDir, root, waitFor, waitForStatus } from './lib.mjs';
+import { UI_TIMEOUT_MS, baseUrl, launchBrowser, openSide, outDir, root, waitFor, waitForAfterCall, waitForStatus } from './lib.mjs';
 import { seedSql } from './seed-metrics.mjs';
 
 const PASSWORD = 'een lang wachtwoord voor sam';
@@ -58,13 +58,13 @@ test('after an answered call the customer rates it once; a replay and a bad link
   contexts.push(advisor.context, customer.context);
   await waitForStatus(customer.page, /Connected/);
   await advisor.page.getByRole('button', { name: 'Hang up', exact: true }).click();
-  await waitForStatus(customer.page, /call has ended/);
-  // Only the customer is asked.
-  assert.equal(await advisor.page.getByRole('link', { name: /Tell us how the call went/ }).count(), 0);
+  // The customer's page goes on to the rating form by itself; the advisor stays.
+  await waitForAfterCall(customer.page, 'rate');
+  await waitForStatus(advisor.page, /call has ended/);
+  assert.match(advisor.page.url(), /advisor\.html/, 'only the customer is asked');
   const page = customer.page;
-  await page.getByRole('link', { name: /Tell us how the call went/ }).click();
-  await page.getByRole('heading', { level: 1, name: 'How was your call?' }).waitFor({ timeout: UI_TIMEOUT_MS });
-  assert.match(page.url(), /rate\.html#t=/);
+  await page.getByText('The call has ended. The advisor hung up.').waitFor({ timeout: UI_TIMEOUT_MS });
+  const rateUrl = page.url();
 
   const nps = page.getByRole('group', { name: /recommend us/ });
   assert.equal(await nps.getByRole('radio').count(), 11);
@@ -83,13 +83,16 @@ test('after an answered call the customer rates it once; a replay and a bad link
   assert.equal((await comment.inputValue()).length, 1000);
   await comment.fill('Prima geholpen, dank!');
   await assertAccessible(page, 'rating form');
-  await screenshot(page, 'rate-en-desktop', { fullPage: true });
+  await screenshot(page, 'rate-filled-en-desktop', { fullPage: true });
   await page.getByRole('button', { name: 'Send' }).click();
+  // Then the friendly end page.
+  await page.waitForURL(/\/end\.html\?/, { timeout: UI_TIMEOUT_MS });
   await page.getByText('Thank you for your feedback!').waitFor({ timeout: UI_TIMEOUT_MS });
-  assert.equal(await page.getByRole('button', { name: 'Send' }).isVisible(), false);
+  await page.getByRole('heading', { level: 1, name: 'Thank you for your call' }).waitFor({ timeout: UI_TIMEOUT_MS });
+  await assertAccessible(page, 'end page');
 
-  // The same link again: the gateway answers 409 and the page says so kindly.
-  await page.reload();
+  // The same link again: the gateway answers 409 and the pages say so kindly.
+  await page.goto(rateUrl);
   await page.getByRole('button', { name: 'Skip' }).click();
   await page.getByText('You have already rated this call.').waitFor({ timeout: UI_TIMEOUT_MS });
 

@@ -106,6 +106,18 @@ export async function waitFor(what, fn, timeoutMs, intervalMs = 250) {
   }
 }
 
+/**
+ * After a call the customer's page goes on by itself (web/ui.js): to the rating
+ * page after an answered call (`which` 'rate'), else to the end page ('end').
+ * Waits for that page, its English heading and its line saying the call ended.
+ */
+export async function waitForAfterCall(page, which) {
+  await page.waitForURL(which === 'rate' ? /\/rate\.html\?.*#t=/ : /\/end\.html\?/, { timeout: UI_TIMEOUT_MS });
+  const heading = which === 'rate' ? 'How was your call?' : 'Thank you for your call';
+  await page.getByRole('heading', { level: 1, name: heading }).waitFor({ timeout: UI_TIMEOUT_MS });
+  await page.getByText(/^The call has ended\./).waitFor({ timeout: UI_TIMEOUT_MS });
+}
+
 export async function waitForStatus(page, pattern) {
   const status = page.getByRole('status');
   return waitFor(

@@ -10,19 +10,10 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { UI_TIMEOUT_MS, baseUrl, launchBrowser, outDir, root, waitFor } from './lib.mjs';
+import { UI_TIMEOUT_MS, baseUrl, launchBrowser, outDir, waitFor } from './lib.mjs';
+import { VIEWPORTS, axeTally, checkAxe, checkLayout, screenshot } from './page-checks.mjs';
 
-// The gateway's Content-Security-Policy (script-src 'self') refuses an injected
-// <script> (page.addScriptTag), so axe-core goes in through the DevTools
-// protocol instead, which a page's CSP does not govern; the CSP stays on.
-const AXE_SOURCE = readFileSync(join(root, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
-const VIEWPORTS = {
-  desktop: { width: 1280, height: 800 },
-  mobile: { width: 360, height: 640 },
-};
-const MIN_TARGET_PX = 44;
 const TEXT = {
   nl: { heading: { customer: 'Videogesprek', advisor: 'Scherm voor de adviseur' }, hangUp: 'Ophangen', switchTo: 'English', connected: /^U bent verbonden met/, waiting: /^Even wachten tot/, ended: /^Het gesprek is afgelopen/ },
   en: { heading: { customer: 'Video call', advisor: 'Advisor console' }, hangUp: 'Hang up', switchTo: 'Nederlands', connected: /^Connected with/, waiting: /^Waiting for/, ended: /^The call has ended/ },
@@ -30,7 +21,6 @@ const TEXT = {
 
 let browser;
 const contexts = [];
-const axeTally = []; // {page, violations by impact}, printed at the end
 
 after(async () => {
   if (axeTally.length) console.log(`axe: ${axeTally.map((r) => `${r.what}: ${r.summary}`).join('; ')}`);
@@ -72,43 +62,6 @@ async function status(page, pattern) {
   );
 }
 
-/** Runs axe-core in the page; fails on any serious or critical violation. */
-async function checkAxe(page, what) {
-  if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.evaluate(AXE_SOURCE);
-  const violations = await page.evaluate(async () => {
-    const result = await window.axe.run(document, { resultTypes: ['violations'] });
-    return result.violations.map((v) => ({
-      id: v.id,
-      impact: v.impact,
-      help: v.help,
-      nodes: v.nodes.map((n) => `${n.target.join(' ')}: ${n.failureSummary}`),
-    }));
-  });
-  const byImpact = {};
-  for (const v of violations) byImpact[v.impact] = (byImpact[v.impact] ?? 0) + 1;
-  axeTally.push({ what, summary: JSON.stringify(byImpact) });
-  const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  assert.deepEqual(bad, [], `${what}: axe found serious or critical violations`);
-  for (const v of violations) console.log(`${what}: axe ${v.impact} ${v.id}: ${v.help} (${v.nodes.length} nodes)`);
-}
-
-/** Every visible control is at least 44×44 px, and nothing scrolls sideways. */
-async function checkLayout(page, what) {
-  const { small, scrollWidth, clientWidth } = await page.evaluate((min) => {
-    const small = [];
-    for (const node of document.querySelectorAll('button, input, a[href], select, textarea')) {
-      const box = node.getBoundingClientRect();
-      if (box.width === 0 && box.height === 0) continue; // hidden
-      if (box.width < min || box.height < min)
-        small.push(`${node.id || node.tagName} ${Math.round(box.width)}×${Math.round(box.height)}`);
-    }
-    const doc = document.documentElement;
-    return { small, scrollWidth: doc.scrollWidth, clientWidth: doc.clientWidth };
-  }, MIN_TARGET_PX);
-  assert.deepEqual(small, [], `${what}: touch targets smaller than ${MIN_TARGET_PX} px`);
-  assert.ok(scrollWidth <= clientWidth, `${what}: scrolls sideways (scrollWidth ${scrollWidth} > clientWidth ${clientWidth})`);
-}
-
 /** The page's controls can all be scrolled to and are inside the viewport's width. */
 async function checkReachable(page, what) {
   const width = page.viewportSize().width;
@@ -119,16 +72,6 @@ async function checkReachable(page, what) {
     assert.ok(box && box.x >= 0 && box.x + box.width <= width, `${what}: #${name} is not within the ${width} px wide viewport`);
   }
   await page.evaluate(() => window.scrollTo(0, 0));
-}
-
-async function screenshot(page, name, { fullPage = false } = {}) {
-  const file = join(outDir, `${name}.png`);
-  await page.screenshot({ path: file, fullPage });
-  if (process.env.BALIE_SCREENSHOTS === '1') {
-    const docs = join(root, 'docs', 'screenshots');
-    mkdirSync(docs, { recursive: true });
-    copyFileSync(file, join(docs, `${name}.png`));
-  }
 }
 
 async function assertLanguage(page, lang, role) {
@@ -251,9 +194,13 @@ test('during a call: axe, layout and screenshots in Dutch and English, desktop a
   await customer.getByRole('button', { name: 'Stoppen met delen', exact: true }).click();
   await advisor.getByRole('region', { name: /^Screen shared by/ }).waitFor({ state: 'hidden', timeout: UI_TIMEOUT_MS });
   await customer.getByRole('button', { name: 'Ophangen', exact: true }).click();
-  await status(customer, /^Het gesprek is afgelopen\. U heeft opgehangen\./);
+  // The customer's page goes on to the rating form by itself, still in Dutch.
+  await customer.waitForURL(/\/rate\.html\?.*#t=/, { timeout: UI_TIMEOUT_MS });
+  await customer.getByRole('heading', { level: 1, name: 'Hoe was uw gesprek?' }).waitFor({ timeout: UI_TIMEOUT_MS });
+  await customer.getByText('Het gesprek is afgelopen. U heeft opgehangen.').waitFor({ timeout: UI_TIMEOUT_MS });
   await status(advisor, /^The call has ended\. The customer hung up\./);
-  await checkAxe(customer, 'customer ended nl mobile');
+  await checkAxe(customer, 'customer rating nl mobile');
+  await checkLayout(customer, 'customer rating nl mobile');
 
   for (const [role, page] of Object.entries(sides)) assert.deepEqual(page.errors, [], `${role}: no script errors`);
 });

@@ -19,6 +19,7 @@ import {
   selectedPair,
   stepper,
   waitFor,
+  waitForAfterCall,
   waitForMedia,
   waitForStatus,
 } from './lib.mjs';
@@ -128,7 +129,7 @@ test('a customer comes back into the same call after a reload and after losing i
 
   await step('hang-up closes the room; no script errors', async () => {
     await sides.advisor.page.getByRole('button', { name: 'Hang up', exact: true }).click();
-    await waitForStatus(sides.customer.page, /call has ended/);
+    await waitForAfterCall(sides.customer.page, 'rate');
     await waitFor('0 rooms', async () => (await getHealth()).rooms === 0, 10000);
     for (const [role, side] of Object.entries(sides)) {
       const errors = side.logs.filter((l) => / (error|pageerror): /.test(l));

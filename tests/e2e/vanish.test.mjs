@@ -206,10 +206,15 @@ test('a customer who vanishes is noticed, the contact ends, nothing is left behi
     await waitFor('advisor waits', async () => (await state(advisor.page)) === 'waiting', 20000);
     const customer = await openSide(browser, 'customer', `vanish-full-b-${Date.now().toString(36)}`);
     sides = { advisor, customer };
-    await waitFor('the customer is refused', async () => (await state(customer.page)) === 'error', 20000);
-    const status = await customer.page.getByRole('status').textContent();
-    console.log(`full node: the customer reads "${status}"`);
-    assert.match(status, /busy right now.*try again/i);
+    // Refused with `capacity`: the call page hands over to the busy page (web/busy.html).
+    await customer.page.waitForURL(/\/busy\.html\?/, { timeout: 20000 });
+    await customer.page.getByRole('heading', { level: 1, name: 'It is very busy right now' }).waitFor({ timeout: 10000 });
+    const words = await customer.page.locator('main').textContent();
+    console.log(`full node: the customer reads "${words}"`);
+    assert.match(words, /busy.*try again/i);
+    // "Try again" leads back to the same call page.
+    const retry = customer.page.getByRole('link', { name: 'Try again' });
+    assert.match(await retry.getAttribute('href'), /^\/customer\.html\?room=vanish-full-b-/);
     await customer.page.screenshot({ path: join(outDir, 'vanish-full-customer.png') });
     assert.equal((await getHealth()).rooms, 1, 'the refused customer opened no room');
     assert.equal(await state(advisor.page), 'waiting', 'the advisor\'s room is untouched');

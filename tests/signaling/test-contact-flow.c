@@ -251,6 +251,9 @@ test_link_pages(HarnessFixture *fixture, gconstpointer data)
   g_assert_cmpuint(harness_http_get(fixture, expired_path, NULL, &body), ==, SOUP_STATUS_GONE);
   g_assert_nonnull(strstr(body, "<h1>Deze link is verlopen</h1>"));
   g_assert_nonnull(strstr(body, "nieuwe"));
+  /* web/notice.js words it in the visitor's language (strings.notice["link-expired"]). */
+  g_assert_nonnull(strstr(body, "data-notice=\"link-expired\""));
+  g_assert_nonnull(strstr(body, "<script type=\"module\" src=\"/notice.js\"></script>"));
   g_clear_pointer(&body, g_free);
 
   /* Forged: the right shape, another key's signature; and plain garbage. */

@@ -333,6 +333,8 @@ test_closed_desk(HarnessFixture *fixture, gconstpointer data)
   g_assert_nonnull(strstr(body, "gesloten"));
   g_assert_nonnull(strstr(body, "om 09:00"));
   g_assert_nonnull(strstr(body, "at 09:00"));
+  g_assert_nonnull(strstr(body, "data-notice=\"queue-closed\""));
+  g_assert_nonnull(strstr(body, "data-opens-time=\"09:00\""));
   g_assert_cmpuint(gw_server_get_room_count(fixture->server), ==, 0);
 }
 
