@@ -12,6 +12,7 @@
 #include "gateway/drain.h"
 #include "gateway/experience.h"
 #include "gateway/log-level.h"
+#include "gateway/cluster.h"
 #include "gateway/readiness.h"
 #include "signaling/server.h"
 #include "signaling/tls-cert.h"
@@ -200,6 +201,7 @@ gw_lifecycle_run(GwConfig *config, const char *config_path)
   Lifecycle lifecycle = {loop, config, config_path, NULL, NULL, NULL};
   guint signal_sources[3];
   GwExperience *experience = NULL;
+  GwCluster *cluster = NULL;
   g_autoptr(GError) error = NULL;
 
   gw_log_level_install(config->log_format, config->log_level);
@@ -222,6 +224,10 @@ gw_lifecycle_run(GwConfig *config, const char *config_path)
   }
   if (lifecycle.server != NULL) {
     lifecycle.readiness = gw_readiness_new(lifecycle.server, gw_experience_get_store(experience));
+    /* Several nodes on one PostgreSQL share their walk-in queues and advisor sessions. */
+    if (g_str_equal(config->store_backend, "postgresql"))
+      cluster = gw_cluster_start(lifecycle.server, gw_experience_get_store(experience),
+                                 g_get_host_name());
     print_banner(config, gw_server_get_port(lifecycle.server));
     g_main_loop_run(loop);
   }
@@ -233,7 +239,10 @@ gw_lifecycle_run(GwConfig *config, const char *config_path)
   g_clear_pointer(&lifecycle.drain, gw_drain_free);
   /* Before the store closes: no probe may be queued after that. */
   g_clear_pointer(&lifecycle.readiness, gw_readiness_free);
+  gw_cluster_stop(cluster);
   gw_server_free(lifecycle.server);
+  /* After the server (its customers' queue entries go), before the store closes. */
+  gw_cluster_free(cluster);
   /* After the server: its last contact events are written before the store closes. */
   gw_experience_stop(experience);
   drain_main_context();

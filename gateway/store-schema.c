@@ -49,7 +49,37 @@ static const char *const migration_1[] = {
     NULL,
 };
 
-static const char *const *const migrations[] = {migration_1};
+/*
+ * Shared between nodes (docs/operations.md, "Scaling out"): customers waiting
+ * in walk-in queues and advisors' login sessions. Only PostgreSQL deployments
+ * use them (gateway/cluster.c); a SQLite node keeps both in memory. Times are
+ * PostgreSQL's clock, so the nodes' clocks need not agree. A session row holds
+ * a SHA-256 of the cookie, never the cookie.
+ */
+static const char *const migration_2[] = {
+    "CREATE TABLE queue_entry ("
+    " room TEXT PRIMARY KEY,"
+    " queue TEXT NOT NULL,"
+    " node TEXT NOT NULL,"
+    " enqueued_us BIGINT NOT NULL,"
+    " accepted_us BIGINT,"
+    " accepted_by TEXT)",
+    "CREATE INDEX queue_entry_waiting ON queue_entry (queue, enqueued_us)",
+    "CREATE TABLE advisor_session ("
+    " id_hash TEXT PRIMARY KEY,"
+    " csrf TEXT NOT NULL,"
+    " account_id TEXT NOT NULL,"
+    " account_name TEXT NOT NULL,"
+    " role TEXT NOT NULL,"
+    " availability TEXT NOT NULL,"
+    " expires_us BIGINT NOT NULL,"
+    " ended BIGINT NOT NULL DEFAULT 0,"
+    " updated_us BIGINT NOT NULL)",
+    "CREATE INDEX advisor_session_updated ON advisor_session (updated_us)",
+    NULL,
+};
+
+static const char *const *const migrations[] = {migration_1, migration_2};
 
 G_STATIC_ASSERT(G_N_ELEMENTS(migrations) == GW_STORE_SCHEMA_VERSION);
 

@@ -9,7 +9,7 @@
 G_BEGIN_DECLS
 
 /** The schema version this build writes; docs/metrics.md describes it. */
-#define GW_STORE_SCHEMA_VERSION 1
+#define GW_STORE_SCHEMA_VERSION 2
 
 /**
  * gw_store_schema_migrate:

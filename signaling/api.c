@@ -71,8 +71,8 @@ read_body(SoupServerMessage *msg)
   return NULL;
 }
 
-GwLoginSession *
-gw_api_session_from_cookie(GwApi *api, SoupServerMessage *msg)
+char *
+gw_api_session_cookie(SoupServerMessage *msg)
 {
   const char *header =
       soup_message_headers_get_list(soup_server_message_get_request_headers(msg), "Cookie");
@@ -80,7 +80,15 @@ gw_api_session_from_cookie(GwApi *api, SoupServerMessage *msg)
   if (header == NULL)
     return NULL;
   g_autoptr(GHashTable) cookies = soup_header_parse_semi_param_list(header);
-  return gw_auth_lookup(api->auth, g_hash_table_lookup(cookies, GW_API_SESSION_COOKIE));
+  return g_strdup(g_hash_table_lookup(cookies, GW_API_SESSION_COOKIE));
+}
+
+GwLoginSession *
+gw_api_session_from_cookie(GwApi *api, SoupServerMessage *msg)
+{
+  g_autofree char *id = gw_api_session_cookie(msg);
+
+  return gw_auth_lookup(api->auth, id);
 }
 
 static void
@@ -126,6 +134,41 @@ audit(GwApi *api, GwLoginSession *session, const char *action, const char *objec
     gw_audit_log_record(api->audit, session->account->id, action, object, detail_json);
 }
 
+/* A reply that waits (paused) until the shared store has the session's change. */
+typedef struct {
+  SoupServerMessage *msg; /* a reference */
+  char *body;
+} SavedReply;
+
+static gboolean
+on_session_saved(gpointer data)
+{
+  SavedReply *reply = data;
+
+  send_json(reply->msg, SOUP_STATUS_OK, g_steal_pointer(&reply->body));
+  soup_server_message_unpause(reply->msg);
+  g_object_unref(reply->msg);
+  g_free(reply);
+  return G_SOURCE_REMOVE;
+}
+
+/* Answers 200 with me_json(@session) once every node can see @session as it is now. */
+static void
+send_me_when_saved(GwApi *api, SoupServerMessage *msg, GwLoginSession *session)
+{
+  SavedReply *reply;
+
+  if (!gw_auth_is_shared(api->auth)) {
+    send_json(msg, SOUP_STATUS_OK, me_json(session));
+    return;
+  }
+  reply = g_new0(SavedReply, 1);
+  reply->msg = g_object_ref(msg);
+  reply->body = me_json(session);
+  soup_server_message_pause(msg);
+  gw_auth_save(api->auth, session, on_session_saved, reply);
+}
+
 static void
 handle_login(GwApi *api, SoupServerMessage *msg)
 {
@@ -165,7 +208,7 @@ handle_login(GwApi *api, SoupServerMessage *msg)
   }
   audit(api, session, GW_AUDIT_LOGIN, NULL, NULL);
   set_session_cookie(msg, session->id, (gint)GW_AUTH_SESSION_IDLE_SECONDS);
-  send_json(msg, SOUP_STATUS_OK, me_json(session));
+  send_me_when_saved(api, msg, session);
 }
 
 /* The organisation's own customer id, optional on an invite; never stored or logged as is. */
@@ -458,7 +501,7 @@ handle_availability(GwApi *api, SoupServerMessage *msg, GwLoginSession *session)
     return;
   }
   session->availability = availability;
-  send_json(msg, SOUP_STATUS_OK, me_json(session));
+  send_me_when_saved(api, msg, session);
 }
 
 static void
@@ -474,6 +517,77 @@ handle_queue_list(GwApi *api, SoupServerMessage *msg)
   json_builder_end_object(builder);
   g_autoptr(JsonNode) root = json_builder_get_root(builder);
   send_json(msg, SOUP_STATUS_OK, json_to_string(root, FALSE));
+}
+
+static void send_accepted(GwApi *api, SoupServerMessage *msg, GwLoginSession *session,
+                          const char *name, const char *room, gint64 waited_s);
+
+static void
+send_accept_error(SoupServerMessage *msg, const GError *error, const char *chosen)
+{
+  if (g_error_matches(error, GW_QUEUE_ERROR, GW_QUEUE_ERROR_EMPTY) && chosen == NULL)
+    send_error(msg, SOUP_STATUS_CONFLICT, "queue-empty", "nobody is waiting in this queue");
+  else if (g_error_matches(error, GW_QUEUE_ERROR, GW_QUEUE_ERROR_NOT_WAITING) ||
+           g_error_matches(error, GW_QUEUE_ERROR, GW_QUEUE_ERROR_EMPTY))
+    send_error(msg, SOUP_STATUS_CONFLICT, "not-waiting",
+               "that customer is not waiting in this queue (any more)");
+  else if (g_error_matches(error, GW_QUEUE_ERROR, GW_QUEUE_ERROR_NOT_AVAILABLE))
+    send_error(msg, SOUP_STATUS_CONFLICT, "not-available",
+               "set yourself available before taking a customer");
+  else if (g_error_matches(error, GW_QUEUE_ERROR, GW_QUEUE_ERROR_UNAVAILABLE))
+    send_error(msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "unavailable", error->message);
+  else
+    send_error(msg, SOUP_STATUS_NOT_FOUND, "not-found", "no such queue");
+}
+
+/* A shared accept in flight: the request waits (paused) for the claim. */
+typedef struct {
+  GwApi *api;
+  SoupServerMessage *msg; /* a reference */
+  char *session_id;
+  char *name;
+  char *chosen;
+} SharedAccept;
+
+static void
+on_shared_accepted(const char *room, gint64 waited_s, const GError *error, gpointer data)
+{
+  SharedAccept *pending = data;
+  GwLoginSession *session = gw_auth_lookup(pending->api->auth, pending->session_id);
+
+  if (room == NULL)
+    send_accept_error(pending->msg, error, pending->chosen);
+  else if (session == NULL)
+    send_error(pending->msg, SOUP_STATUS_UNAUTHORIZED, "not-logged-in", "log in first");
+  else
+    send_accepted(pending->api, pending->msg, session, pending->name, room, waited_s);
+  soup_server_message_unpause(pending->msg);
+  g_object_unref(pending->msg);
+  g_free(pending->session_id);
+  g_free(pending->name);
+  g_free(pending->chosen);
+  g_free(pending);
+}
+
+/* Several nodes: the shared store picks the customer, whichever node they wait on. */
+static void
+accept_shared(GwApi *api, SoupServerMessage *msg, GwLoginSession *session, const char *name,
+              const char *chosen)
+{
+  SharedAccept *pending = g_new0(SharedAccept, 1);
+
+  if (!gw_queues_has(api->queues, name)) {
+    g_free(pending);
+    send_error(msg, SOUP_STATUS_NOT_FOUND, "not-found", "no such queue");
+    return;
+  }
+  pending->api = api;
+  pending->msg = g_object_ref(msg);
+  pending->session_id = g_strdup(session->id);
+  pending->name = g_strdup(name);
+  pending->chosen = g_strdup(chosen);
+  soup_server_message_pause(msg);
+  gw_queues_accept_shared(api->queues, name, chosen, session->id_hash, on_shared_accepted, pending);
 }
 
 /*
@@ -509,17 +623,24 @@ handle_queue_accept(GwApi *api, SoupServerMessage *msg, GwLoginSession *session,
     send_error(msg, SOUP_STATUS_CONFLICT, "in-call", "you are in a call: end it first");
     return;
   }
+  if (gw_queues_is_shared(api->queues)) {
+    accept_shared(api, msg, session, name, chosen);
+    return;
+  }
   g_autofree char *room = gw_queues_accept(api->queues, name, chosen, &waited_s, &error);
 
   if (room == NULL) {
-    if (g_error_matches(error, GW_QUEUE_ERROR, GW_QUEUE_ERROR_EMPTY))
-      send_error(msg, SOUP_STATUS_CONFLICT, "queue-empty", "nobody is waiting in this queue");
-    else if (g_error_matches(error, GW_QUEUE_ERROR, GW_QUEUE_ERROR_NOT_WAITING))
-      send_error(msg, SOUP_STATUS_CONFLICT, "not-waiting", error->message);
-    else
-      send_error(msg, SOUP_STATUS_NOT_FOUND, "not-found", "no such queue");
+    send_accept_error(msg, error, chosen);
     return;
   }
+  send_accepted(api, msg, session, name, room, waited_s);
+}
+
+/* The advisor of @session took the customer of @room from queue @name. */
+static void
+send_accepted(GwApi *api, SoupServerMessage *msg, GwLoginSession *session, const char *name,
+              const char *room, gint64 waited_s)
+{
   session->availability = GW_AVAILABILITY_BUSY;
   g_autoptr(JsonBuilder) builder = json_builder_new();
   g_autofree char *url = g_strdup_printf("/advisor.html?room=%s", room);
@@ -626,8 +747,47 @@ method_not_allowed(SoupServerMessage *msg, const char *allow)
              "this method is not allowed here");
 }
 
+static void serve_now(GwApi *api, SoupServerMessage *msg, const char *path);
+
+/* A request that waits (paused) while its login session is fetched from the shared store. */
+typedef struct {
+  GwApi *api;
+  SoupServerMessage *msg; /* a reference */
+  char *path;
+} Pending;
+
+static void
+on_session_found(GwLoginSession *session, gpointer data)
+{
+  Pending *pending = data;
+
+  serve_now(pending->api, pending->msg, pending->path);
+  soup_server_message_unpause(pending->msg);
+  g_object_unref(pending->msg);
+  g_free(pending->path);
+  g_free(pending);
+}
+
 void
 gw_api_serve(GwApi *api, SoupServerMessage *msg, const char *path)
+{
+  g_autofree char *id = gw_api_session_cookie(msg);
+
+  /* Several nodes: a login on another node is fetched before the request is handled. */
+  if (id != NULL && gw_auth_is_shared(api->auth) && gw_auth_lookup(api->auth, id) == NULL) {
+    Pending *pending = g_new0(Pending, 1);
+    pending->api = api;
+    pending->msg = g_object_ref(msg);
+    pending->path = g_strdup(path);
+    soup_server_message_pause(msg);
+    gw_auth_lookup_async(api->auth, id, on_session_found, pending);
+    return;
+  }
+  serve_now(api, msg, path);
+}
+
+static void
+serve_now(GwApi *api, SoupServerMessage *msg, const char *path)
 {
   const char *method = soup_server_message_get_method(msg);
   const char *route = path + strlen("/api/v1");

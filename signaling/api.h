@@ -38,6 +38,9 @@ typedef struct {
 /** gw_api_serve: answers one request under /api/v1/ (@path is the full path). */
 void gw_api_serve(GwApi *api, SoupServerMessage *msg, const char *path);
 
+/** gw_api_session_cookie: Returns: (transfer full) (nullable): the request's session cookie */
+char *gw_api_session_cookie(SoupServerMessage *msg);
+
 /**
  * gw_api_session_from_cookie:
  * Returns: (transfer none) (nullable): the login session named by the request's cookie

@@ -22,8 +22,12 @@ typedef struct {
   gint64 locked_until_us;
 } Failures;
 
+/* A session's sliding expiry reaches the shared store when it moved this much. */
+#define SHARED_TOUCH_US (10 * 60 * G_USEC_PER_SEC)
+
 struct _GwAuth {
   GwAuthProvider provider;
+  GwAuthShare share; /* share.save == NULL: one node, sessions in memory only */
   GHashTable *sessions; /* id → GwLoginSession (owned) */
   GHashTable *failures; /* "a:NAME" or "i:ADDRESS" → Failures (owned) */
 };
@@ -119,6 +123,7 @@ login_session_free(gpointer p)
   gw_account_free(session->account);
   g_queue_clear_full(&session->invite_times_us, g_free);
   g_free(session->id);
+  g_free(session->id_hash);
   g_free(session->csrf);
   g_free(session);
 }
@@ -242,9 +247,11 @@ gw_auth_open_session(GwAuth *auth, GwAccount *account, GError **error)
   session->account = account;
   session->availability = GW_AVAILABILITY_AWAY;
   session->expires_us = now + GW_AUTH_SESSION_IDLE_SECONDS * G_USEC_PER_SEC;
+  session->id_hash = g_compute_checksum_for_string(G_CHECKSUM_SHA256, session->id, -1);
   g_queue_init(&session->invite_times_us);
   g_hash_table_insert(auth->sessions, session->id, session);
   gw_signaling_log(G_LOG_LEVEL_INFO, NULL, NULL, "account %s logged in", session->account->id);
+  gw_auth_save(auth, session, NULL, NULL);
   return session;
 }
 
@@ -261,14 +268,172 @@ gw_auth_lookup(GwAuth *auth, const char *id)
     return NULL;
   }
   session->expires_us = now + GW_AUTH_SESSION_IDLE_SECONDS * G_USEC_PER_SEC;
+  if (auth->share.save != NULL && session->expires_us - session->saved_expires_us > SHARED_TOUCH_US)
+    gw_auth_save(auth, session, NULL, NULL);
   return session;
+}
+
+/* What the shared store keeps of @session. (transfer full) */
+static GwSessionRow *
+session_row(GwLoginSession *session, gboolean ended)
+{
+  GwSessionRow *row = g_new0(GwSessionRow, 1);
+
+  row->id = g_strdup(session->id_hash);
+  row->csrf = g_strdup(session->csrf);
+  row->account_id = g_strdup(session->account->id);
+  row->account_name = g_strdup(session->account->name);
+  row->role = g_strdup(gw_user_role_to_string(session->account->role));
+  row->availability = g_strdup(gw_availability_to_string(session->availability));
+  row->expires_in_us = MAX(session->expires_us - g_get_monotonic_time(), 0);
+  row->ended = ended;
+  return row;
 }
 
 void
 gw_auth_logout(GwAuth *auth, const char *id)
 {
-  if (id != NULL)
-    g_hash_table_remove(auth->sessions, id);
+  GwLoginSession *session = id != NULL ? g_hash_table_lookup(auth->sessions, id) : NULL;
+
+  if (session == NULL)
+    return;
+  if (auth->share.save != NULL) {
+    g_autoptr(GwSessionRow) row = session_row(session, TRUE);
+    auth->share.save(auth->share.data, row, NULL, NULL);
+  }
+  g_hash_table_remove(auth->sessions, id);
+}
+
+void
+gw_auth_set_share(GwAuth *auth, const GwAuthShare *share)
+{
+  auth->share = *share;
+}
+
+gboolean
+gw_auth_is_shared(GwAuth *auth)
+{
+  return auth->share.save != NULL;
+}
+
+void
+gw_auth_save(GwAuth *auth, GwLoginSession *session, GSourceFunc done, gpointer done_data)
+{
+  if (auth->share.save == NULL) {
+    if (done != NULL)
+      g_idle_add(done, done_data);
+    return;
+  }
+  g_autoptr(GwSessionRow) row = session_row(session, FALSE);
+  session->saved_expires_us = session->expires_us;
+  auth->share.save(auth->share.data, row, done, done_data);
+}
+
+static GwLoginSession *
+find_by_hash(GwAuth *auth, const char *id_hash)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init(&iter, auth->sessions);
+  while (g_hash_table_iter_next(&iter, NULL, &value)) {
+    if (g_str_equal(((GwLoginSession *)value)->id_hash, id_hash))
+      return value;
+  }
+  return NULL;
+}
+
+/* Applies @row's availability and expiry to @session; FALSE when it ended. */
+static gboolean
+apply_row(GwLoginSession *session, const GwSessionRow *row)
+{
+  gint64 expires_us = g_get_monotonic_time() + row->expires_in_us;
+
+  if (row->ended || row->expires_in_us <= 0)
+    return FALSE;
+  gw_availability_from_string(row->availability, &session->availability);
+  session->expires_us = MAX(session->expires_us, expires_us);
+  session->saved_expires_us = MAX(session->saved_expires_us, expires_us);
+  return TRUE;
+}
+
+void
+gw_auth_apply_shared(GwAuth *auth, const GwSessionRow *row)
+{
+  GwLoginSession *session = find_by_hash(auth, row->id);
+
+  if (session != NULL && !apply_row(session, row))
+    g_hash_table_remove(auth->sessions, session->id);
+}
+
+typedef struct {
+  GwAuth *auth;
+  char *id;
+  GwAuthLookupDone done;
+  gpointer data;
+} Lookup;
+
+/* A login on another node: this node keeps a copy from now on. */
+static void
+on_fetched(GwSessionRow *row, gpointer data)
+{
+  Lookup *lookup = data;
+  GwAuth *auth = lookup->auth;
+  GwLoginSession *session = g_hash_table_lookup(auth->sessions, lookup->id);
+  GwUserRole role;
+
+  if (session == NULL && row != NULL && gw_user_role_from_string(row->role, &role) &&
+      g_hash_table_size(auth->sessions) < GW_AUTH_MAX_SESSIONS) {
+    session = g_new0(GwLoginSession, 1);
+    session->id = g_strdup(lookup->id);
+    session->id_hash = g_strdup(row->id);
+    session->csrf = g_strdup(row->csrf);
+    session->account = g_new0(GwAccount, 1);
+    session->account->id = g_strdup(row->account_id);
+    session->account->name = g_strdup(row->account_name);
+    session->account->role = role;
+    g_queue_init(&session->invite_times_us);
+    if (apply_row(session, row))
+      g_hash_table_insert(auth->sessions, session->id, session);
+    else
+      g_clear_pointer(&session, login_session_free);
+  }
+  lookup->done(session, lookup->data);
+  gw_session_row_free(row);
+  g_free(lookup->id);
+  g_free(lookup);
+}
+
+void
+gw_auth_lookup_async(GwAuth *auth, const char *id, GwAuthLookupDone done, gpointer data)
+{
+  GwLoginSession *session = gw_auth_lookup(auth, id);
+
+  if (session != NULL || id == NULL || auth->share.fetch == NULL || strlen(id) > 64) {
+    done(session, data);
+    return;
+  }
+  Lookup *lookup = g_new0(Lookup, 1);
+  lookup->auth = auth;
+  lookup->id = g_strdup(id);
+  lookup->done = done;
+  lookup->data = data;
+  g_autofree char *id_hash = g_compute_checksum_for_string(G_CHECKSUM_SHA256, id, -1);
+  auth->share.fetch(auth->share.data, id_hash, on_fetched, lookup);
+}
+
+void
+gw_session_row_free(GwSessionRow *row)
+{
+  if (row == NULL)
+    return;
+  g_free(row->id);
+  g_free(row->csrf);
+  g_free(row->account_id);
+  g_free(row->account_name);
+  g_free(row->role);
+  g_free(row->availability);
+  g_free(row);
 }
 
 gboolean

@@ -5,6 +5,7 @@
 
 #include <glib.h>
 
+#include "signaling/cluster-share.h"
 #include "signaling/user-store.h"
 
 G_BEGIN_DECLS
@@ -57,6 +58,8 @@ typedef struct {
   GwAvailability availability;
   gint64 expires_us;      /* monotonic; slides on use */
   GQueue invite_times_us; /* monotonic times of recent invites, for the rate limit */
+  char *id_hash;          /* SHA-256 of @id, hex: the shared store's key (never the cookie) */
+  gint64 saved_expires_us; /* @expires_us when the shared store last heard of it */
 } GwLoginSession;
 
 /** gw_availability_to_string / _from_string: "available", "busy", "away". */
@@ -99,6 +102,42 @@ GwLoginSession *gw_auth_lookup(GwAuth *auth, const char *id);
 
 /** gw_auth_logout: ends the session (nothing if unknown). */
 void gw_auth_logout(GwAuth *auth, const char *id);
+
+/**
+ * gw_auth_set_share:
+ * Several nodes: sessions are also kept in the shared store (@share is
+ * copied), so an advisor logged in on one node is logged in on every node.
+ */
+void gw_auth_set_share(GwAuth *auth, const GwAuthShare *share);
+
+/** gw_auth_is_shared: whether gw_auth_set_share() was called. */
+gboolean gw_auth_is_shared(GwAuth *auth);
+
+/**
+ * gw_auth_save:
+ * Tells the shared store about @session's availability (and that it lives);
+ * @done (nullable) runs once that is committed, or at once (from an idle
+ * source) without a shared store.
+ */
+void gw_auth_save(GwAuth *auth, GwLoginSession *session, GSourceFunc done, gpointer done_data);
+
+/* @session: (nullable) (transfer none): the live session, or NULL */
+typedef void (*GwAuthLookupDone)(GwLoginSession *session, gpointer data);
+
+/**
+ * gw_auth_lookup_async:
+ * As gw_auth_lookup(), but a cookie this node does not know is looked up in
+ * the shared store (a login on another node). @done runs inside this call
+ * when the answer is known here, later otherwise.
+ */
+void gw_auth_lookup_async(GwAuth *auth, const char *id, GwAuthLookupDone done, gpointer data);
+
+/**
+ * gw_auth_apply_shared:
+ * A session changed on another node (availability, logout): updates the copy
+ * this node has of it, if any. @row->id is the SHA-256 of the cookie.
+ */
+void gw_auth_apply_shared(GwAuth *auth, const GwSessionRow *row);
 
 /** gw_auth_check_csrf: constant-time comparison of @token with the session's. */
 gboolean gw_auth_check_csrf(GwLoginSession *session, const char *token);

@@ -11,6 +11,7 @@
 
 /* clang-format off */
 G_DEFINE_QUARK(gw-queue-error-quark, gw_queue_error)
+G_DEFINE_QUARK(gw-cluster-error-quark, gw_cluster_error)
 /* clang-format on */
 
 /* Accepts remembered per queue for the estimate. */
@@ -22,6 +23,7 @@ typedef struct {
   GwSession *session; /* not owned: it calls gw_queues_leave() when it closes */
   char *room_id;
   gint64 enqueued_us; /* monotonic */
+  guint announced;    /* shared queues: the position last sent, 0 before */
 } Entry;
 
 typedef struct {
@@ -36,6 +38,11 @@ struct _GwQueues {
   GwOpeningHours *hours;      /* NULL: always open */
   GPtrArray *queues;          /* Queue, in config order */
   GHashTable *accepted;       /* room id (owned) → grace timeout source id */
+  /* Several nodes (gw_queues_set_share()): the waiting entries of every node. */
+  GwQueueShare share;    /* share.put == NULL: this node's queues only */
+  GPtrArray *rows;       /* GwQueueRow, longest waiting first: the last snapshot */
+  gint64 rows_store_us;  /* the shared store's clock when it was taken */
+  gint64 rows_local_us;  /* and this node's monotonic clock then */
 };
 
 typedef struct {
@@ -91,6 +98,7 @@ gw_queues_free(GwQueues *queues)
   while (g_hash_table_iter_next(&iter, NULL, &source))
     g_source_remove(GPOINTER_TO_UINT(source));
   g_hash_table_destroy(queues->accepted);
+  g_clear_pointer(&queues->rows, g_ptr_array_unref);
   for (guint i = 0; i < queues->queues->len; i++) {
     Queue *queue = g_ptr_array_index(queues->queues, i);
     for (GList *l = queue->waiting.head; l != NULL; l = l->next)
@@ -177,17 +185,40 @@ build_queue_message(const char *state, const char *queue, guint position, gint64
   return json_to_string(root, FALSE);
 }
 
-/* Tells everyone waiting in @queue where they stand. */
+/*
+ * Shared queues: @entry's place among the customers of every node still
+ * waiting in @queue (one not in the snapshot yet is behind all of them).
+ */
+static guint
+shared_position(GwQueues *queues, Queue *queue, Entry *entry)
+{
+  guint position = 1;
+
+  for (guint i = 0; queues->rows != NULL && i < queues->rows->len; i++) {
+    GwQueueRow *row = g_ptr_array_index(queues->rows, i);
+    if (g_str_equal(row->room, entry->room_id))
+      return position;
+    if (!row->accepted && g_str_equal(row->queue, queue->name))
+      position++;
+  }
+  return position;
+}
+
+/* Tells everyone waiting in @queue where they stand (shared queues: those whose place changed). */
 static void
-announce_positions(Queue *queue)
+announce_positions(GwQueues *queues, Queue *queue)
 {
   gint64 per_position = service_seconds(queue);
   guint position = 1;
 
   for (GList *l = queue->waiting.head; l != NULL; l = l->next, position++) {
     Entry *entry = l->data;
+    guint place = queues->share.put != NULL ? shared_position(queues, queue, entry) : position;
+    if (queues->share.put != NULL && place == entry->announced)
+      continue;
+    entry->announced = place;
     g_autofree char *json =
-        build_queue_message("waiting", queue->name, position, position * per_position, NULL);
+        build_queue_message("waiting", queue->name, place, place * per_position, NULL);
     gw_session_send(entry->session, json);
   }
 }
@@ -222,7 +253,9 @@ gw_queues_enqueue(GwQueues *queues, GwSession *session, const char *room_id,
   gw_signaling_log(G_LOG_LEVEL_INFO, room_id, gw_session_get_peer_id(session),
                    "waiting in queue %s (%u waiting)", queue->name,
                    g_queue_get_length(&queue->waiting));
-  announce_positions(queue);
+  if (queues->share.put != NULL)
+    queues->share.put(queues->share.data, room_id, queue->name);
+  announce_positions(queues, queue);
   return TRUE;
 }
 
@@ -271,8 +304,10 @@ gw_queues_leave(GwQueues *queues, GwSession *session)
   }
   gw_signaling_log(G_LOG_LEVEL_INFO, entry->room_id, gw_session_get_peer_id(session),
                    "left queue %s before an answer", queue->name);
+  if (queues->share.remove != NULL)
+    queues->share.remove(queues->share.data, entry->room_id);
   entry_free(entry);
-  announce_positions(queue);
+  announce_positions(queues, queue);
 }
 
 /* An accepted room nobody came to closes; one in use is left to its sessions. */
@@ -301,6 +336,8 @@ grace_free(gpointer data)
   g_free(grace);
 }
 
+static char *take_entry(GwQueues *queues, Queue *queue, Entry *entry, gint64 *waited_s);
+
 char *
 gw_queues_accept_next(GwQueues *queues, const char *name, gint64 *waited_s, GError **error)
 {
@@ -312,7 +349,6 @@ gw_queues_accept(GwQueues *queues, const char *name, const char *chosen, gint64 
                  GError **error)
 {
   Queue *queue = find_queue(queues, name);
-  gint64 now_us = g_get_monotonic_time();
 
   if (queue == NULL) {
     g_set_error_literal(error, GW_QUEUE_ERROR, GW_QUEUE_ERROR_UNKNOWN, "no such queue");
@@ -340,6 +376,19 @@ gw_queues_accept(GwQueues *queues, const char *name, const char *chosen, gint64 
     g_set_error_literal(error, GW_QUEUE_ERROR, GW_QUEUE_ERROR_EMPTY, "nobody is waiting");
     return NULL;
   }
+  return take_entry(queues, queue, entry, waited_s);
+}
+
+/*
+ * @entry (already out of @queue's list) is taken: tells the customer, keeps
+ * the room open for both to arrive, tells the others their new positions.
+ * Returns: (transfer full): the room id; @entry is freed
+ */
+static char *
+take_entry(GwQueues *queues, Queue *queue, Entry *entry, gint64 *waited_s)
+{
+  gint64 now_us = g_get_monotonic_time();
+
   g_queue_push_tail(&queue->accept_times_us, g_memdup2(&now_us, sizeof now_us));
   if (g_queue_get_length(&queue->accept_times_us) > RECENT_ACCEPTS)
     g_free(g_queue_pop_head(&queue->accept_times_us));
@@ -358,8 +407,47 @@ gw_queues_accept(GwQueues *queues, const char *name, const char *chosen, gint64 
                    "accepted from queue %s", queue->name);
   char *room_id = g_steal_pointer(&entry->room_id);
   entry_free(entry);
-  announce_positions(queue);
+  announce_positions(queues, queue);
   return room_id;
+}
+
+/* Customers waiting in @queue: on every node when shared, else on this one. */
+static guint
+count_waiting(GwQueues *queues, Queue *queue)
+{
+  guint n = 0;
+
+  if (queues->share.put == NULL)
+    return g_queue_get_length(&queue->waiting);
+  for (guint i = 0; queues->rows != NULL && i < queues->rows->len; i++) {
+    GwQueueRow *row = g_ptr_array_index(queues->rows, i);
+    n += !row->accepted && g_str_equal(row->queue, queue->name);
+  }
+  return n;
+}
+
+/* The "waiting" array of @queue from the snapshot of every node's customers. */
+static void
+build_shared_waiting(GwQueues *queues, Queue *queue, JsonBuilder *builder)
+{
+  gint64 store_now_us = queues->rows_store_us + (g_get_monotonic_time() - queues->rows_local_us);
+  guint position = 1;
+
+  for (guint i = 0; queues->rows != NULL && i < queues->rows->len; i++) {
+    GwQueueRow *row = g_ptr_array_index(queues->rows, i);
+    if (row->accepted || !g_str_equal(row->queue, queue->name))
+      continue;
+    json_builder_begin_object(builder);
+    json_builder_set_member_name(builder, "contact");
+    json_builder_add_string_value(builder, row->room);
+    json_builder_set_member_name(builder, "position");
+    json_builder_add_int_value(builder, position++);
+    json_builder_set_member_name(builder, "waited_s");
+    json_builder_add_int_value(builder, MAX(store_now_us - row->enqueued_us, 0) / G_USEC_PER_SEC);
+    json_builder_set_member_name(builder, "node");
+    json_builder_add_string_value(builder, row->node);
+    json_builder_end_object(builder);
+  }
 }
 
 void
@@ -379,10 +467,16 @@ gw_queues_build_list(GwQueues *queues, JsonBuilder *builder)
     json_builder_set_member_name(builder, "open");
     json_builder_add_boolean_value(builder, open);
     json_builder_set_member_name(builder, "estimated_wait_s");
-    json_builder_add_int_value(builder, (gint64)(g_queue_get_length(&queue->waiting) + 1) *
+    json_builder_add_int_value(builder, (gint64)(count_waiting(queues, queue) + 1) *
                                             service_seconds(queue));
     json_builder_set_member_name(builder, "waiting");
     json_builder_begin_array(builder);
+    if (queues->share.put != NULL) {
+      build_shared_waiting(queues, queue, builder);
+      json_builder_end_array(builder);
+      json_builder_end_object(builder);
+      continue;
+    }
     for (GList *l = queue->waiting.head; l != NULL; l = l->next, position++) {
       Entry *entry = l->data;
       json_builder_begin_object(builder);
@@ -397,4 +491,101 @@ gw_queues_build_list(GwQueues *queues, JsonBuilder *builder)
     json_builder_end_array(builder);
     json_builder_end_object(builder);
   }
+}
+
+void
+gw_queue_row_free(GwQueueRow *row)
+{
+  if (row == NULL)
+    return;
+  g_free(row->room);
+  g_free(row->queue);
+  g_free(row->node);
+  g_free(row);
+}
+
+void
+gw_queues_set_share(GwQueues *queues, const GwQueueShare *share)
+{
+  queues->share = *share;
+}
+
+gboolean
+gw_queues_is_shared(GwQueues *queues)
+{
+  return queues->share.put != NULL;
+}
+
+/* The snapshot's row of @room, or NULL. */
+static GwQueueRow *
+find_row(GwQueues *queues, const char *room)
+{
+  for (guint i = 0; queues->rows != NULL && i < queues->rows->len; i++) {
+    GwQueueRow *row = g_ptr_array_index(queues->rows, i);
+    if (g_str_equal(row->room, room))
+      return row;
+  }
+  return NULL;
+}
+
+void
+gw_queues_apply_shared(GwQueues *queues, GPtrArray *rows, gint64 store_now_us)
+{
+  g_clear_pointer(&queues->rows, g_ptr_array_unref);
+  queues->rows = g_ptr_array_ref(rows);
+  queues->rows_store_us = store_now_us;
+  queues->rows_local_us = g_get_monotonic_time();
+  for (guint i = 0; i < queues->queues->len; i++) {
+    Queue *queue = g_ptr_array_index(queues->queues, i);
+    GList *l = queue->waiting.head;
+
+    /* An advisor (on any node) claimed one of ours: tell the customer, then drop the row. */
+    while (l != NULL) {
+      GList *next = l->next;
+      Entry *entry = l->data;
+      GwQueueRow *row = find_row(queues, entry->room_id);
+      if (row != NULL && row->accepted) {
+        g_queue_delete_link(&queue->waiting, l);
+        g_autofree char *room = take_entry(queues, queue, entry, NULL);
+        queues->share.remove(queues->share.data, room);
+      }
+      l = next;
+    }
+    announce_positions(queues, queue);
+  }
+}
+
+typedef struct {
+  GwQueuesAccepted done;
+  gpointer data;
+} Claim;
+
+static void
+on_claimed(const char *room, gint64 waited_s, const GError *error, gpointer data)
+{
+  Claim *claim = data;
+  g_autoptr(GError) queue_error = NULL;
+
+  if (room == NULL) {
+    if (g_error_matches(error, GW_CLUSTER_ERROR, GW_CLUSTER_ERROR_EMPTY))
+      queue_error = g_error_new_literal(GW_QUEUE_ERROR, GW_QUEUE_ERROR_EMPTY, error->message);
+    else if (g_error_matches(error, GW_CLUSTER_ERROR, GW_CLUSTER_ERROR_NOT_AVAILABLE))
+      queue_error = g_error_new_literal(GW_QUEUE_ERROR, GW_QUEUE_ERROR_NOT_AVAILABLE, error->message);
+    else
+      queue_error = g_error_new_literal(GW_QUEUE_ERROR, GW_QUEUE_ERROR_UNAVAILABLE,
+                                        error != NULL ? error->message : "no answer");
+  }
+  claim->done(room, waited_s, queue_error, claim->data);
+  g_free(claim);
+}
+
+void
+gw_queues_accept_shared(GwQueues *queues, const char *name, const char *chosen,
+                        const char *session_id, GwQueuesAccepted done, gpointer data)
+{
+  Claim *claim = g_new0(Claim, 1);
+
+  claim->done = done;
+  claim->data = data;
+  queues->share.claim(queues->share.data, name, chosen, session_id, on_claimed, claim);
 }

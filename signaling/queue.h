@@ -7,6 +7,7 @@
 #include <json-glib/json-glib.h>
 
 #include "config/config.h"
+#include "signaling/cluster-share.h"
 #include "signaling/contact.h"
 #include "signaling/session.h"
 
@@ -19,6 +20,8 @@ typedef enum {
   GW_QUEUE_ERROR_UNKNOWN, /* no queue of that name is configured */
   GW_QUEUE_ERROR_EMPTY,   /* nobody waits */
   GW_QUEUE_ERROR_NOT_WAITING, /* the chosen customer is not (or no longer) waiting there */
+  GW_QUEUE_ERROR_NOT_AVAILABLE, /* shared queues: the advisor is not available (any more) */
+  GW_QUEUE_ERROR_UNAVAILABLE,   /* shared queues: the shared store does not answer */
 } GwQueueError;
 
 /* Per queue; past it a new customer is refused with `capacity` (rooms are capped too). */
@@ -108,5 +111,42 @@ char *gw_queues_accept(GwQueues *queues, const char *queue, const char *chosen,
  * {"name", "open", "waiting": [{"contact", "position", "waited_s"}], "estimated_wait_s"}.
  */
 void gw_queues_build_list(GwQueues *queues, JsonBuilder *builder);
+
+/**
+ * gw_queues_set_share:
+ * Several nodes: every node's waiting customers are also in the shared store
+ * (@share is copied); lists and positions count all of them, and an advisor
+ * on any node takes the longest-waiting one (gw_queues_accept_shared()).
+ */
+void gw_queues_set_share(GwQueues *queues, const GwQueueShare *share);
+
+/** gw_queues_is_shared: whether gw_queues_set_share() was called. */
+gboolean gw_queues_is_shared(GwQueues *queues);
+
+/**
+ * gw_queues_apply_shared:
+ * @rows: (transfer none): GwQueueRow of every node, longest waiting first: the
+ *   waiting ones, and this node's claimed ones
+ * @store_now_us: the shared store's clock when @rows were read
+ * A fresh snapshot from the shared store: this node's customers that an
+ * advisor claimed are told (as gw_queues_accept() does), the others hear
+ * their new positions.
+ */
+void gw_queues_apply_shared(GwQueues *queues, GPtrArray *rows, gint64 store_now_us);
+
+/* @room: (nullable): the taken customer's room, NULL with @error (GW_QUEUE_ERROR) */
+typedef void (*GwQueuesAccepted)(const char *room, gint64 waited_s, const GError *error,
+                                 gpointer data);
+
+/**
+ * gw_queues_accept_shared:
+ * As gw_queues_accept() across nodes, for the advisor of login session
+ * @session_id: claims the customer in the shared store and makes the advisor
+ * busy there in one transaction; @done runs once the customer's node has told
+ * the customer (GW_QUEUE_ERROR_EMPTY when nobody or not @chosen waits,
+ * _NOT_AVAILABLE, _UNAVAILABLE).
+ */
+void gw_queues_accept_shared(GwQueues *queues, const char *name, const char *chosen,
+                             const char *session_id, GwQueuesAccepted done, gpointer data);
 
 G_END_DECLS

@@ -265,6 +265,42 @@ refuse_websocket_busy(SoupWebsocketConnection *connection)
                    "websocket refused: file descriptors nearly used up");
 }
 
+typedef struct {
+  GwServer *server;
+  char *peer_id;
+} SharedLogin;
+
+static void
+on_shared_login(GwLoginSession *login, gpointer data)
+{
+  SharedLogin *pending = data;
+  GwSession *session = g_hash_table_lookup(pending->server->sessions, pending->peer_id);
+
+  if (session != NULL) {
+    if (login != NULL)
+      gw_session_set_account_id(session, login->account->id);
+    gw_session_release(session);
+  }
+  g_free(pending->peer_id);
+  g_free(pending);
+}
+
+/* Several nodes: an advisor logged in on another node; the join waits for the lookup. */
+static void
+find_shared_login(GwServer *server, GwSession *session, SoupServerMessage *msg)
+{
+  g_autofree char *id = gw_api_session_cookie(msg);
+  SharedLogin *pending;
+
+  if (id == NULL || !gw_auth_is_shared(server->auth))
+    return;
+  pending = g_new0(SharedLogin, 1);
+  pending->server = server;
+  pending->peer_id = g_strdup(gw_session_get_peer_id(session));
+  gw_session_hold(session);
+  gw_auth_lookup_async(server->auth, id, on_shared_login, pending);
+}
+
 static void
 handle_websocket(SoupServer *soup, SoupServerMessage *msg, const char *path,
                  SoupWebsocketConnection *connection, gpointer user_data)
@@ -299,6 +335,8 @@ handle_websocket(SoupServer *soup, SoupServerMessage *msg, const char *path,
   if (login != NULL)
     gw_session_set_account_id(session, login->account->id);
   g_hash_table_insert(server->sessions, (gpointer)gw_session_get_peer_id(session), session);
+  if (login == NULL)
+    find_shared_login(server, session, msg);
   gw_signaling_log(G_LOG_LEVEL_INFO, NULL, peer_id, "websocket opened (%u open, account %s)",
                    g_hash_table_size(server->sessions),
                    login != NULL ? login->account->id : "none");
@@ -591,6 +629,18 @@ GwAuditLog *
 gw_server_get_audit(GwServer *server)
 {
   return server->audit;
+}
+
+GwAuth *
+gw_server_get_auth(GwServer *server)
+{
+  return server->auth;
+}
+
+GwQueues *
+gw_server_get_queues(GwServer *server)
+{
+  return server->queues;
 }
 
 GwLoginSession *

@@ -12,6 +12,7 @@
 #include "signaling/audit-log.h"
 #include "signaling/auth.h"
 #include "signaling/contact-sink.h"
+#include "signaling/queue.h"
 
 G_BEGIN_DECLS
 
@@ -66,6 +67,12 @@ GwAuditLog *gw_server_get_audit(GwServer *server);
  * named by @msg's cookie (docs/api.md), for handlers mounted by gateway/
  */
 GwLoginSession *gw_server_get_login_session(GwServer *server, SoupServerMessage *msg);
+
+/** gw_server_get_auth: Returns: (transfer none): the login sessions (to share them between nodes) */
+GwAuth *gw_server_get_auth(GwServer *server);
+
+/** gw_server_get_queues: Returns: (transfer none): the walk-in queues (to share them between nodes) */
+GwQueues *gw_server_get_queues(GwServer *server);
 
 /**
  * gw_server_build_queue_list:

@@ -22,6 +22,7 @@ struct _GwSession {
   char **video_codecs; /* from `join`, see GwMessage; NULL: VP8 assumed */
   char *resume;        /* from `join`: the page's secret for replacing this session */
   char *account_id; /* advisor account, NULL when none logged in */
+  GPtrArray *held;  /* GBytes text frames waiting for gw_session_release(); NULL: not held */
   gboolean sharing; /* its screen share runs (`screen start` without a `stop` since) */
   GwRateLimit pointers; /* `pointer` messages: a click or a key press each, not a stream */
   GwRoom *room; /* not owned; set while joined */
@@ -468,6 +469,10 @@ on_message(SoupWebsocketConnection *connection, gint data_type, GBytes *bytes, g
   /* After a hang-up the socket is closing; what still arrives changes nothing. */
   if (session->state == GW_SESSION_CLOSED)
     return;
+  if (session->held != NULL && data_type == SOUP_WEBSOCKET_DATA_TEXT) {
+    g_ptr_array_add(session->held, g_bytes_ref(bytes));
+    return;
+  }
   if (data_type != SOUP_WEBSOCKET_DATA_TEXT) {
     g_set_error_literal(&error, GW_PROTOCOL_ERROR, GW_PROTOCOL_ERROR_BAD_JSON,
                         "binary frames are not part of the protocol");
@@ -555,5 +560,22 @@ gw_session_free(GwSession *session)
   g_strfreev(session->video_codecs);
   g_free(session->resume);
   g_free(session->account_id);
+  g_clear_pointer(&session->held, g_ptr_array_unref);
   g_free(session);
+}
+
+void
+gw_session_hold(GwSession *session)
+{
+  if (session->held == NULL)
+    session->held = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
+}
+
+void
+gw_session_release(GwSession *session)
+{
+  g_autoptr(GPtrArray) held = g_steal_pointer(&session->held);
+
+  for (guint i = 0; held != NULL && i < held->len; i++)
+    on_message(session->connection, SOUP_WEBSOCKET_DATA_TEXT, g_ptr_array_index(held, i), session);
 }

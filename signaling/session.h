@@ -94,6 +94,15 @@ const char *gw_session_get_account_id(GwSession *session);
 void gw_session_set_account_id(GwSession *session, const char *account_id);
 
 /**
+ * gw_session_hold:
+ * Keeps the text frames that arrive from now on until gw_session_release(),
+ * which handles them in order: while the login session of the connection is
+ * looked up on another node's behalf (shared sessions).
+ */
+void gw_session_hold(GwSession *session);
+void gw_session_release(GwSession *session);
+
+/**
  * gw_session_send:
  * Sends one JSON text frame if the socket is still open; otherwise drops it.
  */

@@ -73,9 +73,16 @@ echo "host=$work user=balie dbname=balie" >"$work/postgres.conninfo"
 openssl rand -hex 32 >"$work/token.key"
 chmod 0600 "$work/token.key" "$work/postgres.conninfo"
 
+# The same advisor account on both nodes (users.db is a file per node).
+for node in node-a node-b; do
+  mkdir -p "$work/$node"
+  echo "e2e-two-node-passphrase" | ASAN_OPTIONS=detect_leaks=0 BALIE_SERVER_DATA_DIR="$work/$node" \
+    "$gateway" user add bert --role advisor >/dev/null
+done
+
 start_node() { # NAME ADDRESS
   mkdir -p "$work/$1"
-  G_MESSAGES_DEBUG="balie balie-signaling" \
+  G_MESSAGES_DEBUG="balie balie-signaling" BALIE_QUEUES_NAMES=zorgvraag \
   BALIE_SERVER_LISTEN_ADDRESS="$2" BALIE_SERVER_PORT=8080 BALIE_SERVER_TLS=false \
   BALIE_SERVER_PUBLIC_URL=https://127.0.0.1:8443 \
   BALIE_SERVER_DATA_DIR="$work/$1" BALIE_SERVER_TOKEN_KEY_FILE="$work/token.key" \
@@ -114,6 +121,9 @@ backend balie
   option httpchk GET /readyz
   http-check expect status 200
   http-response set-header X-Balie-Backend %s
+  # Only for the test: X-Balie-Node pins a request to one node ("an advisor on node B").
+  use-server node-a if { req.hdr(x-balie-node) -m str node-a }
+  use-server node-b if { req.hdr(x-balie-node) -m str node-b }
   server node-a 127.0.0.11:8080 check inter 1s
   server node-b 127.0.0.12:8080 check inter 1s
 CFG

@@ -2,6 +2,9 @@
 // Two Balie nodes behind HAProxy, one PostgreSQL: a room lives on one node, the
 // load balancer finds it by consistent hashing on ?room=, calls on both nodes
 // complete, and both nodes' contacts land in the one store, each with its node.
+// Queues and logins are shared: a walk-in customer waits on one node, an
+// advisor logged in on the other node takes them, the call runs (video both
+// ways) and the customer's rating lands in the same store.
 //
 // Run through tests/e2e/run-two-node.sh, which starts PostgreSQL, the two nodes
 // and HAProxy in a private network namespace and passes BALIE_URL (HAProxy),
@@ -11,6 +14,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { request } from 'node:https';
 import {
+  UI_TIMEOUT_MS,
   baseUrl,
   dumpDiagnostics,
   launchBrowser,
@@ -26,6 +30,9 @@ const NODES = { 'node-a': '127.0.0.11', 'node-b': '127.0.0.12' };
 const MAX_ROOM_PROBES = 256;
 const PROBE_DEADLINE_MS = 15000;
 const STORE_DEADLINE_MS = 20000;
+const QUEUE = 'zorgvraag';
+const ACCOUNT = 'bert';
+const PASSWORD = 'e2e-two-node-passphrase';
 
 let browser;
 let sides = {};
@@ -47,6 +54,37 @@ function probe(path) {
     req.on('error', reject);
     req.end();
   });
+}
+
+/** A fresh English browser context with camera and microphone, and its first page at `path`. */
+async function openPage(key, path, headers = {}) {
+  const context = await browser.newContext({
+    ignoreHTTPSErrors: true,
+    permissions: ['camera', 'microphone'],
+    locale: 'en-US',
+    extraHTTPHeaders: headers,
+  });
+  const page = await context.newPage();
+  const logs = [];
+  page.on('console', (m) => logs.push(`${m.type()}: ${m.text()}`));
+  page.on('pageerror', (e) => logs.push(`pageerror: ${e.stack || e}`));
+  await page.goto(`${baseUrl}${path}`, { timeout: UI_TIMEOUT_MS });
+  sides[key] = { context, page, logs };
+  return page;
+}
+
+/** fetch() inside the page (its cookies): {status, json, backend}, backend the node that answered. */
+function api(page, method, path, { body, csrf } = {}) {
+  return page.evaluate(
+    async ({ method, path, body, csrf }) => {
+      const headers = { 'content-type': 'application/json' };
+      if (csrf) headers['X-CSRF-Token'] = csrf;
+      const r = await fetch(path, { method, headers, body: body ? JSON.stringify(body) : undefined });
+      const text = await r.text();
+      return { status: r.status, json: text ? JSON.parse(text) : null, backend: r.headers.get('x-balie-backend') };
+    },
+    { method, path, body, csrf },
+  );
 }
 
 /** Rows of a query on the shared store, as arrays of column strings. */
@@ -105,12 +143,93 @@ test('two nodes, one PostgreSQL, HAProxy hashing on the room', async (t) => {
     });
   }
 
+  let walkIn; // {room, node}: the walk-in customer and the node holding their room
+  await step('a walk-in customer waits on one node; an advisor logged in on the other takes them', async () => {
+    sides = {};
+    const customer = await openPage('customer', `/q/${QUEUE}?lang=en`);
+    await customer.waitForURL(/check\.html/, { timeout: UI_TIMEOUT_MS });
+    const go = customer.locator('#continue');
+    await waitFor('a connection verdict', () => customer.evaluate(() => window.balieCheck?.result), 40000);
+    await customer.locator('#audio-only').setChecked(false);
+    await waitFor('the device check lets us continue', () => go.isEnabled(), UI_TIMEOUT_MS);
+    await go.click();
+    await customer.waitForURL(/queue\.html/, { timeout: UI_TIMEOUT_MS });
+    const [row] = await waitFor(
+      'the waiting customer in the shared queue table',
+      () => {
+        const r = query(`SELECT room, node FROM queue_entry WHERE queue = '${QUEUE}' AND accepted_us IS NULL`);
+        return r.length === 1 ? r : null;
+      },
+      STORE_DEADLINE_MS,
+    );
+    walkIn = { room: row[0], node: row[1] };
+    // The customer's WebSocket carries ?room=, so HAProxy keeps them where their call will be.
+    assert.equal((await probe(`/ws?room=${walkIn.room}`)).backend, walkIn.node);
+    const other = Object.keys(NODES).find((n) => n !== walkIn.node);
+    console.log(`walk-in ${walkIn.room} waits on ${walkIn.node}; the advisor works on ${other}`);
+
+    const desk = await openPage('advisor', '/console.html?lang=en', { 'X-Balie-Node': other });
+    const login = await api(desk, 'POST', '/api/v1/login', { body: { name: ACCOUNT, password: PASSWORD } });
+    assert.equal(login.status, 200, `login answered ${login.status}`);
+    assert.equal(login.backend, other);
+    const csrf = login.json.csrf;
+    const list = await waitFor(
+      `${other} lists the customer waiting on ${walkIn.node}`,
+      async () => {
+        const r = await api(desk, 'GET', '/api/v1/queues');
+        return r.json?.queues?.find((q) => q.name === QUEUE)?.waiting?.length === 1 ? r : null;
+      },
+      UI_TIMEOUT_MS,
+    );
+    assert.equal(list.backend, other);
+    assert.deepEqual(list.json.queues.find((q) => q.name === QUEUE).waiting.map((w) => [w.contact, w.node]), [[walkIn.room, walkIn.node]]);
+    assert.equal((await api(desk, 'PUT', '/api/v1/availability', { body: { state: 'available' }, csrf })).status, 200);
+    const taken = await api(desk, 'POST', `/api/v1/queues/${QUEUE}/accept`, { csrf });
+    assert.equal(taken.status, 200, `accept answered ${taken.status} ${JSON.stringify(taken.json)}`);
+    assert.equal(taken.backend, other);
+    assert.equal(taken.json.room, walkIn.room);
+    await customer.waitForURL(/customer\.html/, { timeout: UI_TIMEOUT_MS });
+
+    // The call page goes wherever HAProxy hashes the room: the customer's node, logged in there too.
+    await sides.advisor.context.setExtraHTTPHeaders({});
+    await desk.goto(`${baseUrl}${taken.json.url}&lang=en`, { timeout: UI_TIMEOUT_MS });
+    await waitForStatus(desk, /Connected/);
+    await waitForStatus(customer, /Connected/);
+    for (const [who, page] of [['advisor', desk], ['customer', customer]]) {
+      const video = await waitForMedia(page, `the ${who} receives camera`, 'camera');
+      const pair = await selectedPair(page);
+      assert.equal(pair.remoteAddress, NODES[walkIn.node], `the ${who}'s media goes to ${pair.remoteAddress}`);
+      console.log(`${who}: ${video.fps.toFixed(1)} fps at ${video.frameWidth}x${video.frameHeight}`);
+    }
+    await desk.getByRole('button', { name: 'Hang up', exact: true }).click();
+    await customer.waitForURL(/\/rate\.html/, { timeout: UI_TIMEOUT_MS });
+    await customer.getByRole('group', { name: /recommend us/ }).getByRole('radio', { name: '9', exact: true }).check();
+    await customer.getByRole('button', { name: 'Send' }).click();
+    await customer.waitForURL(/\/end\.html\?/, { timeout: UI_TIMEOUT_MS });
+    for (const side of Object.values(sides)) await side.context.close();
+  });
+
+  await step('the walk-in contact and its rating are in the one store', async () => {
+    const [contact] = await waitFor(
+      'the walk-in contact ended, answered by the advisor, and rated',
+      () => {
+        const r = query(
+          `SELECT c.node, c.queue, c.outcome, c.advisor_ref IS NOT NULL, r.nps FROM contact c JOIN rating r ON r.contact_id = c.id WHERE c.id = '${walkIn.room}' AND c.ended_us IS NOT NULL`,
+        );
+        return r.length === 1 ? r : null;
+      },
+      STORE_DEADLINE_MS,
+    );
+    assert.deepEqual(contact, [walkIn.node, QUEUE, 'answered', 't', '9']);
+    assert.deepEqual(query(`SELECT count(*) FROM queue_entry WHERE room = '${walkIn.room}'`), [['0']]);
+  });
+
   await step("both nodes' contacts are in the one store, each with its node", async () => {
     const rows = await waitFor(
       'two answered, ended contacts in PostgreSQL',
       () => {
         const r = query(
-          `SELECT node, outcome, end_reason, ended_by FROM contact WHERE offered_us >= ${startedUs} AND ended_us IS NOT NULL ORDER BY node`,
+          `SELECT node, outcome, end_reason, ended_by FROM contact WHERE offered_us >= ${startedUs} AND ended_us IS NOT NULL AND queue IS NULL ORDER BY node`,
         );
         return r.length >= 2 ? r : null;
       },
@@ -122,7 +241,7 @@ test('two nodes, one PostgreSQL, HAProxy hashing on the room', async (t) => {
       ['node-a|answered|hangup|customer', 'node-b|answered|hangup|customer'],
     );
     const events = query(
-      `SELECT c.node, count(*) FROM contact_event e JOIN contact c ON c.id = e.contact_id WHERE c.offered_us >= ${startedUs} GROUP BY c.node ORDER BY c.node`,
+      `SELECT c.node, count(*) FROM contact_event e JOIN contact c ON c.id = e.contact_id WHERE c.offered_us >= ${startedUs} AND c.queue IS NULL GROUP BY c.node ORDER BY c.node`,
     );
     console.log(`events per node: ${JSON.stringify(events)}`);
     assert.equal(events.length, 2);
