@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0
 """Structural check of containers/kubernetes/*.yaml (no cluster, no network).
 
-No Kubernetes JSON schema is packaged in Debian or published on npm, so this
-checks what a schema would plus what Balie needs: every document has a known
+The API schemas themselves are checked by schema-check.mjs (npm
+kubernetes-models); this checks what Balie needs: every document has a known
 apiVersion/kind and a name; field types of the parts used; selectors match
 labels; probes point at /readyz and /healthz on a declared port; the preStop
 hook and terminationGracePeriodSeconds exceed drain_seconds; volumes that are

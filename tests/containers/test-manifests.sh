@@ -20,6 +20,34 @@ yamllint -s -d '{extends: default, rules: {line-length: {max: 120}, document-sta
 echo "ok - yamllint"
 /usr/bin/python3 "$(dirname "$0")/check-manifests.py" "$src/containers/kubernetes"
 echo "ok - manifest structure"
+
+# The Kubernetes API's JSON schemas (npm kubernetes-models): every document, and a broken one.
+to_json() { # FILE... → one JSON array of the documents, each with its file under "__file"
+  /usr/bin/python3 -c '
+import json, sys, yaml
+docs = []
+for path in sys.argv[1:]:
+    for doc in yaml.safe_load_all(open(path)):
+        if doc:
+            doc["__file"] = path.rsplit("/", 1)[-1]
+            docs.append(doc)
+json.dump(docs, sys.stdout)' "$@"
+}
+if [ -d "$src/node_modules/kubernetes-models" ] && command -v node > /dev/null; then
+  to_json "$src"/containers/kubernetes/*.yaml > "$work/manifests.json"
+  (cd "$src" && node tests/containers/schema-check.mjs < "$work/manifests.json") ||
+    { echo "FAIL: the Kubernetes manifests do not match the API schemas"; exit 1; }
+  sed 's/containerPort: 8443/containerPort: "8443"/; s/replicas: \([0-9]*\)/replicas: many/' \
+    "$src/containers/kubernetes/deployment.yaml" > "$work/schema-bad.yaml"
+  to_json "$work/schema-bad.yaml" > "$work/schema-bad.json"
+  if (cd "$src" && node tests/containers/schema-check.mjs < "$work/schema-bad.json") > "$work/bad.out"; then
+    echo "FAIL: the schema check accepted a broken deployment"; exit 1
+  fi
+  grep -q 'must be integer' "$work/bad.out" || { echo "FAIL: schema check said: $(cat "$work/bad.out")"; exit 1; }
+  echo "ok - the schema check rejects a broken deployment"
+else
+  echo "FAIL: node_modules/kubernetes-models is missing (npm ci)"; exit 1
+fi
 # The check must be able to fail: a grace period below the drain time, a wrong probe path.
 mkdir "$work/bad"
 cp "$src"/containers/kubernetes/*.yaml "$work/bad/"
