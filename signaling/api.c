@@ -535,7 +535,7 @@ send_accept_error(SoupServerMessage *msg, const GError *error, const char *chose
     send_error(msg, SOUP_STATUS_CONFLICT, "not-available",
                "set yourself available before taking a customer");
   else if (g_error_matches(error, GW_QUEUE_ERROR, GW_QUEUE_ERROR_UNAVAILABLE))
-    send_error(msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "unavailable", error->message);
+    send_error(msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "store-unavailable", error->message);
   else
     send_error(msg, SOUP_STATUS_NOT_FOUND, "not-found", "no such queue");
 }

@@ -87,6 +87,20 @@ function api(page, method, path, { body, csrf } = {}) {
   );
 }
 
+/** A walk-in ticket as /q/QUEUE hands it out (the redirect's room and token), from any node. */
+function ticket() {
+  return new Promise((resolve, reject) => {
+    const req = request(`${baseUrl}/q/${QUEUE}`, { rejectUnauthorized: false, timeout: 5000 }, (res) => {
+      res.resume();
+      const location = new URL(res.headers.location ?? '/', baseUrl);
+      resolve({ room: location.searchParams.get('room'), token: location.searchParams.get('token') });
+    });
+    req.on('timeout', () => req.destroy(new Error('/q/ timed out')));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
 /** Rows of a query on the shared store, as arrays of column strings. */
 function query(sql) {
   const [psql, ...args] = process.env.BALIE_TWO_NODE_PSQL.split(' ');
@@ -222,6 +236,77 @@ test('two nodes, one PostgreSQL, HAProxy hashing on the room', async (t) => {
     );
     assert.deepEqual(contact, [walkIn.node, QUEUE, 'answered', 't', '9']);
     assert.deepEqual(query(`SELECT count(*) FROM queue_entry WHERE room = '${walkIn.room}'`), [['0']]);
+  });
+
+  await step('two advisors on two nodes accept at once: each gets another customer, nobody twice', async () => {
+    sides = {};
+    // Two customers waiting (no media: just their queue WebSockets, from one page).
+    const tickets = [await ticket(), await ticket()];
+    const waiting = await openPage('walk-ins', '/index.html');
+    await waiting.evaluate((list) => {
+      window.queueMessages = {};
+      for (const { room, token } of list) {
+        const ws = new WebSocket(`wss://${window.location.host}/ws?room=${room}`);
+        window.queueMessages[room] = [];
+        ws.onopen = () => ws.send(JSON.stringify({ type: 'join', v: 1, room, role: 'customer', token }));
+        ws.onmessage = (e) => window.queueMessages[room].push(JSON.parse(e.data));
+      }
+    }, tickets);
+    await waitFor(
+      'both customers in the shared queue table',
+      () => query(`SELECT count(*) FROM queue_entry WHERE queue = '${QUEUE}' AND accepted_us IS NULL`)[0][0] === '2',
+      STORE_DEADLINE_MS,
+    );
+    const desks = {};
+    for (const node of Object.keys(NODES)) {
+      const desk = await openPage(`advisor-${node}`, '/index.html', { 'X-Balie-Node': node });
+      const login = await api(desk, 'POST', '/api/v1/login', { body: { name: ACCOUNT, password: PASSWORD } });
+      assert.equal(login.status, 200);
+      desks[node] = { page: desk, csrf: login.json.csrf };
+    }
+    // Away advisors take nobody, whichever node they ask.
+    const away = await api(desks['node-a'].page, 'POST', `/api/v1/queues/${QUEUE}/accept`, { csrf: desks['node-a'].csrf });
+    assert.equal(away.status, 409);
+    assert.equal(away.json.error.code, 'not-available');
+    for (const { page, csrf } of Object.values(desks)) {
+      assert.equal((await api(page, 'PUT', '/api/v1/availability', { body: { state: 'available' }, csrf })).status, 200);
+    }
+    const accepts = await Promise.all(
+      Object.values(desks).map(({ page, csrf }) => api(page, 'POST', `/api/v1/queues/${QUEUE}/accept`, { csrf })),
+    );
+    console.log(`concurrent accepts: ${JSON.stringify(accepts.map((a) => [a.backend, a.status, a.json.room]))}`);
+    assert.deepEqual(accepts.map((a) => a.status), [200, 200]);
+    assert.deepEqual(accepts.map((a) => a.json.room).sort(), tickets.map((t) => t.room).sort());
+    // Each customer was told to join their own room, once.
+    const told = await waitFor(
+      'both customers told they were taken',
+      async () => {
+        const m = await waiting.evaluate(() => window.queueMessages);
+        const accepted = Object.entries(m).map(([room, list]) => list.filter((x) => x.state === 'accepted').map((x) => x.room === room));
+        return accepted.every((a) => a.length === 1 && a[0]) ? accepted : null;
+      },
+      UI_TIMEOUT_MS,
+    );
+    assert.equal(told.length, 2);
+    // Busy advisors and an empty queue: nobody more to take.
+    const more = await api(desks['node-b'].page, 'PUT', '/api/v1/availability', { body: { state: 'available' }, csrf: desks['node-b'].csrf });
+    assert.equal(more.status, 200);
+    const empty = await api(desks['node-b'].page, 'POST', `/api/v1/queues/${QUEUE}/accept`, { csrf: desks['node-b'].csrf });
+    assert.equal(empty.status, 409);
+    assert.equal(empty.json.error.code, 'queue-empty');
+    // A logout on one node ends the session on the other, which knew it, too (the
+    // cookie is put back after the logout cleared it, as a copied cookie would be).
+    const { page, csrf } = desks['node-a'];
+    const context = page.context();
+    await context.setExtraHTTPHeaders({ 'X-Balie-Node': 'node-b' });
+    assert.equal((await api(page, 'GET', '/api/v1/me')).status, 200);
+    const cookies = await context.cookies();
+    await context.setExtraHTTPHeaders({ 'X-Balie-Node': 'node-a' });
+    assert.equal((await api(page, 'POST', '/api/v1/logout', { csrf })).status, 204);
+    await context.addCookies(cookies);
+    await context.setExtraHTTPHeaders({ 'X-Balie-Node': 'node-b' });
+    await waitFor('node-b forgets the session', async () => (await api(page, 'GET', '/api/v1/me')).status === 401, UI_TIMEOUT_MS);
+    for (const side of Object.values(sides)) await side.context.close();
   });
 
   await step("both nodes' contacts are in the one store, each with its node", async () => {
