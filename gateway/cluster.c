@@ -559,7 +559,9 @@ poll_shared(GwStoreBackend *backend, gpointer data, GError **error)
                              " ORDER BY enqueued_us, room LIMIT $2",
                              entries, G_N_ELEMENTS(entries), read_entry, op->rows, error) ||
       !backend->klass->query(backend,
-                             "SELECT " SESSION_COLUMNS " FROM advisor_session WHERE updated_us > $1",
+                             "SELECT " SESSION_COLUMNS " FROM advisor_session WHERE updated_us >"
+                             " CASE WHEN $1::bigint = 0 THEN " NOW_US " - 10000000 ELSE $1::bigint END"
+                             " ORDER BY updated_us LIMIT 10000",
                              since, 1, read_session, op->sessions, error))
     return NULL;
   if (op->cluster->polls % PURGE_EVERY_POLLS == 0 && !purge(backend, op->now_us, error))

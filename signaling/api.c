@@ -614,7 +614,9 @@ handle_queue_accept(GwApi *api, SoupServerMessage *msg, GwLoginSession *session,
       return;
     }
   }
-  if (session->availability != GW_AVAILABILITY_AVAILABLE) {
+  /* Several nodes: the shared store's availability decides, in the claim's transaction
+   * (this node's copy may be half a second behind a change made on another node). */
+  if (session->availability != GW_AVAILABILITY_AVAILABLE && !gw_queues_is_shared(api->queues)) {
     send_error(msg, SOUP_STATUS_CONFLICT, "not-available",
                "set yourself available before taking a customer");
     return;
