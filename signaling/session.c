@@ -75,13 +75,13 @@ gw_session_get_resume(GwSession *session)
   return session->resume;
 }
 
-void
 gboolean
 gw_session_is_sharing(GwSession *session)
 {
   return session->sharing;
 }
 
+void
 gw_session_supersede(GwSession *session)
 {
   GwRoom *room = session->room;
@@ -369,6 +369,7 @@ handle_screen(GwSession *session, const GwMessage *message, GError **error)
   if (message->screen.start &&
       !gw_media_room_start_screen(gw_room_get_media(session->room), session->peer_id, &media_error))
     return media_failed(media_error, error);
+  session->sharing = message->screen.start;
   g_autofree char *json = gw_protocol_build_screen(session->peer_id, message->screen.start);
   gw_room_broadcast(session->room, json, session);
   gw_room_screen_changed(session->room, session, message->screen.start);
@@ -376,7 +377,6 @@ handle_screen(GwSession *session, const GwMessage *message, GError **error)
                    "screen share %s", message->screen.start ? "started" : "stopped");
   return TRUE;
 }
-  session->sharing = message->screen.start;
 
 static gboolean
 handle_mute(GwSession *session, const GwMessage *message, GError **error)
@@ -400,13 +400,6 @@ handle_chat(GwSession *session, const GwMessage *message, GError **error)
   return TRUE;
 }
 
-static gboolean
-handle_hangup(GwSession *session, const GwMessage *message, GError **error)
-{
-  GwRoom *room = session->room;
-
-  gw_room_hang_up(room, session);
-  gw_room_directory_remove(session->directory, room);
 /* The advisor points at a shared screen (docs/protocol.md, "Pointer"). */
 static gboolean
 handle_pointer(GwSession *session, const GwMessage *message, GError **error)
@@ -424,6 +417,13 @@ handle_pointer(GwSession *session, const GwMessage *message, GError **error)
   return gw_room_relay_pointer(session->room, session, message, error);
 }
 
+static gboolean
+handle_hangup(GwSession *session, const GwMessage *message, GError **error)
+{
+  GwRoom *room = session->room;
+
+  gw_room_hang_up(room, session);
+  gw_room_directory_remove(session->directory, room);
   return TRUE;
 }
 
@@ -535,6 +535,8 @@ gw_session_new(GwConfig *config, GwRoomDirectory *directory, GwAdmission *admiss
   session->state = GW_SESSION_NEW;
   session->closed_func = closed_func;
   session->closed_data = user_data;
+  gw_rate_limit_init(&session->pointers, GW_SESSION_POINTERS_PER_SECOND,
+                     GW_SESSION_POINTERS_BURST, g_get_monotonic_time());
   session->message_handler =
       g_signal_connect(connection, "message", G_CALLBACK(on_message), session);
   session->error_handler = g_signal_connect(connection, "error", G_CALLBACK(on_error), session);
@@ -546,8 +548,6 @@ void
 gw_session_free(GwSession *session)
 {
   if (session == NULL)
-  gw_rate_limit_init(&session->pointers, GW_SESSION_POINTERS_PER_SECOND,
-                     GW_SESSION_POINTERS_BURST, g_get_monotonic_time());
     return;
   g_warn_if_fail(session->room == NULL);
   g_clear_signal_handler(&session->message_handler, session->connection);
