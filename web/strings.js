@@ -121,6 +121,10 @@ export const nl = {
     'bad-json': 'De pagina stuurde iets wat de server niet begreep. Laad de pagina opnieuw.',
     'unknown-type': 'De pagina stuurde iets wat de server niet begreep. Laad de pagina opnieuw.',
     internal: 'Er ging iets mis bij ons. Probeer het opnieuw.',
+    'bad-token': 'Deze link werkt niet. Kopieer de hele link uit de e-mail of sms opnieuw, of vraag uw adviseur om een nieuwe link.',
+    'token-expired': 'Deze link is verlopen. Vraag uw adviseur om een nieuwe link.',
+    'contact-closed': 'Het gesprek bij deze link is al afgelopen. Heeft u nog een vraag? Neem contact met ons op.',
+    unauthorized: 'Alleen een ingelogde adviseur kan dit gesprek aannemen. Log eerst in op de console.',
   },
   errorFallback: 'Er ging iets mis.',
 
@@ -523,6 +527,10 @@ export const en = {
     'bad-json': 'The page sent a message the server did not understand. Please reload.',
     'unknown-type': 'The page sent a message the server did not understand. Please reload.',
     internal: 'The server ran into a problem. Please try again.',
+    'bad-token': 'This link does not work. Copy the whole link from the e-mail or text message again, or ask your advisor for a new link.',
+    'token-expired': 'This link has expired. Ask your advisor for a new link.',
+    'contact-closed': 'The call for this link is already over. Still have a question? Please contact us.',
+    unauthorized: 'Only a logged-in advisor can take this call. Please log in to the console first.',
   },
   errorFallback: 'Something went wrong.',
 

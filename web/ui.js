@@ -132,6 +132,8 @@ function exposeDebugHook() {
 }
 
 function wireControls() {
+  // Most phone browsers cannot share their screen: no button that can only fail there.
+  ui.share.hidden = !navigator.mediaDevices?.getDisplayMedia;
   ui.language.addEventListener('click', () => {
     setLanguage(ui.language.dataset.lang);
     applyLanguage();

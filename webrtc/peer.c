@@ -519,6 +519,69 @@ gw_peer_add_ice_candidate(GwPeer *peer, guint mline, const char *candidate, GErr
 
 /* ---- life cycle ---- */
 
+/*
+ * A browser sends audio, camera and screen, each on one SSRC (RTX rides on the
+ * same stream). Every other SSRC a peer makes up would get its own stream, with a
+ * jitterbuffer thread, in rtpbin: a peer cycling through SSRCs could use up the
+ * gateway's threads (tests/bench/rogue.py). Past this many, rtpbin ignores new
+ * SSRCs; a stream that ended (BYE, timeout) frees its place, so a restarted
+ * screen share still gets one.
+ */
+#define PEER_MAX_STREAMS 10
+
+/* Counts the SSRCs a peer's packets came from, on a streaming thread. */
+typedef struct {
+  char *room_id;
+  char *peer_id;
+  gint streams; /* atomic */
+} StreamCount;
+
+static void
+stream_count_free(gpointer data, GClosure *closure)
+{
+  StreamCount *count = data;
+
+  g_free(count->room_id);
+  g_free(count->peer_id);
+  g_free(count);
+}
+
+static void
+on_new_ssrc(GstElement *rtpbin, guint session, guint ssrc, StreamCount *count)
+{
+  gint n = g_atomic_int_add(&count->streams, 1) + 1;
+
+  /* Once at message level: more is a broken or hostile client, not a reason to flood the log. */
+  if (n == PEER_MAX_STREAMS + 1)
+    g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE, "ROOM", "%s", count->room_id, "PEER", "%s",
+                     count->peer_id, "MESSAGE",
+                     "room=%s peer=%s sends on more SSRCs than a browser negotiates (%d); "
+                     "streams past %d are ignored",
+                     count->room_id, count->peer_id, n, PEER_MAX_STREAMS);
+  else
+    g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_DEBUG, "ROOM", "%s", count->room_id, "PEER", "%s",
+                     count->peer_id, "MESSAGE", "room=%s peer=%s new SSRC %08x (%d so far)",
+                     count->room_id, count->peer_id, ssrc, n);
+}
+
+static void
+limit_streams(GwMediaRoom *room, const char *peer_id, GstElement *webrtc)
+{
+  g_autoptr(GstElement) rtpbin = gst_bin_get_by_name(GST_BIN(webrtc), "rtpbin");
+
+  if (rtpbin == NULL || !g_object_class_find_property(G_OBJECT_GET_CLASS(rtpbin), "max-streams")) {
+    GW_MEDIA_LOG(G_LOG_LEVEL_WARNING, room, peer_id,
+                 "cannot limit the streams a peer may open (no rtpbin max-streams)");
+    return;
+  }
+  g_object_set(rtpbin, "max-streams", (guint)PEER_MAX_STREAMS, NULL);
+  StreamCount *count = g_new0(StreamCount, 1);
+  count->room_id = g_strdup(room->id);
+  count->peer_id = g_strdup(peer_id);
+  g_signal_connect_data(rtpbin, "on-new-ssrc", G_CALLBACK(on_new_ssrc), count, stream_count_free,
+                        0);
+}
+
 GwPeer *
 gw_peer_new(GwMediaRoom *room, const char *peer_id, GError **error)
 {
@@ -539,6 +602,7 @@ gw_peer_new(GwMediaRoom *room, const char *peer_id, GError **error)
 
   g_object_set(webrtc, "bundle-policy", GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE, "latency",
                room->config->jitterbuffer_ms, NULL);
+  limit_streams(room, peer_id, webrtc);
   g_signal_connect_data(webrtc, "on-ice-candidate", G_CALLBACK(on_ice_candidate),
                         peer_handle_new(peer, 0), peer_handle_free, 0);
   g_signal_connect_data(webrtc, "pad-added", G_CALLBACK(on_pad_added), peer_handle_new(peer, 0),

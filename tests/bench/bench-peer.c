@@ -385,6 +385,12 @@ bench_peer_set_partner(BenchPeer *peer, BenchPeer *partner)
   peer->partner = partner;
 }
 
+GstElement *
+bench_peer_get_webrtc(BenchPeer *peer)
+{
+  return peer->webrtc;
+}
+
 gint64
 bench_peer_first_video_us(BenchPeer *peer)
 {

@@ -42,6 +42,9 @@ void bench_peer_add_candidate(BenchPeer *peer, guint mline, const char *candidat
 void bench_peer_feed(BenchPeer *peer, gint64 now_us);
 void bench_peer_start_media(BenchPeer *peer);
 
+/* (transfer none): the peer's webrtcbin, e.g. for tests/bench/bench-rogue.h */
+GstElement *bench_peer_get_webrtc(BenchPeer *peer);
+
 /* Monotonic time of the first received video packet, 0 if none yet. */
 gint64 bench_peer_first_video_us(BenchPeer *peer);
 BenchStream *bench_peer_rx_video(BenchPeer *peer);

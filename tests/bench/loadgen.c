@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "bench-rogue.h"
 #include "bench-signal.h"
 
 typedef struct {
@@ -91,6 +92,8 @@ static gint opt_setup_timeout = 60;
 static gint opt_settle = 5;
 static gint opt_window = 15;
 static gint opt_gateway_pid;
+static gint opt_rogue_ssrcs;
+static BenchRogue *rogue; /* the first call's first peer, with --rogue-ssrcs */
 
 static GOptionEntry entries[] = {
     {"url", 0, 0, G_OPTION_ARG_STRING, &opt_url, "gateway WebSocket URL", "URL"},
@@ -106,6 +109,9 @@ static GOptionEntry entries[] = {
     {"settle", 0, 0, G_OPTION_ARG_INT, &opt_settle, "seconds to wait before measuring", "S"},
     {"window", 0, 0, G_OPTION_ARG_INT, &opt_window, "measurement window in seconds", "S"},
     {"gateway-pid", 0, 0, G_OPTION_ARG_INT, &opt_gateway_pid, "gateway process to sample", "PID"},
+    {"rogue-ssrcs", 0, 0, G_OPTION_ARG_INT, &opt_rogue_ssrcs,
+     "abuse test: the first call's first peer also sends audio on N foreign SSRCs per kind "
+     "(un-negotiated payload type, negotiated one)", "N"},
     G_OPTION_ENTRY_NULL,
 };
 
@@ -151,6 +157,9 @@ start_next_call(gpointer data)
     return G_SOURCE_REMOVE;
   }
   g_ptr_array_add(run->calls, call);
+  if (run->started == 0 && opt_rogue_ssrcs > 0)
+    rogue = bench_rogue_attach(bench_peer_get_webrtc(bench_call_peer(call, 0)), "sink_0",
+                               (guint)opt_rogue_ssrcs);
   g_mutex_lock(&feed_lock);
   g_ptr_array_add(feed_peers, bench_call_peer(call, 0));
   g_ptr_array_add(feed_peers, bench_call_peer(call, 1));
@@ -369,6 +378,8 @@ run_main(Run *run)
          machine_pct - gw_pct - 100.0 * (me1.ticks - me0.ticks) / tick / window_s);
   printf("\"udp_rcvbuf_errors\":%" G_GINT64_FORMAT ",",
          rcvbuf0 >= 0 && rcvbuf1 >= 0 ? rcvbuf1 - rcvbuf0 : -1);
+  if (opt_rogue_ssrcs > 0)
+    printf("\"rogue_packets\":%" G_GUINT64_FORMAT ",", bench_rogue_rewritten(rogue));
   print_kind("video", &video);
   printf(",");
   print_kind("audio", &audio);
