@@ -11,6 +11,7 @@
 //   sharing      {active}                  our own screen share started/stopped
 //   mute         {peer, audio, video}      a remote participant's mic/camera state (true = off)
 //   chat         {peer, name, text, ts, own}
+//   pointer      {peer, screen, show, x, y} the advisor points at `screen`'s shared picture (x, y: 0..1)
 //   participants {participants}            Map peer id → {role, name}
 //   error        {code, message, ref, fatal}
 
@@ -291,6 +292,13 @@ export class Call extends EventTarget {
           role: msg.peer === this.peerId ? this.role : this.participants.get(msg.peer)?.role,
         });
         break;
+      case 'pointer': {
+        const place = (v) => (typeof v === 'number' && v >= 0 && v <= 1 ? v : null);
+        const show = msg.action === 'show';
+        if (show && (place(msg.x) === null || place(msg.y) === null)) break;
+        this.emit('pointer', { peer: msg.peer, screen: msg.screen, show, x: place(msg.x), y: place(msg.y) });
+        break;
+      }
       case 'media':
         this.media = msg.state;
         this.updateState();
@@ -471,6 +479,17 @@ export class Call extends EventTarget {
     const trimmed = text.trim();
     if (!trimmed || !this.joined || this.ended) return false;
     return this.send({ type: 'chat', text: trimmed });
+  }
+
+  /**
+   * The advisor points at (x, y), fractions 0..1 of `screen`'s shared picture, or takes
+   * the pointer away (show false). Returns false when it cannot be sent.
+   */
+  sendPointer(screen, show, x = 0, y = 0) {
+    if (!screen || !this.joined || this.ended) return false;
+    const msg = { type: 'pointer', screen, action: show ? 'show' : 'hide' };
+    if (show) Object.assign(msg, { x, y });
+    return this.send(msg);
   }
 
   hangUp() {

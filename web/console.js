@@ -158,6 +158,7 @@ for (const radio of document.querySelectorAll('input[name="availability"]')) {
 }
 
 function showLogin() {
+  document.dispatchEvent(new CustomEvent('balie-logged-out'));
   $('availability').hidden = true;
   clearInterval(timer);
   timer = null;
@@ -177,6 +178,7 @@ async function start() {
   $('login').hidden = true;
   $('invite').hidden = false;
   alertText = null;
+  document.dispatchEvent(new CustomEvent('balie-logged-in')); // my-contacts.js
   await refresh();
   timer = setInterval(refresh, REFRESH_MS);
 }

@@ -67,6 +67,19 @@ export const nl = {
   remoteCameraOff: (who) => `${capitalise(who)} heeft de camera uitgezet.`,
   remoteMicOff: (who) => `${capitalise(who)} heeft de microfoon uitgezet.`,
   youAreSharing: 'U deelt nu uw scherm.',
+  // The advisor's pointer on a shared screen (pointer.js).
+  pointer: {
+    padLabel: 'Gedeeld scherm: aanwijzen',
+    padLabelOwn: 'Uw gedeelde scherm: aanwijzen',
+    help:
+      'Klik of tik op het scherm om de klant te laten zien waar die moet kijken. ' +
+      'Met het toetsenbord: pijltjestoetsen verplaatsen het kruis, Enter wijst aan, Escape haalt de aanwijzer weg.',
+    hide: 'Aanwijzer weghalen',
+    ownScreen: 'Uw gedeelde scherm, zoals de ander het ziet',
+    placed: (x, y) => `Aanwijzer geplaatst: ${x}% van links, ${y}% van boven.`,
+    atYourScreen: 'De adviseur wijst iets aan op uw scherm.',
+    atSharedScreen: 'De adviseur wijst iets aan op het gedeelde scherm.',
+  },
 
   // Buttons.
   mute: 'Microfoon uitzetten',
@@ -158,6 +171,25 @@ export const nl = {
     copy: 'Link kopiëren',
     copied: '✓ Gekopieerd. Plak de link in uw e-mail of sms.',
     copyByHand: 'De link is geselecteerd: kopieer hem met Ctrl+C (Cmd+C op een Mac).',
+    // My own recent contacts and their ratings (my-contacts.js).
+    myContacts: {
+      heading: 'Mijn recente gesprekken',
+      refresh: 'Vernieuwen',
+      empty: 'U heeft nog geen gesprekken gevoerd.',
+      failed: 'De gesprekken konden niet worden geladen. Probeer het later opnieuw.',
+      time: 'Tijd',
+      journey: 'Onderwerp / wachtrij',
+      wait: 'Wachttijd',
+      duration: 'Duur',
+      outcome: 'Afloop',
+      rating: 'Beoordeling',
+      comment: 'Opmerking',
+      commentYes: 'Ja',
+      commentNo: 'Nee',
+      notRated: 'Niet beoordeeld',
+      skipped: 'Overgeslagen',
+      outcomes: { answered: 'Gevoerd (geen nawerk)', abandoned: 'Afgebroken', failed: 'Mislukt', 'no-show': 'Niet gekomen', open: 'Loopt nog' },
+    },
     errors: {
       'bad-credentials': 'Naam of wachtwoord klopt niet.',
       locked: 'Te veel pogingen. Probeer het over een kwartier opnieuw.',
@@ -473,6 +505,19 @@ export const en = {
   remoteCameraOff: (who) => `${capitalise(who)} turned their camera off.`,
   remoteMicOff: (who) => `${capitalise(who)} muted their microphone.`,
   youAreSharing: 'You are sharing your screen.',
+  // The advisor's pointer on a shared screen (pointer.js).
+  pointer: {
+    padLabel: 'Shared screen: point',
+    padLabelOwn: 'Your shared screen: point',
+    help:
+      'Click or tap the screen to show the customer where to look. ' +
+      'With the keyboard: arrow keys move the cross, Enter points, Escape removes the pointer.',
+    hide: 'Remove pointer',
+    ownScreen: 'Your shared screen, as the other side sees it',
+    placed: (x, y) => `Pointer placed: ${x}% from the left, ${y}% from the top.`,
+    atYourScreen: 'The advisor is pointing at your screen.',
+    atSharedScreen: 'The advisor is pointing at the shared screen.',
+  },
 
   // Buttons.
   mute: 'Mute',
@@ -564,6 +609,25 @@ export const en = {
     copy: 'Copy link',
     copied: '✓ Copied. Paste the link into your e-mail or text message.',
     copyByHand: 'The link is selected: copy it with Ctrl+C (Cmd+C on a Mac).',
+    // My own recent contacts and their ratings (my-contacts.js).
+    myContacts: {
+      heading: 'My recent contacts',
+      refresh: 'Refresh',
+      empty: 'You have not had any calls yet.',
+      failed: 'Your contacts could not be loaded. Try again later.',
+      time: 'Time',
+      journey: 'Topic / queue',
+      wait: 'Wait',
+      duration: 'Duration',
+      outcome: 'Outcome',
+      rating: 'Rating',
+      comment: 'Comment',
+      commentYes: 'Yes',
+      commentNo: 'No',
+      notRated: 'Not rated',
+      skipped: 'Skipped',
+      outcomes: { answered: 'Held (no wrap-up)', abandoned: 'Abandoned', failed: 'Failed', 'no-show': 'No-show', open: 'Still open' },
+    },
     errors: {
       'bad-credentials': 'Name or password is not right.',
       locked: 'Too many attempts. Please try again in a quarter of an hour.',

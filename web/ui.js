@@ -4,6 +4,7 @@
 // the display name from ?name=, the language from ?lang= (see strings.js).
 import { Call } from './call.js';
 import { loadBrand, orgName } from './page.js';
+import { wirePointer } from './pointer.js';
 import { lang, otherLanguage, setLanguage, languages, strings } from './strings.js';
 
 const role = document.body.dataset.role === 'advisor' ? 'advisor' : 'customer';
@@ -63,6 +64,8 @@ setStatus(strings.status.connecting);
 exposeDebugHook();
 wireControls();
 wireCall();
+// The advisor's pointer on a shared screen, and the marker where it points (pointer.js).
+const pointer = wirePointer(call, role);
 call.start();
 loadBrand(() => applyLanguage());
 
@@ -140,6 +143,7 @@ function wireControls() {
     renderStatus();
     renderScreenView();
     renderRemoteNote();
+    pointer.applyLanguage();
   });
   ui.mute.addEventListener('click', () => {
     call.setMicMuted(!call.micMuted);
