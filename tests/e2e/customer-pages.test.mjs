@@ -116,9 +116,14 @@ test('after an answered call: the rating page, then the end page', async () => {
   const customer = await newPage({ locale: 'nl-NL' });
   await customer.goto(`${baseUrl}/customer.html?room=${room}`, { timeout: UI_TIMEOUT_MS });
   await customer.getByRole('status').getByText(/^U bent verbonden met/).waitFor({ timeout: 40000 });
-  // The call page carries the brand too.
+  // The call page carries the brand too, and a long name still fits a phone.
   await assertBrand(customer, 'call page');
   assert.match(await customer.title(), new RegExp(`^${BRAND} – videogesprek$`));
+  await customer.setViewportSize(VIEWPORTS.mobile);
+  await checkAxe(customer, 'call with brand nl mobile');
+  await checkLayout(customer, 'call with brand nl mobile');
+  await screenshot(customer, 'call-customer-brand-nl-mobile', { fullPage: true });
+  await customer.setViewportSize(VIEWPORTS.desktop);
   await advisor.getByRole('button', { name: 'Hang up', exact: true }).click();
 
   // No click needed: the customer's page goes on to the rating form, in Dutch.
