@@ -107,7 +107,10 @@ log_http_error(SoupServerMessage *msg)
 
   if (status < 400)
     return;
-  g_autofree char *path = g_strescape(g_uri_get_path(soup_server_message_get_uri(msg)), NULL);
+  const char *raw_path = g_uri_get_path(soup_server_message_get_uri(msg));
+  /* A join link is a credential, even an expired or mangled one: its path stays out. */
+  g_autofree char *path =
+      g_str_has_prefix(raw_path, "/j/") ? g_strdup("/j/(link)") : g_strescape(raw_path, NULL);
   gw_signaling_log(G_LOG_LEVEL_INFO, NULL, NULL, "http %u %s %.200s", status,
                    soup_server_message_get_method(msg), path);
   gw_signaling_log(G_LOG_LEVEL_DEBUG, NULL, NULL, "http %u from %s", status,
