@@ -29,7 +29,7 @@ struct _GwCluster {
   GwStore *store;   /* not owned */
   char *node;
   guint timer;
-  gboolean polling;       /* a poll is in the store's queue */
+  gboolean polling;         /* a poll is in the store's queue */
   gint64 sessions_since_us; /* the store's clock: sessions changed after it are read */
   guint polls;
 };
@@ -37,7 +37,7 @@ struct _GwCluster {
 typedef struct {
   GwCluster *cluster; /* a reference */
   char *room, *queue, *chosen, *session;
-  GwSessionRow *row;  /* save: what to write; fetch: what was found */
+  GwSessionRow *row; /* save: what to write; fetch: what was found */
   GwQueueClaimed claimed;
   GwSessionFetched fetched;
   GSourceFunc saved;
@@ -130,8 +130,8 @@ connected(GwStoreBackend *backend, GError **error)
 }
 
 static gboolean
-exec(GwStoreBackend *backend, const char *sql, const GwStoreValue *params, guint n,
-     gint64 *changes, GError **error)
+exec(GwStoreBackend *backend, const char *sql, const GwStoreValue *params, guint n, gint64 *changes,
+     GError **error)
 {
   return connected(backend, error) && backend->klass->exec(backend, sql, params, n, changes, error);
 }
@@ -286,8 +286,8 @@ check_ack(GwStoreBackend *backend, gpointer data, GError **error)
   GwStoreValue params[] = {GW_STORE_VALUE_TEXT(op->room)};
   gint64 count = -1;
 
-  if (!backend->klass->query(backend, "SELECT count(*) FROM queue_entry WHERE room = $1", params,
-                             1, read_int, &count, error))
+  if (!backend->klass->query(backend, "SELECT count(*) FROM queue_entry WHERE room = $1", params, 1,
+                             read_int, &count, error))
     return NULL;
   op->gone = count == 0;
   return op;
@@ -534,8 +534,8 @@ purge(GwStoreBackend *backend, gint64 now_us, GError **error)
   GwStoreValue claims[] = {GW_STORE_VALUE_INT(now_us - STALE_CLAIM_US)};
   GwStoreValue sessions[] = {GW_STORE_VALUE_INT(now_us - STALE_SESSION_US)};
 
-  return backend->klass->exec(backend, "DELETE FROM queue_entry WHERE accepted_us < $1", claims,
-                              1, NULL, error) &&
+  return backend->klass->exec(backend, "DELETE FROM queue_entry WHERE accepted_us < $1", claims, 1,
+                              NULL, error) &&
          backend->klass->exec(backend, "DELETE FROM advisor_session WHERE expires_us < $1",
                               sessions, 1, NULL, error);
 }
@@ -560,7 +560,8 @@ poll_shared(GwStoreBackend *backend, gpointer data, GError **error)
                              entries, G_N_ELEMENTS(entries), read_entry, op->rows, error) ||
       !backend->klass->query(backend,
                              "SELECT " SESSION_COLUMNS " FROM advisor_session WHERE updated_us >"
-                             " CASE WHEN $1::bigint = 0 THEN " NOW_US " - 10000000 ELSE $1::bigint END"
+                             " CASE WHEN $1::bigint = 0 THEN " NOW_US
+                             " - 10000000 ELSE $1::bigint END"
                              " ORDER BY updated_us LIMIT 10000",
                              since, 1, read_session, op->sessions, error))
     return NULL;

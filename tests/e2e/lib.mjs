@@ -71,21 +71,47 @@ export function launchBrowser({ fakeDevice = '', extraArgs = [], withoutFakeUi =
  * runs in the page before its own scripts. Returns {context, page, logs}.
  */
 export async function openSide(browser, role, room, { name = '', initScript = null, initArg } = {}) {
+  const query = `room=${room}${name ? `&name=${name}` : ''}`;
+  return openPage(browser, `/${role}.html?${query}`, { initScript, initArg });
+}
+
+/**
+ * A fresh browser context (as openSide's; `headers` go with every request) with
+ * one page at `path`. Returns {context, page, logs}.
+ */
+export async function openPage(browser, path, { headers = {}, initScript = null, initArg } = {}) {
   const context = await browser.newContext({
     ignoreHTTPSErrors: true,
     permissions: ['camera', 'microphone'],
     viewport: { width: 1280, height: 800 },
     // The pages default to Dutch; these tests name controls in English.
     locale: 'en-US',
+    extraHTTPHeaders: headers,
   });
   if (initScript) await context.addInitScript(initScript, initArg);
   const page = await context.newPage();
   const logs = [];
   page.on('console', (m) => logs.push(`[${elapsed()}] ${m.type()}: ${m.text()}`));
   page.on('pageerror', (e) => logs.push(`[${elapsed()}] pageerror: ${e.stack || e}`));
-  const query = `room=${room}${name ? `&name=${name}` : ''}`;
-  await page.goto(`${baseUrl}/${role}.html?${query}`, { timeout: UI_TIMEOUT_MS });
+  await page.goto(`${baseUrl}${path}`, { timeout: UI_TIMEOUT_MS });
   return { context, page, logs };
+}
+
+/**
+ * fetch() inside `page` (its cookies), JSON in and out: {status, json, backend},
+ * backend the node a load balancer says answered (X-Balie-Backend), if any.
+ */
+export function pageFetch(page, method, path, { body, csrf } = {}) {
+  return page.evaluate(
+    async ({ method, path, body, csrf }) => {
+      const headers = { 'content-type': 'application/json' };
+      if (csrf) headers['X-CSRF-Token'] = csrf;
+      const r = await fetch(path, { method, headers, body: body ? JSON.stringify(body) : undefined });
+      const text = await r.text();
+      return { status: r.status, json: text ? JSON.parse(text) : null, backend: r.headers.get('x-balie-backend') };
+    },
+    { method, path, body, csrf },
+  );
 }
 
 /** Polls fn until it returns something truthy, at most timeoutMs. */

@@ -18,7 +18,9 @@ import {
   baseUrl,
   dumpDiagnostics,
   launchBrowser,
+  openPage as openPageIn,
   openSide,
+  pageFetch as api,
   selectedPair,
   stepper,
   waitFor,
@@ -56,35 +58,10 @@ function probe(path) {
   });
 }
 
-/** A fresh English browser context with camera and microphone, and its first page at `path`. */
+/** openPage() kept in `sides` under `key` (for the diagnostics after a failure). */
 async function openPage(key, path, headers = {}) {
-  const context = await browser.newContext({
-    ignoreHTTPSErrors: true,
-    permissions: ['camera', 'microphone'],
-    locale: 'en-US',
-    extraHTTPHeaders: headers,
-  });
-  const page = await context.newPage();
-  const logs = [];
-  page.on('console', (m) => logs.push(`${m.type()}: ${m.text()}`));
-  page.on('pageerror', (e) => logs.push(`pageerror: ${e.stack || e}`));
-  await page.goto(`${baseUrl}${path}`, { timeout: UI_TIMEOUT_MS });
-  sides[key] = { context, page, logs };
-  return page;
-}
-
-/** fetch() inside the page (its cookies): {status, json, backend}, backend the node that answered. */
-function api(page, method, path, { body, csrf } = {}) {
-  return page.evaluate(
-    async ({ method, path, body, csrf }) => {
-      const headers = { 'content-type': 'application/json' };
-      if (csrf) headers['X-CSRF-Token'] = csrf;
-      const r = await fetch(path, { method, headers, body: body ? JSON.stringify(body) : undefined });
-      const text = await r.text();
-      return { status: r.status, json: text ? JSON.parse(text) : null, backend: r.headers.get('x-balie-backend') };
-    },
-    { method, path, body, csrf },
-  );
+  sides[key] = await openPageIn(browser, path, { headers });
+  return sides[key].page;
 }
 
 /** A walk-in ticket as /q/QUEUE hands it out (the redirect's room and token), from any node. */
