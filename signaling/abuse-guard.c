@@ -226,6 +226,35 @@ admit_link(GwAbuseGuard *guard, AddressState *state, const char *text, gsize len
 }
 
 /*
+ * Requests that present a secret other than a join link: a bearer token (the
+ * API token for insights and exports) or a customer's rating token. A refusal
+ * (401, 403) takes from the same per-address budget as a forged join link;
+ * while it is empty, such requests get 429 before any handler looks at the
+ * secret, right or wrong (logins have their own lock-out, signaling/auth.c).
+ */
+static gboolean
+carries_secret(SoupServerMessage *msg, const char *path)
+{
+  return soup_message_headers_get_one(soup_server_message_get_request_headers(msg),
+                                      "Authorization") != NULL ||
+         (soup_server_message_get_method(msg) == SOUP_METHOD_POST &&
+          g_str_equal(path, "/api/v1/ratings"));
+}
+
+static void
+on_secret_answered(SoupServerMessage *msg, gpointer user_data)
+{
+  GwAbuseGuard *guard = user_data;
+  guint status = soup_server_message_get_status(msg);
+  gint64 now_us = g_get_monotonic_time();
+
+  if (guard->closed || (status != SOUP_STATUS_UNAUTHORIZED && status != SOUP_STATUS_FORBIDDEN))
+    return;
+  g_autofree char *client = gw_client_address(guard->config, msg);
+  gw_rate_limit_take(&lookup_address(guard, client, now_us)->bad_links, now_us);
+}
+
+/*
  * Runs once a request's headers are in, before its body is read and before
  * any handler (early handlers only run for the path they are mounted at, so
  * one at "/" would miss /ws, /api/v1/ and the rest). A status set here skips
@@ -258,6 +287,16 @@ on_got_headers(SoupServerMessage *msg, gpointer user_data)
       soup_message_headers_get_content_length(headers) > GW_ABUSE_GUARD_MAX_BODY) {
     refuse_unread(msg, "413 Payload Too Large");
     return;
+  }
+  if (carries_secret(msg, path)) {
+    if (!gw_rate_limit_peek(&state->bad_links, now_us)) {
+      refuse_http(msg, STATUS_TOO_MANY_REQUESTS, gw_rate_limit_wait_seconds(&state->bad_links),
+                  "too many wrong tokens from this address; wait a minute");
+      gw_signaling_log(G_LOG_LEVEL_INFO, NULL, NULL, "http 429: too many wrong tokens");
+      return;
+    }
+    g_signal_connect_data(msg, "finished", G_CALLBACK(on_secret_answered), guard_ref(guard),
+                          (GClosureNotify)guard_unref, 0);
   }
   if (g_str_has_prefix(path, "/ws")) {
     if (state->open_ws >= guard->config->ws_per_address ||
