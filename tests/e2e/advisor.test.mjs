@@ -126,6 +126,21 @@ async function expectMarker(page, x, y, what) {
   console.log(`${what}: marker at ${place.x.toFixed(3)}, ${place.y.toFixed(3)} (asked ${x}, ${y})`);
 }
 
+/** Waits until each [who, page, video id] shows moving pictures. */
+async function videosPlay(list) {
+  for (const [who, page, id] of list) {
+    const state = () =>
+      page.evaluate((v) => {
+        const video = document.getElementById(v);
+        return { w: video.videoWidth, t: video.currentTime, paused: video.paused, src: !!video.srcObject, ready: video.readyState };
+      }, id);
+    await waitFor(`${who}'s ${id} plays`, async () => ((s) => s.w > 0 && s.t > 0.3)(await state()), 40000).catch(async (err) => {
+      err.message += ` — ${JSON.stringify(await state())}`;
+      throw err;
+    });
+  }
+}
+
 /** Clicks the advisor's view of the shared screen at (x, y), fractions of the picture. */
 async function pointAt(advisor, lang, x, y) {
   const pad = advisor.getByRole('application', { name: TEXT[lang].pad });
@@ -175,25 +190,19 @@ test('the advisor flow: console, pointer, wrap-up, recent contacts', async (t) =
     await advisor.goto(`${baseUrl}/advisor.html?room=${contact}&name=Anouk&lang=en`, { timeout: UI_TIMEOUT_MS });
     for (const page of [advisor, customer])
       await waitFor('connected', async () => /^Connected with/.test((await page.getByRole('status').textContent()) || ''), 40000);
+    // Camera both ways first, as in a real call; then the customer shares.
+    await videosPlay([
+      ['advisor', advisor, 'remote-video'],
+      ['customer', customer, 'remote-video'],
+    ]);
     await customer.getByRole('button', { name: 'Share screen', exact: true }).click();
     await customer.getByRole('region', { name: TEXT.en.own }).waitFor({ timeout: UI_TIMEOUT_MS });
     await advisor.getByRole('region', { name: /^Screen shared by/ }).waitFor({ timeout: UI_TIMEOUT_MS });
-    for (const [who, page, id] of [
+    await videosPlay([
       ['advisor', advisor, 'remote-screen'],
       ['customer', customer, 'own-screen'],
-      ['advisor', advisor, 'remote-video'],
       ['customer', customer, 'remote-video'],
-    ]) {
-      const state = () =>
-        page.evaluate((v) => {
-          const video = document.getElementById(v);
-          return { w: video.videoWidth, t: video.currentTime, paused: video.paused, src: !!video.srcObject, ready: video.readyState };
-        }, id);
-      await waitFor(`${who}'s ${id} plays`, async () => ((s) => s.w > 0 && s.t > 0.3)(await state()), 40000).catch(async (err) => {
-        err.message += ` — ${JSON.stringify(await state())}`;
-        throw err;
-      });
-    }
+    ]);
   });
 
   await step('the advisor points with the mouse and the keyboard; the customer sees and hears it', async () => {
