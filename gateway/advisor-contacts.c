@@ -4,6 +4,7 @@
 
 #include <string.h>
 
+#include "gateway/api-auth.h"
 #include "signaling/auth.h"
 
 #define PATH "/api/v1/me/contacts"
@@ -53,8 +54,8 @@ add_wrap_up(JsonBuilder *builder, const GwStoreValue *attrs)
   if (attrs->type == GW_STORE_TEXT && json_parser_load_from_data(parser, attrs->s, -1, NULL)) {
     JsonNode *root = json_parser_get_root(parser);
     if (root != NULL && JSON_NODE_HOLDS_OBJECT(root))
-      outcome = json_object_get_string_member_with_default(json_node_get_object(root), "outcome",
-                                                           NULL);
+      outcome =
+          json_object_get_string_member_with_default(json_node_get_object(root), "outcome", NULL);
   }
   json_builder_set_member_name(builder, "wrap_up");
   if (outcome != NULL)
@@ -148,17 +149,6 @@ request_free(gpointer data)
   g_free(request);
 }
 
-/* {"error":{"code","message"}} as every /api/v1 error (docs/api.md); @message is a literal. */
-static void
-reply_error(SoupServerMessage *msg, guint status, const char *code, const char *message)
-{
-  g_autofree char *body =
-      g_strdup_printf("{\"error\":{\"code\":\"%s\",\"message\":\"%s\"}}", code, message);
-
-  soup_server_message_set_status(msg, status, NULL);
-  soup_server_message_set_response(msg, "application/json", SOUP_MEMORY_COPY, body, strlen(body));
-}
-
 static gpointer
 read_contacts(GwStoreBackend *backend, gpointer data, GError **error)
 {
@@ -174,8 +164,8 @@ on_contacts(gpointer result, const GError *error, gpointer data)
 
   if (result == NULL) {
     g_warning("me/contacts: read failed: %s", error->message);
-    reply_error(request->msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "store-unavailable",
-                "the store cannot answer now");
+    gw_api_reply_error(request->msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "store-unavailable",
+                       "the store cannot answer now");
   } else {
     char *body = json_to_string(result, FALSE);
     soup_server_message_set_status(request->msg, SOUP_STATUS_OK, NULL);
@@ -213,22 +203,23 @@ handle_contacts(SoupServer *soup, SoupServerMessage *msg, const char *path, GHas
 
   soup_message_headers_replace(headers, "Cache-Control", "no-store");
   if (!g_str_equal(path, PATH)) {
-    reply_error(msg, SOUP_STATUS_NOT_FOUND, "not-found", "no such resource");
+    gw_api_reply_error(msg, SOUP_STATUS_NOT_FOUND, "not-found", "no such resource");
     return;
   }
   /* Reading only: GET needs no CSRF token (the cookie is SameSite=Strict), as /me. */
   if (!g_str_equal(soup_server_message_get_method(msg), SOUP_METHOD_GET)) {
     soup_message_headers_replace(headers, "Allow", "GET");
-    reply_error(msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "method-not-allowed", "GET only");
+    gw_api_reply_error(msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "method-not-allowed", "GET only");
     return;
   }
   session = gw_server_get_login_session(api->server, msg);
   if (session == NULL) {
-    reply_error(msg, SOUP_STATUS_UNAUTHORIZED, "not-logged-in", "log in first");
+    gw_api_reply_error(msg, SOUP_STATUS_UNAUTHORIZED, "not-logged-in", "log in first");
     return;
   }
   if (!parse_limit(query, &limit)) {
-    reply_error(msg, SOUP_STATUS_BAD_REQUEST, "bad-field", "limit must be a number from 1 to 100");
+    gw_api_reply_error(msg, SOUP_STATUS_BAD_REQUEST, "bad-field",
+                       "limit must be a number from 1 to 100");
     return;
   }
   request = g_new0(Request, 1);
@@ -237,8 +228,8 @@ handle_contacts(SoupServer *soup, SoupServerMessage *msg, const char *path, GHas
   request->advisor_ref = g_strdup(session->account->id);
   request->limit = limit;
   soup_server_message_pause(msg);
-  gw_store_read(api->store, read_contacts, request, request_free,
-                (GDestroyNotify)json_node_unref, on_contacts);
+  gw_store_read(api->store, read_contacts, request, request_free, (GDestroyNotify)json_node_unref,
+                on_contacts);
 }
 
 void

@@ -133,6 +133,16 @@ gw_api_auth_check(GwApiAuth *auth, SoupServerMessage *msg)
 }
 
 void
+gw_api_reply_error(SoupServerMessage *msg, guint status, const char *code, const char *message)
+{
+  g_autofree char *body =
+      g_strdup_printf("{\"error\":{\"code\":\"%s\",\"message\":\"%s\"}}", code, message);
+
+  soup_server_message_set_status(msg, status, NULL);
+  soup_server_message_set_response(msg, "application/json", SOUP_MEMORY_COPY, body, strlen(body));
+}
+
+void
 gw_api_auth_free(GwApiAuth *auth)
 {
   if (auth == NULL)

@@ -31,4 +31,12 @@ gboolean gw_api_auth_check(GwApiAuth *auth, SoupServerMessage *msg);
 
 void gw_api_auth_free(GwApiAuth *auth);
 
+/**
+ * gw_api_reply_error:
+ * Sets @status and the body {"error":{"code","message"}} that every /api/v1 error has
+ * (docs/api.md). @code and @message are literals without quotes or backslashes.
+ */
+void gw_api_reply_error(SoupServerMessage *msg, guint status, const char *code,
+                        const char *message);
+
 G_END_DECLS

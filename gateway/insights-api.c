@@ -33,17 +33,6 @@ request_free(gpointer data)
   g_free(request);
 }
 
-/* {"error":{"code","message"}} as every /api/v1 error (docs/api.md); @message is a literal. */
-static void
-reply_error(SoupServerMessage *msg, guint status, const char *code, const char *message)
-{
-  g_autofree char *body =
-      g_strdup_printf("{\"error\":{\"code\":\"%s\",\"message\":\"%s\"}}", code, message);
-
-  soup_server_message_set_status(msg, status, NULL);
-  soup_server_message_set_response(msg, "application/json", SOUP_MEMORY_COPY, body, strlen(body));
-}
-
 /* "2024-05-01" (midnight UTC) or a full ISO 8601 time; -1 when absent. */
 static gboolean
 parse_time(GHashTable *query, const char *name, gint64 *out)
@@ -122,10 +111,11 @@ finish_error(SoupServerMessage *msg, const GError *error)
 {
   g_warning("insights: read failed: %s", error->message);
   if (g_error_matches(error, GW_STORE_ERROR, GW_STORE_ERROR_INVALID))
-    reply_error(msg, SOUP_STATUS_BAD_REQUEST, "bad-field",
-                "too many rows in the period: ask for a shorter one");
+    gw_api_reply_error(msg, SOUP_STATUS_BAD_REQUEST, "bad-field",
+                       "too many rows in the period: ask for a shorter one");
   else
-    reply_error(msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "internal", "the store cannot answer now");
+    gw_api_reply_error(msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "internal",
+                       "the store cannot answer now");
 }
 
 static void
@@ -203,7 +193,7 @@ handle_api(SoupServer *soup, SoupServerMessage *msg, const char *path, GHashTabl
 
   if (!g_str_equal(soup_server_message_get_method(msg), SOUP_METHOD_GET)) {
     soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Allow", "GET");
-    reply_error(msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "method-not-allowed", "GET only");
+    gw_api_reply_error(msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "method-not-allowed", "GET only");
     return;
   }
   if (!gw_api_auth_check(api->auth, msg))
@@ -213,13 +203,13 @@ handle_api(SoupServer *soup, SoupServerMessage *msg, const char *path, GHashTabl
   if ((is_export && !parse_export_path(path, &request->table, &request->format)) ||
       (!is_export && !g_str_equal(path, "/api/v1/insights"))) {
     g_free(request);
-    reply_error(msg, SOUP_STATUS_NOT_FOUND, "not-found", "no such report");
+    gw_api_reply_error(msg, SOUP_STATUS_NOT_FOUND, "not-found", "no such report");
     return;
   }
   request->filter = parse_filter(query);
   if (request->filter == NULL) {
     g_free(request);
-    reply_error(msg, SOUP_STATUS_BAD_REQUEST, "bad-field",
+    gw_api_reply_error(msg, SOUP_STATUS_BAD_REQUEST, "bad-field",
                 "from/to must be ISO 8601 (2024-05-01 or 2024-05-01T08:00:00Z); filters up to "
                 "256 characters");
     return;

@@ -157,8 +157,8 @@ test_own_contacts(Fixture *fixture, gconstpointer data)
   g_assert_cmpstr(json_object_get_string_member(c, "wrap_up"), ==, "resolved");
   g_assert_cmpint(json_object_get_int_member(c, "wait_ms"), >=, 0);
   g_assert_cmpint(json_object_get_int_member(c, "handle_ms"), >=, 0);
-  g_autoptr(GDateTime) time = g_date_time_new_from_iso8601(
-      json_object_get_string_member(c, "time"), NULL);
+  g_autoptr(GDateTime) time =
+      g_date_time_new_from_iso8601(json_object_get_string_member(c, "time"), NULL);
   g_assert_nonnull(time);
   g_assert_cmpint(ABS(g_date_time_to_unix(time) - g_get_real_time() / G_USEC_PER_SEC), <, 600);
   JsonObject *r = json_object_get_object_member(c, "rating");
@@ -195,9 +195,9 @@ test_own_contacts(Fixture *fixture, gconstpointer data)
       harness_run_for(50);
   }
   g_assert_nonnull(two);
-  g_assert_cmpstr(json_object_get_string_member(json_array_get_object_element(contacts_of(two), 0),
-                                                "id"),
-                  ==, contact_c);
+  g_assert_cmpstr(
+      json_object_get_string_member(json_array_get_object_element(contacts_of(two), 0), "id"), ==,
+      contact_c);
   json_object_unref(two);
   g_autoptr(JsonObject) one = my_contacts(fixture, "?limit=1", anna);
   g_assert_cmpuint(json_array_get_length(contacts_of(one)), ==, 1);
@@ -210,8 +210,13 @@ test_own_contacts(Fixture *fixture, gconstpointer data)
                            SOUP_STATUS_UNAUTHORIZED, "not-logged-in");
   harness_api_expect_error(&fixture->h, "POST", "/api/v1/me/contacts", "{}", anna, anna_csrf,
                            SOUP_STATUS_METHOD_NOT_ALLOWED, "method-not-allowed");
-  const char *bad_limits[] = {"?limit=0", "?limit=101", "?limit=-1", "?limit=abc", "?limit=",
-                              "?limit=5x", "?limit=99999999999999999999"};
+  const char *bad_limits[] = {"?limit=0",
+                              "?limit=101",
+                              "?limit=-1",
+                              "?limit=abc",
+                              "?limit=",
+                              "?limit=5x",
+                              "?limit=99999999999999999999"};
   for (guint i = 0; i < G_N_ELEMENTS(bad_limits); i++) {
     g_autofree char *path = g_strconcat("/api/v1/me/contacts", bad_limits[i], NULL);
     harness_api_expect_error(&fixture->h, "GET", path, NULL, anna, NULL, SOUP_STATUS_BAD_REQUEST,

@@ -150,8 +150,8 @@ test_rate(HarnessFixture *fixture, gconstpointer data)
     relayed = 0;
     refused = 0;
     for (guint i = 0; i < customer->messages->len; i++) {
-      const char *type = json_object_get_string_member(g_ptr_array_index(customer->messages, i),
-                                                       "type");
+      const char *type =
+          json_object_get_string_member(g_ptr_array_index(customer->messages, i), "type");
       relayed += g_strcmp0(type, "pointer") == 0;
     }
     for (guint i = 0; i < advisor->messages->len; i++) {
