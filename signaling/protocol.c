@@ -30,8 +30,8 @@ static const char *const error_names[] = {
 };
 
 static const char *const type_names[] = {
-    [GW_MESSAGE_JOIN] = "join",     [GW_MESSAGE_ANSWER] = "answer", [GW_MESSAGE_ICE] = "ice",
-    [GW_MESSAGE_SCREEN] = "screen", [GW_MESSAGE_MUTE] = "mute",     [GW_MESSAGE_CHAT] = "chat",
+    [GW_MESSAGE_JOIN] = "join",     [GW_MESSAGE_ANSWER] = "answer",   [GW_MESSAGE_ICE] = "ice",
+    [GW_MESSAGE_SCREEN] = "screen", [GW_MESSAGE_MUTE] = "mute",       [GW_MESSAGE_CHAT] = "chat",
     [GW_MESSAGE_HANGUP] = "hangup", [GW_MESSAGE_POINTER] = "pointer",
 };
 

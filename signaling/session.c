@@ -535,8 +535,8 @@ gw_session_new(GwConfig *config, GwRoomDirectory *directory, GwAdmission *admiss
   session->state = GW_SESSION_NEW;
   session->closed_func = closed_func;
   session->closed_data = user_data;
-  gw_rate_limit_init(&session->pointers, GW_SESSION_POINTERS_PER_SECOND,
-                     GW_SESSION_POINTERS_BURST, g_get_monotonic_time());
+  gw_rate_limit_init(&session->pointers, GW_SESSION_POINTERS_PER_SECOND, GW_SESSION_POINTERS_BURST,
+                     g_get_monotonic_time());
   session->message_handler =
       g_signal_connect(connection, "message", G_CALLBACK(on_message), session);
   session->error_handler = g_signal_connect(connection, "error", G_CALLBACK(on_error), session);

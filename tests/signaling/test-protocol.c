@@ -306,10 +306,11 @@ test_chat(Fixture *fixture, gconstpointer data)
 static void
 test_pointer(Fixture *fixture, gconstpointer data)
 {
-  g_autoptr(GwMessage) a = parse_ok(
-      fixture, "{\"type\":\"pointer\",\"screen\":\"p0a1b2c3d\",\"action\":\"show\",\"x\":0.25,"
+  g_autoptr(GwMessage) a =
+      parse_ok(fixture,
+               "{\"type\":\"pointer\",\"screen\":\"p0a1b2c3d\",\"action\":\"show\",\"x\":0.25,"
                "\"y\":0.75,\"extra\":1}",
-      GW_MESSAGE_POINTER);
+               GW_MESSAGE_POINTER);
   g_assert_cmpstr(a->pointer.screen, ==, "p0a1b2c3d");
   g_assert_true(a->pointer.show);
   g_assert_cmpfloat(a->pointer.x, ==, 0.25);
@@ -327,9 +328,9 @@ test_pointer(Fixture *fixture, gconstpointer data)
   g_assert_cmpfloat(c->pointer.x, ==, 1.0);
 
   /* hide needs no place; one given is ignored. */
-  g_autoptr(GwMessage) d = parse_ok(
-      fixture, "{\"type\":\"pointer\",\"screen\":\"p1\",\"action\":\"hide\",\"x\":7}",
-      GW_MESSAGE_POINTER);
+  g_autoptr(GwMessage) d =
+      parse_ok(fixture, "{\"type\":\"pointer\",\"screen\":\"p1\",\"action\":\"hide\",\"x\":7}",
+               GW_MESSAGE_POINTER);
   g_assert_false(d->pointer.show);
   g_assert_cmpfloat(d->pointer.x, ==, 0.0);
 
