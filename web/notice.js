@@ -2,14 +2,16 @@
 // Pages that only tell the visitor something, chosen by <body data-notice>:
 // the gateway's pages for a join or queue link that cannot be used
 // (signaling/notice-page.c, which also writes both languages into the page for
-// a browser without scripts), the busy page (busy.html) and the end page after
-// a call (end.html). The texts are strings.notice; the language follows the
-// browser and the language button like every other page.
+// a browser without scripts); and notice.html?notice=busy (a full node, from
+// ui.js and queue.js) or ?notice=end (after a call, from ui.js and rate.js).
+// The texts are strings.notice; the language follows the browser and the
+// language button like every other page.
 import { applyTexts, loadBrand, orgName, wireLanguage } from './page.js';
 import { strings } from './strings.js';
 
-const kind = document.body.dataset.notice;
 const params = new URLSearchParams(location.search);
+// The gateway's pages name theirs; notice.html takes one of its two from the address.
+const kind = document.body.dataset.notice || (['busy', 'end'].includes(params.get('notice')) ? params.get('notice') : 'end');
 const main = document.querySelector('main');
 
 /** The busy page's "try again": only an address on this site (no open redirect). */

@@ -2,7 +2,7 @@
 // The walk-in waiting room (docs/protocol.md, "Walk-in queues"): joins the queue with the
 // ticket from /q/QUEUE, shows the place in line and the estimated wait as the gateway
 // updates them, and moves to the call page once an advisor accepts. Leaving this page
-// before that gives up the place. Texts: strings.queue; a full node: busy.html.
+// before that gives up the place. Texts: strings.queue; a full node: the busy page (notice.html).
 import { applyTexts, loadBrand, orgName, wireLanguage } from './page.js';
 import { lang, strings } from './strings.js';
 
@@ -81,8 +81,8 @@ function join() {
     } else if (message.type === 'error' && message.code === 'capacity') {
       // The queue or the node is full: the busy page, whose "try again" is a new ticket.
       state = 'accepted'; // leaving: the close that follows is no lost place
-      const query = new URLSearchParams({ lang, retry: `/q/${encodeURIComponent(queue)}` });
-      location.replace(`busy.html?${query}`);
+      const query = new URLSearchParams({ notice: 'busy', lang, retry: `/q/${encodeURIComponent(queue)}` });
+      location.replace(`notice.html?${query}`);
     } else if (message.type === 'error') {
       problem = message.code === 'bad-token' ? 'badLink' : { code: message.code, message: message.message };
     }

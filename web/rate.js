@@ -16,7 +16,7 @@ const scales = [
   { name: 'csat', from: 1, to: 5 },
   { name: 'ces', from: 1, to: 7 },
 ];
-let state = token ? 'open' : 'bad-link'; // open, sending, bad-link (sent or skipped: end.html)
+let state = token ? 'open' : 'bad-link'; // open, sending, bad-link (sent or skipped: the end page)
 let problem = null;
 
 /** One radio button per score, built once; the texts follow the language. */
@@ -107,10 +107,10 @@ async function submit(skipped) {
   const code = reply && !reply.ok ? (await reply.json().catch(() => ({})))?.error?.code : null;
   if (reply?.ok || code === 'already-rated') {
     // The friendly end page says thank you (or that it was rated before).
-    const query = new URLSearchParams({ lang, rated: reply?.ok ? (skipped ? 'skipped' : 'done') : 'closed' });
+    const query = new URLSearchParams({ notice: 'end', lang, rated: reply?.ok ? (skipped ? 'skipped' : 'done') : 'closed' });
     const ended = new URLSearchParams(location.search).get('ended');
     if (ended) query.set('ended', ended);
-    location.replace(`end.html?${query}`);
+    location.replace(`notice.html?${query}`);
     return;
   } else if (code === 'bad-token' || code === 'token-expired') {
     state = 'bad-link';

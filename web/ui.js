@@ -338,7 +338,7 @@ function renderStatus() {
       disableAll();
       if (call.fatalError === 'capacity' && role === 'customer') {
         // A full node: the busy page, whose "try again" comes back here.
-        leave(`busy.html?${new URLSearchParams({ lang, retry: location.pathname + location.search })}`);
+        leave(`notice.html?${new URLSearchParams({ notice: 'busy', lang, retry: location.pathname + location.search })}`);
       }
       break;
   }
@@ -373,7 +373,7 @@ function afterCall() {
   if (call.endedBy === call.peerId) query.set('ended', 'you');
   else query.set('ended', call.participants.get(call.endedBy)?.role === 'advisor' ? 'advisor' : 'other');
   if (call.ratingToken) leave(`rate.html?${query}#t=${encodeURIComponent(call.ratingToken)}`);
-  else leave(`end.html?${query}`);
+  else leave(`notice.html?notice=end&${query}`);
 }
 
 let leaving = false;

@@ -133,7 +133,7 @@ test('after an answered call: the rating page, then the end page', async () => {
 
   // Skipping is fine; the end page says goodbye in the language in use (English now).
   await customer.getByRole('button', { name: 'Skip', exact: true }).click();
-  await customer.waitForURL(/\/end\.html\?/, { timeout: UI_TIMEOUT_MS });
+  await customer.waitForURL(/\/notice\.html\?notice=end&/, { timeout: UI_TIMEOUT_MS });
   await customer.getByText('The call has ended. The advisor hung up.').waitFor({ timeout: UI_TIMEOUT_MS });
   await customer.getByText('You can close this window now.', { exact: false }).waitFor({ timeout: UI_TIMEOUT_MS });
   await everyWay(customer, 'end', { nl: 'Bedankt voor uw gesprek', en: 'Thank you for your call' });
@@ -142,13 +142,13 @@ test('after an answered call: the rating page, then the end page', async () => {
 });
 
 test('the busy page, and the gateway pages for links that cannot be used', async () => {
-  // busy.html: where a refused join goes (ui.js, queue.js); "try again" only to this site.
+  // The busy page: where a refused join goes (ui.js, queue.js); "try again" only to this site.
   const busy = await newPage({ locale: 'nl-NL' });
-  await busy.goto(`${baseUrl}/busy.html?retry=${encodeURIComponent(`/q/${QUEUE}`)}`, { timeout: UI_TIMEOUT_MS });
+  await busy.goto(`${baseUrl}/notice.html?notice=busy&retry=${encodeURIComponent(`/q/${QUEUE}`)}`, { timeout: UI_TIMEOUT_MS });
   assert.equal(await busy.getByRole('link', { name: 'Opnieuw proberen' }).getAttribute('href'), `/q/${QUEUE}`);
   await everyWay(busy, 'busy', { nl: 'Het is nu erg druk', en: 'It is very busy right now' });
   for (const elsewhere of ['https://example.org/', '//example.org/x', 'javascript:alert(1)']) {
-    await busy.goto(`${baseUrl}/busy.html?retry=${encodeURIComponent(elsewhere)}`, { timeout: UI_TIMEOUT_MS });
+    await busy.goto(`${baseUrl}/notice.html?notice=busy&retry=${encodeURIComponent(elsewhere)}`, { timeout: UI_TIMEOUT_MS });
     await busy.getByRole('heading', { level: 1 }).waitFor({ timeout: UI_TIMEOUT_MS });
     assert.equal(await busy.getByRole('link').count(), 0, `no "try again" to ${elsewhere}`);
   }

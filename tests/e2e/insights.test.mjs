@@ -86,7 +86,7 @@ test('after an answered call the customer rates it once; a replay and a bad link
   await screenshot(page, 'rate-filled-en-desktop', { fullPage: true });
   await page.getByRole('button', { name: 'Send' }).click();
   // Then the friendly end page.
-  await page.waitForURL(/\/end\.html\?/, { timeout: UI_TIMEOUT_MS });
+  await page.waitForURL(/\/notice\.html\?notice=end&/, { timeout: UI_TIMEOUT_MS });
   await page.getByText('Thank you for your feedback!').waitFor({ timeout: UI_TIMEOUT_MS });
   await page.getByRole('heading', { level: 1, name: 'Thank you for your call' }).waitFor({ timeout: UI_TIMEOUT_MS });
   await assertAccessible(page, 'end page');

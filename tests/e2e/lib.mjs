@@ -138,7 +138,7 @@ export async function waitFor(what, fn, timeoutMs, intervalMs = 250) {
  * Waits for that page, its English heading and its line saying the call ended.
  */
 export async function waitForAfterCall(page, which) {
-  await page.waitForURL(which === 'rate' ? /\/rate\.html\?.*#t=/ : /\/end\.html\?/, { timeout: UI_TIMEOUT_MS });
+  await page.waitForURL(which === 'rate' ? /\/rate\.html\?.*#t=/ : /\/notice\.html\?notice=end&/, { timeout: UI_TIMEOUT_MS });
   const heading = which === 'rate' ? 'How was your call?' : 'Thank you for your call';
   await page.getByRole('heading', { level: 1, name: heading }).waitFor({ timeout: UI_TIMEOUT_MS });
   await page.getByText(/^The call has ended\./).waitFor({ timeout: UI_TIMEOUT_MS });

@@ -206,8 +206,8 @@ test('a customer who vanishes is noticed, the contact ends, nothing is left behi
     await waitFor('advisor waits', async () => (await state(advisor.page)) === 'waiting', 20000);
     const customer = await openSide(browser, 'customer', `vanish-full-b-${Date.now().toString(36)}`);
     sides = { advisor, customer };
-    // Refused with `capacity`: the call page hands over to the busy page (web/busy.html).
-    await customer.page.waitForURL(/\/busy\.html\?/, { timeout: 20000 });
+    // Refused with `capacity`: the call page hands over to the busy page (web/notice.html?notice=busy).
+    await customer.page.waitForURL(/\/notice\.html\?notice=busy&/, { timeout: 20000 });
     await customer.page.getByRole('heading', { level: 1, name: 'It is very busy right now' }).waitFor({ timeout: 10000 });
     const words = await customer.page.locator('main').textContent();
     console.log(`full node: the customer reads "${words}"`);
