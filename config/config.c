@@ -71,6 +71,7 @@ static const KeySpec keys[] = {
     {"server", "trusted_proxies", KEY_ADDRESS_LIST, FIELD(trusted_proxies), 0, 0, NULL},
     {"media", "ice_local_addresses", KEY_ADDRESS_LIST, FIELD(ice_local_addresses), 0, 0, NULL},
     {"media", "jitterbuffer_ms", KEY_UINT, FIELD(jitterbuffer_ms), 0, 2000, NULL},
+    {"media", "video_jitterbuffer_ms", KEY_UINT, FIELD(video_jitterbuffer_ms), 0, 3000, NULL},
     {"media", "start_kbps", KEY_UINT, FIELD(start_kbps), 100, 20000, NULL},
     {"media", "camera_max_kbps", KEY_UINT, FIELD(camera_max_kbps), 100, 20000, NULL},
     {"media", "screen_max_kbps", KEY_UINT, FIELD(screen_max_kbps), 100, 20000, NULL},
@@ -211,6 +212,7 @@ config_fill_defaults(GwConfig *config)
   config->ice_local_addresses = g_new0(char *, 2);
   config->ice_local_addresses[0] = g_strdup("127.0.0.1");
   config->jitterbuffer_ms = 200;
+  config->video_jitterbuffer_ms = 1000;
   config->start_kbps = 1000;
   config->camera_max_kbps = 2000;
   config->screen_max_kbps = 2500;

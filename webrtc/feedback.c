@@ -36,11 +36,12 @@
 #define FEEDBACK_MIN_BPS 250000     /* never ask a sender for less: below, Chrome drops most frames */
 #define FEEDBACK_AUDIO_BPS 64000    /* left for the receiver's audio and RTCP */
 #define FEEDBACK_UNLIMITED_BPS 50000000 /* a REMB that no longer limits */
-#define FEEDBACK_MAX_NACKED 256     /* sequence numbers answered per NACK packet */
+#define FEEDBACK_MAX_NACKED 2048 /* sequence numbers answered per NACK packet (newest) */
 #define FEEDBACK_REMB_SSRCS 4
 #define FEEDBACK_CONGESTED_PCT 20.0 /* twcc-stats loss above which a link counts as full */
 #define FEEDBACK_MIN_PACKETS 100 /* TWCC-reported packets needed for a loss figure */
 #define FEEDBACK_MIN_WINDOW_US 900000 /* and time: random loss looks like congestion in less */
+#define FEEDBACK_NEAR_CAPACITY_BPS_PER_S 20000.0 /* growth near a known capacity */
 #define FEEDBACK_SRTP_WINDOW 1024 /* packets: more than a branch keeps (isolate.c) */
 
 typedef struct {
@@ -54,6 +55,7 @@ typedef struct {
   /* this peer as a receiver: TWCC feedback summed since the last tick (under lock) */
   guint64 fb_sent, fb_received;
   double fb_rate_sum; /* bitrate-recv weighted by packets received */
+  double fb_sent_rate_sum; /* bitrate-sent weighted by packets sent */
 
   /* this peer as a sender: the REMB it gets (under lock) */
   gboolean remb_active;
@@ -63,9 +65,11 @@ typedef struct {
 
   /* this peer as a receiver (control thread) */
   guint estimate_bps; /* 0: no limit seen */
+  guint capacity_bps; /* what arrived at the last cut for congestion; 0: none known */
   double last_loss_pct; /* of the window before */
   gint64 last_tick_us;
   guint64 nack_packets, nacked, resent;
+  guint64 resent_bytes; /* by its branches, at the last tick */
   guint64 logged_nacked;
   guint logged_misses; /* under lock */
 } PeerFeedback;
@@ -98,6 +102,30 @@ gw_feedback_next_estimate(guint previous_bps, double previous_loss_pct, double l
   return previous_bps;
 }
 
+guint
+gw_feedback_near_capacity(guint previous_bps, guint next_bps, gboolean congested,
+                          guint received_bps, double elapsed_s, guint *capacity_bps)
+{
+  if (congested && next_bps != 0 && (previous_bps == 0 || next_bps < previous_bps)) {
+    if (received_bps > 0)
+      *capacity_bps = received_bps;
+    return next_bps;
+  }
+  guint capacity = *capacity_bps;
+  if (capacity == 0 || previous_bps == 0 || (next_bps != 0 && next_bps <= previous_bps))
+    return next_bps;
+  /* Growing (or grown past the maximum: 0) with a capacity in mind. */
+  guint ceiling = (guint)(capacity * 0.9);
+  double grown = next_bps ? next_bps : G_MAXUINT;
+  if (previous_bps < ceiling)
+    grown = MIN(grown, ceiling);
+  else
+    grown = MIN(grown, previous_bps + FEEDBACK_NEAR_CAPACITY_BPS_PER_S * CLAMP(elapsed_s, 0.0, 2.0));
+  if (grown > capacity * 1.3)
+    *capacity_bps = 0;
+  return (guint)grown;
+}
+
 /* ---- NACK: answered from the branch's history ---- */
 
 static void
@@ -111,15 +139,20 @@ on_feedback_rtcp(GObject *session, guint type, guint fbtype, guint sender_ssrc, 
     return;
   guint16 seqnums[FEEDBACK_MAX_NACKED];
   guint n = 0;
-  /* Each FCI entry: a lost packet id and a bitmask of the 16 after it (RFC 4585 6.2.1). */
-  for (gsize off = 0; off + 4 <= map.size && n < FEEDBACK_MAX_NACKED; off += 4) {
-    guint16 pid = GST_READ_UINT16_BE(map.data + off);
-    guint16 blp = GST_READ_UINT16_BE(map.data + off + 2);
-    seqnums[n++] = pid;
-    for (guint bit = 0; bit < 16 && n < FEEDBACK_MAX_NACKED; bit++) {
+  /* Each FCI entry: a lost packet id and a bitmask of the 16 after it (RFC
+   * 4585 6.2.1). Read newest first (Chrome lists them oldest first): after a
+   * burst of loss a NACK lists hundreds of old packets before the few of the
+   * keyframe that would end the freeze, and those must not be cut off, nor
+   * wait behind the old ones for the resend budget. */
+  for (gsize end = map.size - map.size % 4; end >= 4 && n < FEEDBACK_MAX_NACKED; end -= 4) {
+    guint16 pid = GST_READ_UINT16_BE(map.data + end - 4);
+    guint16 blp = GST_READ_UINT16_BE(map.data + end - 2);
+    for (guint bit = 16; bit-- > 0 && n < FEEDBACK_MAX_NACKED;) {
       if (blp & (1u << bit))
         seqnums[n++] = (guint16)(pid + bit + 1);
     }
+    if (n < FEEDBACK_MAX_NACKED)
+      seqnums[n++] = pid;
   }
   gst_buffer_unmap(fci, &map);
 
@@ -253,14 +286,16 @@ on_twcc_stats(GObject *element, GParamSpec *pspec, PeerFeedback *pf)
   g_object_get(element, "twcc-stats", &stats, NULL);
   if (!stats)
     return;
-  guint sent = 0, received = 0, rate = 0;
+  guint sent = 0, received = 0, rate = 0, sent_rate = 0;
   if (gst_structure_get(stats, "packets-sent", G_TYPE_UINT, &sent, "packets-recv", G_TYPE_UINT,
                         &received, "bitrate-recv", G_TYPE_UINT, &rate, NULL) &&
       received <= sent) {
+    gst_structure_get_uint(stats, "bitrate-sent", &sent_rate);
     g_mutex_lock(&pf->lock);
     pf->fb_sent += sent;
     pf->fb_received += received;
     pf->fb_rate_sum += (double)rate * received;
+    pf->fb_sent_rate_sum += (double)sent_rate * sent;
     g_mutex_unlock(&pf->lock);
   }
   gst_structure_free(stats);
@@ -357,13 +392,13 @@ update_estimate(GwMediaRoom *room, GwPeer *peer, PeerFeedback *pf, gint64 now)
 {
   g_mutex_lock(&pf->lock);
   guint64 sent = pf->fb_sent, received = pf->fb_received;
-  double rate_sum = pf->fb_rate_sum;
+  double rate_sum = pf->fb_rate_sum, sent_rate_sum = pf->fb_sent_rate_sum;
   guint64 nack_packets = pf->nack_packets, nacked = pf->nacked, resent = pf->resent;
   /* Too few packets or too short a time for a loss figure: keep summing. */
   gboolean enough = sent >= FEEDBACK_MIN_PACKETS && now - pf->last_tick_us >= FEEDBACK_MIN_WINDOW_US;
   if (enough) {
     pf->fb_sent = pf->fb_received = 0;
-    pf->fb_rate_sum = 0.0;
+    pf->fb_rate_sum = pf->fb_sent_rate_sum = 0.0;
   }
   g_mutex_unlock(&pf->lock);
   if (nacked != pf->logged_nacked) {
@@ -379,21 +414,53 @@ update_estimate(GwMediaRoom *room, GwPeer *peer, PeerFeedback *pf, gint64 now)
   pf->last_tick_us = now;
   double loss = 100.0 * (double)(sent - received) / (double)sent;
   guint received_bps = received ? (guint)(rate_sum / (double)received) : 0;
+  /* bitrate-recv is taken over a few packets' arrival times and reads high
+   * on a policed link (1.4 Mbit/s "arrived" through a 0.4 Mbit/s limit): what
+   * was sent times the share that arrived is the steadier figure. */
+  if (sent_rate_sum > 0.0) {
+    guint delivered_bps = (guint)(sent_rate_sum / (double)sent * (double)received / (double)sent);
+    if (received_bps == 0 || delivered_bps < received_bps)
+      received_bps = delivered_bps;
+  }
   guint max_bps = (room->config->camera_max_kbps + room->config->screen_max_kbps) * 1000 +
                   FEEDBACK_AUDIO_BPS;
   guint before = pf->estimate_bps;
-  pf->estimate_bps =
+  guint next =
       gw_feedback_next_estimate(before, pf->last_loss_pct, loss, received_bps, elapsed, max_bps);
+  pf->estimate_bps = gw_feedback_near_capacity(before, next, loss > 10.0, received_bps, elapsed,
+                                               &pf->capacity_bps);
   pf->last_loss_pct = loss;
-  /* Resends towards a limited link get an eighth of it, in bytes a second (the
-   * REMB leaves that room); on a link losing most packets, before any limit
-   * is known, an eighth of what arrived: a NACK storm only fills it more. */
-  guint budget = pf->estimate_bps                      ? pf->estimate_bps / 8 / 8
-                 : loss > FEEDBACK_CONGESTED_PCT ? MAX(received_bps, 80000u) / 8 / 8
-                                                       : 0;
+  /* Resends towards a limited link get what the link has left beside the
+   * forwarded media (once the sender came down, that is what repairs the
+   * picture), at least an eighth of it (the REMB leaves that room); on a link
+   * losing most packets, before any limit is known, an eighth of what arrived:
+   * a NACK storm only fills it more. */
+  guint64 resent_bytes = 0;
   g_mutex_lock(&pf->lock);
   for (guint i = 0; i < pf->branches->len; i++)
+    resent_bytes += gw_isolate_get_resent_bytes(g_ptr_array_index(pf->branches, i));
+  g_mutex_unlock(&pf->lock);
+  double resent_bps = elapsed > 0.0 && resent_bytes >= pf->resent_bytes
+                          ? (double)(resent_bytes - pf->resent_bytes) * 8.0 / elapsed
+                          : 0.0;
+  pf->resent_bytes = resent_bytes;
+  double forwarded_bps = sent_rate_sum > 0.0 ? MAX(sent_rate_sum / (double)sent - resent_bps, 0.0) : 0.0;
+  guint budget = 0;
+  if (pf->estimate_bps)
+    budget = (guint)MAX(pf->estimate_bps / 8.0, pf->estimate_bps * 0.9 - forwarded_bps) / 8;
+  else if (loss > FEEDBACK_CONGESTED_PCT)
+    budget = MAX(received_bps, 80000u) / 8 / 8;
+  gboolean congested = loss > FEEDBACK_CONGESTED_PCT;
+  GW_MEDIA_LOG(G_LOG_LEVEL_DEBUG, room, peer->id,
+               "link towards it: %.1f %% lost of %" G_GUINT64_FORMAT " packets, %u kbit/s arrived, "
+               "%.0f kbit/s forwarded, %.0f resent; estimate %u kbit/s, resend budget %u bytes/s",
+               loss, sent, received_bps / 1000, forwarded_bps / 1000, resent_bps / 1000,
+               pf->estimate_bps / 1000, budget);
+  g_mutex_lock(&pf->lock);
+  for (guint i = 0; i < pf->branches->len; i++) {
     gw_isolate_set_resend_budget(g_ptr_array_index(pf->branches, i), budget);
+    gw_isolate_set_congested(g_ptr_array_index(pf->branches, i), congested);
+  }
   g_mutex_unlock(&pf->lock);
   if ((before == 0) != (pf->estimate_bps == 0) ||
       (before != 0 && (pf->estimate_bps > before * 1.25 || pf->estimate_bps < before * 0.8)))

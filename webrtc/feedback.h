@@ -29,4 +29,13 @@ void gw_feedback_room_stop(GwMediaRoom *room);
 guint gw_feedback_next_estimate(guint previous_bps, double previous_loss_pct, double loss_pct,
                                 guint received_bps, double elapsed_s, guint max_bps);
 
+/* Pure step, for tests: growth near a capacity seen before. After a cut for
+ * congestion (@next_bps below @previous_bps with @congested) *@capacity_bps
+ * becomes what arrived (@received_bps). While a capacity is known, growth
+ * stops at 90 % of it and then goes on slowly (20 kbit/s a second) so a
+ * sender does not run into the same limit again; once past 130 % of it the
+ * link has widened and the capacity is forgotten. Returns the estimate to use. */
+guint gw_feedback_near_capacity(guint previous_bps, guint next_bps, gboolean congested,
+                                guint received_bps, double elapsed_s, guint *capacity_bps);
+
 G_END_DECLS

@@ -180,9 +180,7 @@ rewrite_payload_type(GstPad *pad, GstPadProbeInfo *info, gpointer data)
 static void
 request_keyframe(GstPad *pad)
 {
-  gst_pad_push_event(pad, gst_event_new_custom(GST_EVENT_CUSTOM_UPSTREAM,
-                                               gst_structure_new("GstForceKeyUnit", "all-headers",
-                                                                 G_TYPE_BOOLEAN, TRUE, NULL)));
+  gst_pad_push_event(pad, gw_isolate_keyframe_request());
 }
 
 static gboolean
@@ -223,7 +221,7 @@ move_branch(GwMediaRoom *room, GwSlot *upstream, GwSlot *downstream)
     GW_MEDIA_LOG(G_LOG_LEVEL_WARNING, room, downstream->peer->id, "cannot link tee: %s",
                  gst_pad_link_get_name(ret));
   gw_isolate_set_history(GW_ISOLATE(downstream->isolate),
-                         downstream->source != GW_MEDIA_SOURCE_AUDIO);
+                         downstream->source != GW_MEDIA_SOURCE_AUDIO ? room->video_codec : NULL);
   downstream->tee_pad = tee_pad;
   downstream->tee_of_branch = gst_object_ref(upstream->tee);
   GW_MEDIA_LOG(G_LOG_LEVEL_INFO, room, downstream->peer->id,
@@ -293,7 +291,7 @@ gw_forward_link(GwMediaRoom *room, GwSlot *upstream, GwSlot *downstream)
 
   /* The consumer's NACKs for video are answered from the branch's history. */
   if (downstream->source != GW_MEDIA_SOURCE_AUDIO)
-    gw_isolate_set_history(GW_ISOLATE(isolate), TRUE);
+    gw_isolate_set_history(GW_ISOLATE(isolate), room->video_codec);
   gw_feedback_add_branch(downstream->peer, isolate);
   gw_feedback_room_start(room);
 

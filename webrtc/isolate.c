@@ -28,6 +28,9 @@
  * arrives: answer one packet at most this often, not every NACK. */
 #define HISTORY_RESEND_SPACING_US 20000
 #define HISTORY_MAX_PENDING 128 /* resends waiting for the next packet of the stream */
+#define HISTORY_HOLE_SPACING_US 2000000 /* keyframe requests for unfillable holes */
+
+typedef enum { CODEC_NONE, CODEC_VP8, CODEC_H264 } Codec;
 
 typedef struct {
   GstClockTime pts;
@@ -47,6 +50,18 @@ struct _GwIsolate {
 
   /* under the object lock */
   gboolean keep_history;
+  Codec codec; /* of the video passing, to find keyframes */
+  gboolean have_keyframe;
+  guint16 keyframe_seq; /* the first packet of the newest keyframe passed */
+  guint32 keyframe_ts;
+  gint64 hole_us;       /* when a NACK last found a hole only a keyframe fills */
+  gboolean broken;      /* such a hole since broken_seq: the receiver waits for a keyframe */
+  guint16 broken_seq;
+  guint64 missed_broken; /* NACKs after such a hole: useless until the keyframe */
+  guint64 missed_stale; /* NACKs for packets before a newer keyframe: not needed */
+  guint64 holes;        /* keyframes asked of the producer for such holes */
+  gboolean congested;   /* the consumer's link loses most packets: a keyframe would too */
+  guint64 resent_bytes;
   HistoryEntry *entries; /* HISTORY_PACKETS, allocated with the first packet */
   guint8 *bytes;         /* HISTORY_PACKETS * HISTORY_SLOT_BYTES */
   guint32 ssrc;
@@ -85,6 +100,56 @@ absorb(GwIsolate *self, GstFlowReturn ret)
   return ret;
 }
 
+/* Does this RTP payload start or carry a keyframe? VP8 (RFC 7741): the first
+ * packet of a frame (S set, partition 0) whose frame header has P clear.
+ * H.264 (RFC 6184): an IDR slice or a parameter set, alone, in a STAP-A, or
+ * at the start of a FU-A. Hand-written: GStreamer's depayloaders find
+ * keyframes only by depayloading, which a forwarder does not do. */
+static gboolean
+is_keyframe(Codec codec, const guint8 *p, guint len)
+{
+  if (codec == CODEC_VP8) {
+    if (len < 1 || !(p[0] & 0x10) || (p[0] & 0x07) != 0)
+      return FALSE;
+    guint off = 1;
+    if (p[0] & 0x80) { /* X: extension byte, then I (picture id), L, T/K */
+      if (len < 2)
+        return FALSE;
+      guint8 x = p[1];
+      off = 2;
+      if (x & 0x80) {
+        if (len < off + 1)
+          return FALSE;
+        off += (p[off] & 0x80) ? 2 : 1;
+      }
+      if (x & 0x40)
+        off++;
+      if (x & 0x30)
+        off++;
+    }
+    return len > off && (p[off] & 0x01) == 0;
+  }
+  if (codec == CODEC_H264) {
+    if (len < 2)
+      return FALSE;
+    guint type = p[0] & 0x1f;
+    if (type == 5 || type == 7)
+      return TRUE;
+    if (type == 28) /* FU-A: the start of a fragmented IDR slice */
+      return (p[1] & 0x80) && ((p[1] & 0x1f) == 5 || (p[1] & 0x1f) == 7);
+    if (type == 24) { /* STAP-A: 16-bit sizes, each followed by a NAL unit */
+      for (guint off = 1; off + 2 < len;) {
+        guint size = (guint)p[off] << 8 | p[off + 1]; /* not aligned */
+        guint inner = p[off + 2] & 0x1f;
+        if (inner == 5 || inner == 7)
+          return TRUE;
+        off += 2 + size;
+      }
+    }
+  }
+  return FALSE;
+}
+
 /* Called with the object lock held. */
 static void
 remember(GwIsolate *self, GstBuffer *buffer)
@@ -103,6 +168,15 @@ remember(GwIsolate *self, GstBuffer *buffer)
   self->ssrc = ssrc;
   self->newest = seq;
   self->have_ssrc = TRUE;
+  guint32 ts = gst_rtp_buffer_get_timestamp(&rtp);
+  if (self->codec != CODEC_NONE && (!self->have_keyframe || ts != self->keyframe_ts) &&
+      is_keyframe(self->codec, gst_rtp_buffer_get_payload(&rtp),
+                  gst_rtp_buffer_get_payload_len(&rtp))) {
+    self->have_keyframe = TRUE;
+    self->broken = FALSE;
+    self->keyframe_seq = seq;
+    self->keyframe_ts = ts;
+  }
   gst_rtp_buffer_unmap(&rtp);
   if (!self->keep_history)
     return;
@@ -181,6 +255,7 @@ gw_isolate_resend(GwIsolate *self, const guint16 *seqnums, guint n)
     return 0;
   gint64 now = g_get_monotonic_time();
   guint count = 0;
+  gboolean ask_keyframe = FALSE;
   GST_OBJECT_LOCK(self);
   if (!self->pending)
     self->pending = gst_buffer_list_new();
@@ -188,11 +263,32 @@ gw_isolate_resend(GwIsolate *self, const guint16 *seqnums, guint n)
                     gst_buffer_list_length(self->pending) < HISTORY_MAX_PENDING;
        i++) {
     HistoryEntry *e = &self->entries[seqnums[i] % HISTORY_PACKETS];
+    /* Before the newest keyframe: the receiver decodes on from that keyframe
+     * and no longer needs it; resending would only take room from what it does need. */
+    if (self->have_keyframe && (gint16)(seqnums[i] - self->keyframe_seq) < 0) {
+      self->missed_stale++;
+      continue;
+    }
+    /* After a hole no resend fills, the frames up to the next keyframe cannot
+     * be decoded whatever arrives: leave the link to that keyframe. */
+    if (self->broken && (gint16)(seqnums[i] - self->broken_seq) > 0) {
+      self->missed_broken++;
+      continue;
+    }
     if (e->size != 0 && e->seq == seqnums[i] && e->resent > 0 &&
         now - e->resent_us < HISTORY_RESEND_SPACING_US)
       continue; /* just sent: the NACK crossed it */
     if (e->size == 0 || e->seq != seqnums[i] || e->resent >= HISTORY_MAX_RESENDS) {
       self->missed++;
+      /* A hole after the newest keyframe that no resend can fill: the receiver
+       * cannot decode on until the next keyframe, so ask for one now rather
+       * than wait for its own request (Chrome asks after ~3 s). */
+      if (self->codec != CODEC_NONE && (gint16)(self->newest - seqnums[i]) >= 0) {
+        if (!self->broken || (gint16)(seqnums[i] - self->broken_seq) < 0)
+          self->broken_seq = seqnums[i];
+        self->broken = TRUE;
+        ask_keyframe = !self->congested;
+      }
       if (e->seq != seqnums[i])
         self->missed_unseen++;
       else if (e->size == 0)
@@ -214,6 +310,7 @@ gw_isolate_resend(GwIsolate *self, const guint16 *seqnums, guint n)
     }
     e->resent++;
     e->resent_us = now;
+    self->resent_bytes += e->size;
     GstBuffer *copy = gst_buffer_new_memdup(
         self->bytes + (gsize)(seqnums[i] % HISTORY_PACKETS) * HISTORY_SLOT_BYTES, e->size);
     GST_BUFFER_PTS(copy) = e->pts;
@@ -221,8 +318,27 @@ gw_isolate_resend(GwIsolate *self, const guint16 *seqnums, guint n)
     count++;
   }
   self->resent += count;
+  /* At most one request every 2 s from here (a keyframe at a low rate
+   * costs the sender's encoder a second of frames); the tee's limiter
+   * (forward.c) spaces the requests of all viewers of a sender. */
+  if (ask_keyframe && now - self->hole_us < HISTORY_HOLE_SPACING_US)
+    ask_keyframe = FALSE;
+  if (ask_keyframe) {
+    self->hole_us = now;
+    self->holes++;
+  }
   GST_OBJECT_UNLOCK(self);
+  if (ask_keyframe)
+    gst_pad_push_event(self->sinkpad, gw_isolate_keyframe_request());
   return count;
+}
+
+GstEvent *
+gw_isolate_keyframe_request(void)
+{
+  return gst_event_new_custom(GST_EVENT_CUSTOM_UPSTREAM,
+                              gst_structure_new("GstForceKeyUnit", "all-headers", G_TYPE_BOOLEAN,
+                                                TRUE, NULL));
 }
 
 void
@@ -238,16 +354,38 @@ gw_isolate_set_resend_budget(GwIsolate *self, guint bytes_per_second)
 }
 
 void
+gw_isolate_set_congested(GwIsolate *self, gboolean congested)
+{
+  GST_OBJECT_LOCK(self);
+  self->congested = congested;
+  GST_OBJECT_UNLOCK(self);
+}
+
+guint64
+gw_isolate_get_resent_bytes(GwIsolate *self)
+{
+  GST_OBJECT_LOCK(self);
+  guint64 bytes = self->resent_bytes;
+  GST_OBJECT_UNLOCK(self);
+  return bytes;
+}
+
+void
 gw_isolate_set_open(GwIsolate *self, gboolean open)
 {
   g_atomic_int_set(&self->closed, !open);
 }
 
 void
-gw_isolate_set_history(GwIsolate *self, gboolean keep)
+gw_isolate_set_history(GwIsolate *self, const char *video_codec)
 {
   GST_OBJECT_LOCK(self);
-  self->keep_history = keep;
+  self->keep_history = video_codec != NULL;
+  self->codec = !video_codec                         ? CODEC_NONE
+                : g_ascii_strcasecmp(video_codec, "h264") == 0 ? CODEC_H264
+                : g_ascii_strcasecmp(video_codec, "vp8") == 0  ? CODEC_VP8
+                                                               : CODEC_NONE;
+  self->have_keyframe = FALSE;
   GST_OBJECT_UNLOCK(self);
 }
 
@@ -265,12 +403,15 @@ char *
 gw_isolate_describe_misses(GwIsolate *self)
 {
   GST_OBJECT_LOCK(self);
-  char *text = g_strdup_printf("%" G_GUINT64_FORMAT " never kept or overwritten, %" G_GUINT64_FORMAT
+  char *text = g_strdup_printf("%" G_GUINT64_FORMAT " before a newer keyframe, %" G_GUINT64_FORMAT
+                               " after a hole (waiting for a keyframe), %" G_GUINT64_FORMAT
+                               " never kept or overwritten, %" G_GUINT64_FORMAT
                                " too large, %" G_GUINT64_FORMAT " resent too often, %" G_GUINT64_FORMAT
                                " over the budget of a full link; %" G_GUINT64_FORMAT
-                               " missing in what the branch got",
-                               self->missed_unseen, self->missed_big, self->missed_often,
-                               self->missed_budget, self->gaps);
+                               " missing in what the branch got; %" G_GUINT64_FORMAT
+                               " keyframes asked for holes",
+                               self->missed_stale, self->missed_broken, self->missed_unseen, self->missed_big, self->missed_often,
+                               self->missed_budget, self->gaps, self->holes);
   GST_OBJECT_UNLOCK(self);
   return text;
 }

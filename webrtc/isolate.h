@@ -22,8 +22,16 @@ guint64 gw_isolate_get_dropped(GwIsolate *self);
  */
 void gw_isolate_set_open(GwIsolate *self, gboolean open);
 
-/** gw_isolate_set_history: keep the last packets (copies) so NACKs can be answered. */
-void gw_isolate_set_history(GwIsolate *self, gboolean keep);
+/**
+ * gw_isolate_set_history: keep the last packets (copies) of this video so NACKs
+ * can be answered; @video_codec ("vp8", "h264") also finds its keyframes, so
+ * packets before the newest are not resent and a hole no resend can fill asks
+ * the producer for a keyframe. NULL: keep nothing (audio).
+ */
+void gw_isolate_set_history(GwIsolate *self, const char *video_codec);
+
+/** gw_isolate_keyframe_request: (transfer full): an upstream event asking a sender for a keyframe. */
+GstEvent *gw_isolate_keyframe_request(void);
 
 /** gw_isolate_get_ssrc: the SSRC of the packets passing, once one has passed. */
 gboolean gw_isolate_get_ssrc(GwIsolate *self, guint32 *ssrc);
@@ -43,6 +51,15 @@ gboolean gw_isolate_get_newest(GwIsolate *self, guint16 *seq);
 
 /** gw_isolate_set_resend_budget: resent bytes a second at most (0: no limit). */
 void gw_isolate_set_resend_budget(GwIsolate *self, guint bytes_per_second);
+
+/**
+ * gw_isolate_set_congested: the consumer's link loses most of what is sent: a
+ * keyframe asked for now would be lost too, so holes ask for none until it clears.
+ */
+void gw_isolate_set_congested(GwIsolate *self, gboolean congested);
+
+/** gw_isolate_get_resent_bytes: bytes resent so far. */
+guint64 gw_isolate_get_resent_bytes(GwIsolate *self);
 
 /** gw_isolate_get_resent: packets resent, and requested ones no longer kept. */
 void gw_isolate_get_resent(GwIsolate *self, guint64 *resent, guint64 *missed);

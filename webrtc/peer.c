@@ -3,6 +3,7 @@
 #include "webrtc/media-room-private.h"
 #include "webrtc/sdp-edit.h"
 
+#include <gst/rtp/rtp.h>
 #include <string.h>
 
 /* Longest ICE candidate line we pass to webrtcbin; real ones are ~150 bytes. */
@@ -83,6 +84,54 @@ slot_codec_caps(GwMediaSource source, guint pt, const char *video_codec)
                         G_TYPE_STRING, GW_H264_PROFILE_LEVEL, "level-asymmetry-allowed",
                         G_TYPE_STRING, "1", NULL);
   return caps;
+}
+
+/*
+ * Jitter buffers wait for a missing packet up to their latency, then give up
+ * and drop it when it comes. A sender held to a few hundred kbit/s paces a
+ * keyframe out over most of a second, and the frames behind it come that late:
+ * at 200 ms the gateway gave them up and made holes that froze the receiver
+ * until the next keyframe. So video waits longer (webrtcbin's "latency",
+ * media.video_jitterbuffer_ms); audio, which has no retransmission, keeps the
+ * short wait (media.jitterbuffer_ms), set here once its first packet says audio.
+ * In-order packets pass at once either way.
+ */
+static GstPadProbeReturn
+on_jitterbuffer_first_buffer(GstPad *pad, GstPadProbeInfo *info, gpointer data)
+{
+  GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER(info);
+  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+  if (!buffer || !gst_rtp_buffer_map(buffer, GST_MAP_READ, &rtp))
+    return GST_PAD_PROBE_OK; /* not RTP (a buffer list is passed on unseen): wait for one */
+  guint pt = gst_rtp_buffer_get_payload_type(&rtp);
+  gst_rtp_buffer_unmap(&rtp);
+  /* The stream's caps carry only its SSRC; its kind is in webrtcbin's payload
+   * type map, which rtpbin asks through this signal. */
+  g_autoptr(GstElement) jitterbuffer = gst_pad_get_parent_element(pad);
+  g_autoptr(GstObject) rtpbin = jitterbuffer ? gst_object_get_parent(GST_OBJECT(jitterbuffer)) : NULL;
+  GstCaps *caps = NULL;
+  if (rtpbin)
+    g_signal_emit_by_name(rtpbin, "request-pt-map", 0u, pt, &caps);
+  const char *media = caps && gst_caps_get_size(caps) > 0
+                          ? gst_structure_get_string(gst_caps_get_structure(caps, 0), "media")
+                          : NULL;
+  if (g_strcmp0(media, "audio") == 0) {
+    g_object_set(jitterbuffer, "latency", GPOINTER_TO_UINT(data), NULL);
+    g_debug("%s: audio, waits %u ms for a missing packet", GST_OBJECT_NAME(jitterbuffer),
+            GPOINTER_TO_UINT(data));
+  }
+  gst_clear_caps(&caps);
+  return GST_PAD_PROBE_REMOVE;
+}
+
+static void
+on_new_jitterbuffer(GstElement *rtpbin, GstElement *jitterbuffer, guint session, guint ssrc,
+                    gpointer audio_ms)
+{
+  g_autoptr(GstPad) sink = gst_element_get_static_pad(jitterbuffer, "sink");
+  if (sink)
+    gst_pad_add_probe(sink, GST_PAD_PROBE_TYPE_BUFFER, on_jitterbuffer_first_buffer, audio_ms,
+                      NULL);
 }
 
 static void
@@ -601,7 +650,11 @@ gw_peer_new(GwMediaRoom *room, const char *peer_id, GError **error)
   peer->next_pt = 96;
 
   g_object_set(webrtc, "bundle-policy", GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE, "latency",
-               room->config->jitterbuffer_ms, NULL);
+               room->config->video_jitterbuffer_ms, NULL);
+  g_autoptr(GstElement) rtpbin = gst_bin_get_by_name(GST_BIN(webrtc), "rtpbin");
+  if (rtpbin)
+    g_signal_connect(rtpbin, "new-jitterbuffer", G_CALLBACK(on_new_jitterbuffer),
+                     GUINT_TO_POINTER(room->config->jitterbuffer_ms));
   limit_streams(room, peer_id, webrtc);
   g_signal_connect_data(webrtc, "on-ice-candidate", G_CALLBACK(on_ice_candidate),
                         peer_handle_new(peer, 0), peer_handle_free, 0);

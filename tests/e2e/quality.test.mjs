@@ -93,6 +93,7 @@ const sides = {}; // role → {context, page, logs}
 let browser;
 let failed = false;
 let setupFailed = false;
+let setupDone = false;
 const figures = []; // every measured line, printed again at the end
 
 after(async () => {
@@ -118,8 +119,10 @@ test('call quality in the browser', async (t) => {
 
   // A step runs unless the call could not be set up; a threshold missed because
   // of the gateway is reported through t.skip() with the figure and the reason.
+  // BALIE_QUALITY_ONLY=text runs the set-up and only the steps whose name has that text.
+  const only = process.env.BALIE_QUALITY_ONLY;
   const step = (name, fn) =>
-    t.test(name, { skip: setupFailed && 'the call could not be set up' }, async (st) => {
+    t.test(name, { skip: (setupFailed && 'the call could not be set up') || (only && setupDone && !name.includes(only) && `BALIE_QUALITY_ONLY=${only}`) }, async (st) => {
       try {
         await fn(st);
       } catch (err) {
@@ -144,6 +147,7 @@ test('call quality in the browser', async (t) => {
       await waitForAudio(sides.customer.page, 'customer receives audio');
       await assertCodecsMatchKinds(sides.customer.page, 'customer');
       await assertCodecsMatchKinds(sides.advisor.page, 'advisor');
+      setupDone = true;
     } catch (err) {
       setupFailed = true;
       throw err;
@@ -311,6 +315,7 @@ test('call quality in the browser', async (t) => {
     const before = analyseSent(await sampleStats(sides.advisor.page, 2000, 500), 'camera');
     assert.ok(before, 'the advisor sends camera');
     nftSet(`${match} limit rate over ${LIMIT_KBYTES} kbytes/second counter drop`);
+    const timeline = Promise.all([sampleStats(sides.customer.page, 16000, 250), sampleStats(sides.advisor.page, 16000, 250)]);
     const limitMbps = (LIMIT_KBYTES * 8) / 1000;
     // The sender must come down to about the limit: watch for up to 20 s.
     const lowered = [];
@@ -331,6 +336,7 @@ test('call quality in the browser', async (t) => {
     const duringSent = analyseSent(await sampleStats(sides.advisor.page, 1000, 500), 'camera');
     const dropped = nftCounter();
     nftClear();
+    note(`limit timeline (s: receiver fps kbps lost nack pli | sender kbps target fps keyframes pli):\n${timelineRows(...(await timeline))}`);
     let recovered = null;
     let recoveredAfter = null;
     const freed = Date.now();
@@ -376,6 +382,24 @@ test('call quality in the browser', async (t) => {
     await assertCodecsMatchKinds(sides.advisor.page, 'advisor');
   });
 });
+
+/** Per-second rows of the camera stream under a condition, for reading what happened when. */
+function timelineRows(rx, tx) {
+  const rows = [];
+  for (let i = 4; i < Math.min(rx.length, tx.length); i += 4) {
+    const r = analyseVideo(rx.slice(i - 4, i + 1), 'camera');
+    const x = analyseSent(tx.slice(i - 4, i + 1), 'camera');
+    const lost = rx[i].in && Object.values(rx[i].in).find((e) => e.source === 'camera');
+    const lost0 = rx[i - 4].in && Object.values(rx[i - 4].in).find((e) => e.source === 'camera');
+    const d = (k) => (lost?.[k] ?? 0) - (lost0?.[k] ?? 0);
+    rows.push(
+      `  ${f1((rx[i].t - rx[0].t) / 1000)}: ${f1(r?.fps)} ${Math.round((r?.mbps ?? 0) * 1000)} ${d('lost')} ${r?.nack} ${r?.pli} ` +
+        `recv ${d('framesReceived')} key ${d('keyframesDecoded')} dropped ${d('framesDropped')} | ` +
+        `${Math.round((x?.mbps ?? 0) * 1000)} ${Math.round((x?.targetMbps ?? 0) * 1000)} ${f1(x?.fps)} ${x?.keyframes} ${x?.pli}`,
+    );
+  }
+  return rows.join('\n');
+}
 
 // ---- nft: one table with one output chain in the test's own namespace ----
 

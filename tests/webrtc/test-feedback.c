@@ -42,6 +42,46 @@ test_estimate(void)
   g_assert_cmpuint(ticks, <, 25); /* from 0.4 to 4 Mbit/s in under 25 s */
 }
 
+static void
+test_near_capacity(void)
+{
+  guint capacity = 0;
+  /* No capacity known: the estimator's own step, unchanged. */
+  g_assert_cmpuint(gw_feedback_near_capacity(300000, 348000, FALSE, 300000, 1.0, &capacity), ==,
+                   348000);
+  g_assert_cmpuint(capacity, ==, 0);
+  /* A cut for congestion remembers what arrived. */
+  g_assert_cmpuint(gw_feedback_near_capacity(2000000, 280000, TRUE, 330000, 1.0, &capacity), ==,
+                   280000);
+  g_assert_cmpuint(capacity, ==, 330000);
+  /* Growth stops at 90 % of it... */
+  guint est = gw_feedback_near_capacity(280000, 324800, FALSE, 280000, 1.0, &capacity);
+  g_assert_cmpuint(est, ==, 297000);
+  /* ...then goes on by 20 kbit/s a second (also from exactly the ceiling), */
+  est = gw_feedback_near_capacity(est, 344520, FALSE, 290000, 1.0, &capacity);
+  g_assert_cmpuint(est, ==, 317000);
+  guint at_ceiling = 0;
+  guint other = 351000; /* 90 % of it is not a whole number in floating point */
+  at_ceiling = gw_feedback_near_capacity(315900, 366444, FALSE, 300000, 1.0, &other);
+  g_assert_cmpuint(at_ceiling, ==, 335900);
+  g_assert_cmpuint(capacity, ==, 330000);
+  /* and past 130 % of it the capacity is forgotten (the limit went). */
+  guint ticks = 0;
+  while (capacity != 0 && ticks < 100) {
+    est = gw_feedback_near_capacity(est, (guint)(est * 1.16), FALSE, est, 1.0, &capacity);
+    ticks++;
+  }
+  g_assert_cmpuint(capacity, ==, 0);
+  g_assert_cmpuint(ticks, ==, 6); /* 317 -> 437 kbit/s */
+  /* Grown past the maximum (0: no limit) with a capacity in mind: kept growing slowly. */
+  capacity = 330000;
+  g_assert_cmpuint(gw_feedback_near_capacity(310000, 0, FALSE, 300000, 1.0, &capacity), ==, 330000);
+  /* A cut that is not lower than before leaves the capacity. */
+  g_assert_cmpuint(gw_feedback_near_capacity(250000, 250000, TRUE, 200000, 1.0, &capacity), ==,
+                   250000);
+  g_assert_cmpuint(capacity, ==, 330000);
+}
+
 /* ---- the isolate between a source pad and a collecting sink pad ---- */
 
 typedef struct {
@@ -146,7 +186,9 @@ test_resend(void)
   g_assert_true(gw_isolate_get_ssrc(iso, &ssrc));
   g_assert_cmphex(ssrc, ==, 0x1234abcd);
 
-  gw_isolate_set_history(iso, TRUE);
+  /* A codec it does not know: a history, no keyframe logic (these payloads
+   * are filler that could read as keyframe headers). */
+  gw_isolate_set_history(iso, "filler");
   for (guint16 seq = 2; seq <= 20; seq++)
     g_assert_cmpint(gst_pad_push(b.src, rtp_packet(seq, 100 + seq)), ==, GST_FLOW_OK);
   g_assert_cmpuint(b.got->len, ==, 20);
@@ -224,12 +266,136 @@ test_resend(void)
   branch_clear(&b);
 }
 
+/* An RTP packet whose payload starts with these bytes (then filler), timestamp @ts. */
+static GstBuffer *
+rtp_payload(guint16 seq, guint32 ts, const guint8 *head, gsize head_len)
+{
+  GstBuffer *buffer = rtp_packet(seq, 100);
+  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+  g_assert_true(gst_rtp_buffer_map(buffer, GST_MAP_WRITE, &rtp));
+  gst_rtp_buffer_set_timestamp(&rtp, ts);
+  guint8 *payload = gst_rtp_buffer_get_payload(&rtp);
+  memset(payload, 0, 100);
+  memcpy(payload, head, head_len);
+  gst_rtp_buffer_unmap(&rtp);
+  return buffer;
+}
+
+static GstPadProbeReturn
+count_keyframe_requests(GstPad *pad, GstPadProbeInfo *info, gpointer data)
+{
+  GstEvent *event = GST_PAD_PROBE_INFO_EVENT(info);
+  if (GST_EVENT_TYPE(event) == GST_EVENT_CUSTOM_UPSTREAM &&
+      gst_structure_has_name(gst_event_get_structure(event), "GstForceKeyUnit"))
+    (*(guint *)data)++;
+  return GST_PAD_PROBE_OK;
+}
+
+static void
+test_keyframes(void)
+{
+  /* VP8 (RFC 7741): descriptor S=1 PID=0, then the frame header's P bit (0: key). */
+  static const guint8 vp8_key[] = {0x10, 0x00};
+  static const guint8 vp8_delta[] = {0x10, 0x01};
+  static const guint8 vp8_more[] = {0x00, 0x00}; /* not a frame's first packet */
+  /* with the extension byte, a 15-bit picture id, TL0PICIDX and TID/KEYIDX */
+  static const guint8 vp8_key_ext[] = {0x90, 0xf0, 0x81, 0x23, 0x07, 0x40, 0x9c};
+  Branch b = {0};
+  branch_init(&b);
+  GwIsolate *iso = GW_ISOLATE(b.isolate);
+  guint requests = 0;
+  gst_pad_add_probe(b.src, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, count_keyframe_requests, &requests,
+                    NULL);
+  gw_isolate_set_history(iso, "vp8");
+  guint32 ts = 1000;
+  for (guint16 seq = 1; seq <= 400; seq++) {
+    if (seq % 4 == 1)
+      ts += 3000;
+    const guint8 *head = seq % 4 != 1 ? vp8_more : seq == 301 ? vp8_key : vp8_delta;
+    g_assert_cmpint(gst_pad_push(b.src, rtp_payload(seq, ts, head, 2)), ==, GST_FLOW_OK);
+  }
+  /* Before the keyframe at 301: not needed any more, not resent, no request. */
+  guint16 stale[] = {290, 299, 300};
+  g_assert_cmpuint(gw_isolate_resend(iso, stale, G_N_ELEMENTS(stale)), ==, 0);
+  g_assert_cmpuint(requests, ==, 0);
+  guint16 kept[] = {301, 350};
+  g_assert_cmpuint(gw_isolate_resend(iso, kept, G_N_ELEMENTS(kept)), ==, 2);
+  g_assert_cmpuint(requests, ==, 0);
+
+  /* 300 packets on without a keyframe: a NACK for an overwritten packet after
+   * the keyframe is a hole only a keyframe fills; asked for once per 500 ms. */
+  for (guint16 seq = 401; seq <= 700; seq++) {
+    if (seq % 4 == 1)
+      ts += 3000;
+    const guint8 *head = seq % 4 == 1 ? vp8_delta : vp8_more;
+    g_assert_cmpint(gst_pad_push(b.src, rtp_payload(seq, ts, head, 2)), ==, GST_FLOW_OK);
+  }
+  guint16 gone = 320, gone_too = 330;
+  g_assert_cmpuint(gw_isolate_resend(iso, &gone, 1), ==, 0);
+  g_assert_cmpuint(requests, ==, 1);
+  g_assert_cmpuint(gw_isolate_resend(iso, &gone_too, 1), ==, 0);
+  g_assert_cmpuint(requests, ==, 1);
+  /* After the hole nothing is resent until a keyframe: it could not be decoded. */
+  guint16 after_hole = 650;
+  g_assert_cmpuint(gw_isolate_resend(iso, &after_hole, 1), ==, 0);
+  /* A NACK for a packet not passed yet is no hole. */
+  guint16 future = 720;
+  g_usleep(510000);
+  g_usleep(1500000);
+  g_assert_cmpuint(gw_isolate_resend(iso, &future, 1), ==, 0);
+  g_assert_cmpuint(requests, ==, 1);
+
+  /* The extended descriptor is read past its optional fields. */
+  ts += 3000;
+  g_assert_cmpint(gst_pad_push(b.src, rtp_payload(701, ts, vp8_key_ext, sizeof vp8_key_ext)), ==,
+                  GST_FLOW_OK);
+  guint16 before_it = 699, the_keyframe = 701;
+  g_assert_cmpuint(gw_isolate_resend(iso, &before_it, 1), ==, 0);
+  g_assert_cmpuint(gw_isolate_resend(iso, &the_keyframe, 1), ==, 1);
+  g_autofree char *why = gw_isolate_describe_misses(iso);
+  g_assert_nonnull(strstr(why, "4 before a newer keyframe, 3 after a hole"));
+  g_assert_nonnull(strstr(why, "1 keyframes asked for holes"));
+  branch_clear(&b);
+
+  /* H.264 (RFC 6184): an IDR slice alone, at the start of a FU-A, or an SPS in a STAP-A. */
+  static const struct {
+    guint8 head[9];
+    gsize len;
+    gboolean key;
+  } h264[] = {
+      {{0x65}, 1, TRUE},        /* IDR */
+      {{0x41}, 1, FALSE},       /* non-IDR slice */
+      {{0x7c, 0x85}, 2, TRUE},  /* FU-A, start of an IDR */
+      {{0x7c, 0x05}, 2, FALSE}, /* FU-A, middle of an IDR */
+      {{0x7c, 0x81}, 2, FALSE}, /* FU-A, start of a non-IDR */
+      /* STAP-A: an access unit delimiter, then an SPS */
+      {{0x78, 0x00, 0x02, 0x09, 0x10, 0x00, 0x02, 0x67, 0x42}, 9, TRUE},
+      {{0x78, 0x00, 0x02, 0x09, 0x10, 0x00, 0x02, 0x41, 0x42}, 9, FALSE},
+  };
+  for (guint i = 0; i < G_N_ELEMENTS(h264); i++) {
+    Branch h = {0};
+    branch_init(&h);
+    GwIsolate *hiso = GW_ISOLATE(h.isolate);
+    gw_isolate_set_history(hiso, "h264");
+    static const guint8 slice[] = {0x41};
+    for (guint16 seq = 1; seq <= 10; seq++)
+      g_assert_cmpint(gst_pad_push(h.src, rtp_payload(seq, seq, slice, 1)), ==, GST_FLOW_OK);
+    g_assert_cmpint(gst_pad_push(h.src, rtp_payload(11, 11, h264[i].head, h264[i].len)), ==,
+                    GST_FLOW_OK);
+    guint16 earlier = 5;
+    g_assert_cmpuint(gw_isolate_resend(hiso, &earlier, 1), ==, h264[i].key ? 0 : 1);
+    branch_clear(&h);
+  }
+}
+
 int
 main(int argc, char **argv)
 {
   gst_init(&argc, &argv);
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/feedback/estimate", test_estimate);
+  g_test_add_func("/feedback/near-capacity", test_near_capacity);
   g_test_add_func("/feedback/resend", test_resend);
+  g_test_add_func("/feedback/keyframes", test_keyframes);
   return g_test_run();
 }
