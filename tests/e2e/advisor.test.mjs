@@ -5,6 +5,7 @@
 // 2. the customer joins and shares their screen; the advisor points at it with the
 //    mouse and with the keyboard, and the customer sees the marker at the same place
 //    of their own preview (also when the two windows differ in size) and hears it;
+//    then the advisor shares their own screen and points at it for the customer;
 // 3. the advisor hangs up and wraps up, the customer rates the call;
 // 4. the console's "my recent contacts" shows that call with its rating.
 // BALIE_SCREENSHOTS=1 copies the screenshots into docs/screenshots/.
@@ -24,6 +25,7 @@ const OTHER = { nl: 'English', en: 'Nederlands' }; // the language button's name
 const TEXT = {
   nl: {
     pad: 'Gedeeld scherm: aanwijzen',
+    padOwn: 'Uw gedeelde scherm: aanwijzen',
     own: 'Uw gedeelde scherm, zoals de ander het ziet',
     heard: 'De adviseur wijst iets aan op uw scherm.',
     wrapUp: 'Nawerk',
@@ -32,6 +34,8 @@ const TEXT = {
   },
   en: {
     pad: 'Shared screen: point',
+    padOwn: 'Your shared screen: point',
+    heardShared: 'The advisor is pointing at the shared screen.',
     own: 'Your shared screen, as the other side sees it',
     heard: 'The advisor is pointing at your screen.',
     wrapUp: 'Wrap-up',
@@ -95,10 +99,11 @@ async function everyLanguageAndSize(pages, prepare) {
 }
 
 /** Where the customer's marker sits, as fractions of the picture in their own preview. */
-function markerPlace(page) {
-  return page.evaluate(() => {
-    const video = document.getElementById('own-screen');
-    const marker = document.querySelector('#own-screen-view .pointer-marker');
+function markerPlace(page, videoId = 'own-screen') {
+  return page.evaluate((id) => {
+    const video = document.getElementById(id);
+    // pointer.js lays its layer right after the video it covers.
+    const marker = video?.nextElementSibling?.querySelector('.pointer-marker');
     if (!video || !marker || marker.hidden || !video.videoWidth) return null;
     const box = video.getBoundingClientRect();
     const scale = Math.min(box.width / video.videoWidth, box.height / video.videoHeight);
@@ -108,19 +113,19 @@ function markerPlace(page) {
     const top = box.top + (box.height - h) / 2;
     const m = marker.getBoundingClientRect();
     return { x: (m.left + m.width / 2 - left) / w, y: (m.top + m.height / 2 - top) / h };
-  });
+  }, videoId);
 }
 
-async function expectMarker(page, x, y, what) {
+async function expectMarker(page, x, y, what, videoId = 'own-screen') {
   const place = await waitFor(
     what,
     async () => {
-      const p = await markerPlace(page);
+      const p = await markerPlace(page, videoId);
       return p && Math.abs(p.x - x) < 0.02 && Math.abs(p.y - y) < 0.02 ? p : null;
     },
     UI_TIMEOUT_MS,
   ).catch(async (err) => {
-    err.message += ` — marker at ${JSON.stringify(await markerPlace(page))}`;
+    err.message += ` — marker at ${JSON.stringify(await markerPlace(page, videoId))}`;
     throw err;
   });
   console.log(`${what}: marker at ${place.x.toFixed(3)}, ${place.y.toFixed(3)} (asked ${x}, ${y})`);
@@ -142,8 +147,8 @@ async function videosPlay(list) {
 }
 
 /** Clicks the advisor's view of the shared screen at (x, y), fractions of the picture. */
-async function pointAt(advisor, lang, x, y) {
-  const pad = advisor.getByRole('application', { name: TEXT[lang].pad });
+async function pointAt(advisor, lang, x, y, which = 'pad') {
+  const pad = advisor.getByRole('application', { name: TEXT[lang][which] });
   await pad.scrollIntoViewIfNeeded();
   const box = await pad.boundingBox();
   assert.ok(box && box.width > 50 && box.height > 30, `the pointing layer covers the picture (${JSON.stringify(box)})`);
@@ -237,6 +242,25 @@ test('the advisor flow: console, pointer, wrap-up, recent contacts', async (t) =
       await expectMarker(sides.customer.page, 0.6, 0.3, `pointed on ${lang} ${await page.evaluate(() => window.innerWidth)} px`);
       await page.evaluate(() => document.activeElement?.blur());
     });
+  });
+
+  await step('the advisor shares their own screen and points at it; the customer sees where', async () => {
+    const { page: advisor } = sides.advisor;
+    const { page: customer } = sides.customer;
+    await customer.getByRole('button', { name: 'Stop sharing', exact: true }).click();
+    await advisor.getByRole('region', { name: /^Screen shared by/ }).waitFor({ state: 'hidden', timeout: UI_TIMEOUT_MS });
+    await advisor.getByRole('button', { name: 'Share screen', exact: true }).click();
+    await advisor.getByRole('region', { name: TEXT.en.own }).waitFor({ timeout: UI_TIMEOUT_MS });
+    await customer.getByRole('region', { name: /^Screen shared by/ }).waitFor({ timeout: UI_TIMEOUT_MS });
+    await videosPlay([
+      ['advisor', advisor, 'own-screen'],
+      ['customer', customer, 'remote-screen'],
+    ]);
+    await pointAt(advisor, 'en', 0.3, 0.6, 'padOwn');
+    await expectMarker(customer, 0.3, 0.6, 'on the advisor\'s own screen', 'remote-screen');
+    await waitFor('the customer is told', async () => (await customer.locator('#pointer-live').textContent()) === TEXT.en.heardShared, UI_TIMEOUT_MS);
+    await advisor.getByRole('button', { name: 'Stop sharing', exact: true }).click();
+    await customer.getByRole('region', { name: /^Screen shared by/ }).waitFor({ state: 'hidden', timeout: UI_TIMEOUT_MS });
   });
 
   await step('the advisor hangs up and wraps up; the customer rates the call', async () => {
