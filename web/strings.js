@@ -137,7 +137,7 @@ export const nl = {
     'bad-token': 'Deze link werkt niet. Kopieer de hele link uit de e-mail of sms opnieuw, of vraag uw adviseur om een nieuwe link.',
     'token-expired': 'Deze link is verlopen. Vraag uw adviseur om een nieuwe link.',
     'contact-closed': 'Het gesprek bij deze link is al afgelopen. Heeft u nog een vraag? Neem contact met ons op.',
-    unauthorized: 'Alleen een ingelogde adviseur kan dit gesprek aannemen. Log eerst in op de console.',
+    unauthorized: 'U heeft geen toegang tot dit gesprek. Open de link uit uw e-mail of sms; bent u adviseur, log dan eerst in op de console.',
   },
   errorFallback: 'Er ging iets mis.',
 
@@ -575,7 +575,7 @@ export const en = {
     'bad-token': 'This link does not work. Copy the whole link from the e-mail or text message again, or ask your advisor for a new link.',
     'token-expired': 'This link has expired. Ask your advisor for a new link.',
     'contact-closed': 'The call for this link is already over. Still have a question? Please contact us.',
-    unauthorized: 'Only a logged-in advisor can take this call. Please log in to the console first.',
+    unauthorized: 'You do not have access to this call. Open the link from your e-mail or text message; if you are an advisor, log in to the console first.',
   },
   errorFallback: 'Something went wrong.',
 
