@@ -103,6 +103,7 @@ export const nl = {
   status: {
     connecting: 'Even geduld, we maken verbinding…',
     waiting: (who) => `Even wachten tot ${who} er is…`,
+    waitingCustomer: 'U hoeft niets te doen: het gesprek begint vanzelf. Laat deze pagina open.',
     mediaConnecting: 'Beeld en geluid worden verbonden…',
     connected: (who) => `U bent verbonden met ${who}.`,
     otherLeft: (who) => `De verbinding met ${who} is even weg. We wachten tot ${who} terug is…`,
@@ -541,6 +542,7 @@ export const en = {
   status: {
     connecting: 'Connecting…',
     waiting: (who) => `Waiting for ${who} to join…`,
+    waitingCustomer: 'You do not need to do anything: the call starts by itself. Keep this page open.',
     mediaConnecting: 'Setting up the video connection…',
     connected: (who) => `Connected with ${who}.`,
     otherLeft: (who) => `${capitalise(who)} lost the connection. Waiting for them to come back…`,

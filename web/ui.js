@@ -303,7 +303,8 @@ function renderStatus() {
       setStatus(s.connecting);
       break;
     case 'waiting':
-      setStatus(s.waiting(who));
+      // The customer also hears what to expect.
+      setStatus(role === 'customer' ? `${s.waiting(who)} ${s.waitingCustomer}` : s.waiting(who));
       break;
     case 'other-left':
       setStatus(s.otherLeft(who));
