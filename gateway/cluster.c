@@ -12,6 +12,8 @@
  * for the other.
  */
 #define NOW_US "(extract(epoch from clock_timestamp()) * 1000000)::bigint"
+/* accepted_by of a claimed row whose customer left before their node could tell them. */
+#define LEFT_MARK "-left"
 /* How often an accept asks whether the customer's node has told the customer. */
 #define ACK_POLL_MS 100
 /* Sessions changed since the last poll, with this overlap for transactions that commit late. */
@@ -45,6 +47,7 @@ typedef struct {
   gint64 waited_s;
   gint64 deadline_us; /* claim: when to give up waiting for the customer's node */
   gboolean gone;      /* ack: the claimed row is gone (the customer was told) */
+  gboolean left;      /* ack: the customer left before they could be told */
   GError *claim_error;
   /* poll */
   GPtrArray *rows;     /* GwQueueRow */
@@ -122,6 +125,17 @@ read_int(const GwStoreValue *columns, guint n_columns, gpointer data)
   return FALSE;
 }
 
+/* The first row's first two integers. */
+static gboolean
+read_ints(const GwStoreValue *columns, guint n_columns, gpointer data)
+{
+  for (guint i = 0; i < MIN(n_columns, 2); i++) {
+    if (columns[i].type == GW_STORE_INT)
+      ((gint64 *)data)[i] = columns[i].i;
+  }
+  return FALSE;
+}
+
 /* A lost connection is only retried by the writer when events wait; retry it here too. */
 static gboolean
 connected(GwStoreBackend *backend, GError **error)
@@ -172,6 +186,7 @@ share_put(gpointer data, const char *room, const char *queue)
   op_unref(op);
 }
 
+/* The customer was told (or the claim is given up): the row goes. */
 static gpointer
 remove_entry(GwStoreBackend *backend, gpointer data, GError **error)
 {
@@ -183,13 +198,32 @@ remove_entry(GwStoreBackend *backend, gpointer data, GError **error)
   return op;
 }
 
+/*
+ * The customer left. A claimed row stays, marked, for the claiming node to
+ * see that nobody was told (its advisor must not wait in an empty room).
+ */
+static gpointer
+leave_entry(GwStoreBackend *backend, gpointer data, GError **error)
+{
+  Op *op = data;
+  GwStoreValue params[] = {GW_STORE_VALUE_TEXT(op->room)};
+
+  if (!exec(backend, "DELETE FROM queue_entry WHERE room = $1 AND accepted_us IS NULL", params, 1,
+            NULL, error) ||
+      !backend->klass->exec(backend,
+                            "UPDATE queue_entry SET accepted_by = '" LEFT_MARK "' WHERE room = $1",
+                            params, 1, NULL, error))
+    return NULL;
+  return op;
+}
+
 static void
-share_remove(gpointer data, const char *room)
+share_remove(gpointer data, const char *room, gboolean left)
 {
   Op *op = op_new(data);
 
   op->room = g_strdup(room);
-  run(op, remove_entry, logged);
+  run(op, left ? leave_entry : remove_entry, logged);
   op_unref(op);
 }
 
@@ -284,12 +318,36 @@ check_ack(GwStoreBackend *backend, gpointer data, GError **error)
 {
   Op *op = data;
   GwStoreValue params[] = {GW_STORE_VALUE_TEXT(op->room)};
-  gint64 count = -1;
+  gint64 counts[2] = {-1, -1}; /* rows; rows whose customer left */
 
-  if (!backend->klass->query(backend, "SELECT count(*) FROM queue_entry WHERE room = $1", params, 1,
-                             read_int, &count, error))
+  if (!backend->klass->query(backend,
+                             "SELECT count(*), count(*) FILTER (WHERE accepted_by = '" LEFT_MARK
+                             "') FROM queue_entry WHERE room = $1",
+                             params, 1, read_ints, counts, error))
     return NULL;
-  op->gone = count == 0;
+  op->gone = counts[0] == 0;
+  op->left = counts[1] > 0;
+  return op;
+}
+
+/*
+ * The claim failed after all: the row goes, and the advisor is available
+ * again (the claim made them busy).
+ */
+static gpointer
+undo_claim(GwStoreBackend *backend, gpointer data, GError **error)
+{
+  Op *op = data;
+  GwStoreValue room[] = {GW_STORE_VALUE_TEXT(op->room)};
+  GwStoreValue session[] = {GW_STORE_VALUE_TEXT(op->session)};
+
+  if (!exec(backend, "DELETE FROM queue_entry WHERE room = $1", room, 1, NULL, error) ||
+      !backend->klass->exec(
+          backend,
+          "UPDATE advisor_session SET availability = 'available', updated_us = " NOW_US
+          " WHERE id_hash = $1 AND availability = 'busy'",
+          session, 1, NULL, error))
+    return NULL;
   return op;
 }
 
@@ -307,16 +365,21 @@ ack_checked(gpointer result, const GError *error, gpointer data)
     claim_finish(op, NULL);
     return;
   }
-  if (g_get_monotonic_time() < op->deadline_us) {
+  if (result != NULL && op->left) {
+    late = g_error_new_literal(GW_CLUSTER_ERROR, GW_CLUSTER_ERROR_EMPTY,
+                               "that customer is not waiting in this queue (any more)");
+    g_info("shared queues: the customer of %s left as they were taken", op->room);
+  } else if (g_get_monotonic_time() < op->deadline_us) {
     ack_wait(op);
     return;
+  } else {
+    late = g_error_new_literal(GW_CLUSTER_ERROR, GW_CLUSTER_ERROR_UNAVAILABLE,
+                               "the node where the customer waits does not answer; try again");
+    g_warning("shared queues: no node told the customer of %s within %d s", op->room,
+              (int)(GW_CLUSTER_ACK_TIMEOUT_US / G_USEC_PER_SEC));
   }
-  /* The customer's node did not answer: the claim goes, so the row does not linger. */
-  late = g_error_new_literal(GW_CLUSTER_ERROR, GW_CLUSTER_ERROR_UNAVAILABLE,
-                             "the node where the customer waits does not answer; try again");
-  g_warning("shared queues: no node told the customer of %s within %d s", op->room,
-            (int)(GW_CLUSTER_ACK_TIMEOUT_US / G_USEC_PER_SEC));
-  run(op, remove_entry, logged);
+  /* The claim goes, so the row does not linger and the advisor is not left busy. */
+  run(op, undo_claim, logged);
   claim_finish(op, late);
 }
 

@@ -763,8 +763,9 @@ on_session_found(GwLoginSession *session, gpointer data)
 {
   Pending *pending = data;
 
-  serve_now(pending->api, pending->msg, pending->path);
+  /* Unpaused first: serve_now() may pause the message again (a pause cancels the resume). */
   soup_server_message_unpause(pending->msg);
+  serve_now(pending->api, pending->msg, pending->path);
   g_object_unref(pending->msg);
   g_free(pending->path);
   g_free(pending);

@@ -39,8 +39,8 @@ typedef void (*GwQueueClaimed)(const char *room, gint64 waited_s, const GError *
 typedef struct {
   /* A customer of this node starts waiting. */
   void (*put)(gpointer data, const char *room, const char *queue);
-  /* A customer of this node stopped waiting (left, or was told they were taken). */
-  void (*remove)(gpointer data, const char *room);
+  /* A customer of this node stopped waiting: told they were taken, or (@left) gone. */
+  void (*remove)(gpointer data, const char *room, gboolean left);
   /*
    * Claims the longest-waiting customer of @queue (or @chosen) for the advisor of
    * login session @session_id, atomically across nodes, and makes that session

@@ -14,6 +14,8 @@ G_DEFINE_QUARK(gw-queue-error-quark, gw_queue_error)
 G_DEFINE_QUARK(gw-cluster-error-quark, gw_cluster_error)
 /* clang-format on */
 
+/* A customer waiting here this long but missing from the shared store is put there again. */
+#define SHARED_REPUT_US (5 * G_USEC_PER_SEC)
 /* Accepts remembered per queue for the estimate. */
 #define RECENT_ACCEPTS 9
 #define MIN_SERVICE_SECONDS 10
@@ -305,7 +307,7 @@ gw_queues_leave(GwQueues *queues, GwSession *session)
   gw_signaling_log(G_LOG_LEVEL_INFO, entry->room_id, gw_session_get_peer_id(session),
                    "left queue %s before an answer", queue->name);
   if (queues->share.remove != NULL)
-    queues->share.remove(queues->share.data, entry->room_id);
+    queues->share.remove(queues->share.data, entry->room_id, TRUE);
   entry_free(entry);
   announce_positions(queues, queue);
 }
@@ -547,7 +549,11 @@ gw_queues_apply_shared(GwQueues *queues, GPtrArray *rows, gint64 store_now_us)
       if (row != NULL && row->accepted) {
         g_queue_delete_link(&queue->waiting, l);
         g_autofree char *room = take_entry(queues, queue, entry, NULL);
-        queues->share.remove(queues->share.data, room);
+        queues->share.remove(queues->share.data, room, FALSE);
+      } else if (row == NULL && g_get_monotonic_time() - entry->enqueued_us > SHARED_REPUT_US) {
+        /* Still waiting here but not in the store: its row was never written (the store
+         * was away) or a claim gave up on this node (too slow to answer). */
+        queues->share.put(queues->share.data, entry->room_id, queue->name);
       }
       l = next;
     }

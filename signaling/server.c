@@ -678,12 +678,83 @@ close_sessions(GwServer *server)
   }
 }
 
+/* A handler mounted by gateway/ (insights, ratings, /metrics, an advisor's contacts). */
+typedef struct {
+  GwServer *server;
+  SoupServerCallback callback;
+  gpointer user_data;
+  GDestroyNotify destroy;
+} Mounted;
+
+static void
+mounted_free(gpointer data)
+{
+  Mounted *mounted = data;
+
+  if (mounted->destroy != NULL)
+    mounted->destroy(mounted->user_data);
+  g_free(mounted);
+}
+
+/* A request that waits (paused) for a login made on another node. */
+typedef struct {
+  Mounted *mounted;
+  SoupServer *soup;
+  SoupServerMessage *msg; /* a reference */
+  char *path;
+  GHashTable *query; /* a reference, nullable */
+} MountedPending;
+
+static void
+on_mounted_login(GwLoginSession *login, gpointer data)
+{
+  MountedPending *pending = data;
+
+  /* Unpaused first: the handler may pause the message again (a pause cancels the resume). */
+  soup_server_message_unpause(pending->msg);
+  pending->mounted->callback(pending->soup, pending->msg, pending->path, pending->query,
+                             pending->mounted->user_data);
+  g_object_unref(pending->msg);
+  g_clear_pointer(&pending->query, g_hash_table_unref);
+  g_free(pending->path);
+  g_free(pending);
+}
+
+/* Several nodes: the handler's gw_server_get_login_session() finds a login made elsewhere. */
+static void
+handle_mounted(SoupServer *soup, SoupServerMessage *msg, const char *path, GHashTable *query,
+               gpointer data)
+{
+  Mounted *mounted = data;
+  GwAuth *auth = mounted->server->auth;
+  g_autofree char *id = gw_api_session_cookie(msg);
+
+  if (id != NULL && gw_auth_is_shared(auth) && gw_auth_lookup(auth, id) == NULL) {
+    MountedPending *pending = g_new0(MountedPending, 1);
+    pending->mounted = mounted;
+    pending->soup = soup;
+    pending->msg = g_object_ref(msg);
+    pending->path = g_strdup(path);
+    pending->query = query != NULL ? g_hash_table_ref(query) : NULL;
+    soup_server_message_pause(msg);
+    gw_auth_lookup_async(auth, id, on_mounted_login, pending);
+    return;
+  }
+  mounted->callback(soup, msg, path, query, mounted->user_data);
+}
+
 void
 gw_server_add_handler(GwServer *server, const char *path, SoupServerCallback callback,
                       gpointer user_data, GDestroyNotify destroy)
 {
+  Mounted *mounted = g_new0(Mounted, 1);
+
+  mounted->server = server;
+  mounted->callback = callback;
+  mounted->user_data = user_data;
+  mounted->destroy = destroy;
   /* Its responses get the security headers like all others (on_request_started). */
-  soup_server_add_handler(server->soup, path, callback, user_data, destroy);
+  soup_server_add_handler(server->soup, path, handle_mounted, mounted, mounted_free);
 }
 
 void

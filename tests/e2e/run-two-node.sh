@@ -90,7 +90,9 @@ start_node() { # NAME ADDRESS
   BALIE_STORE_BACKEND=postgresql BALIE_STORE_POSTGRES_CONNINFO_FILE="$work/postgres.conninfo" \
     unshare --uts sh -c 'hostname "$1"; exec "$2"' start-node "$1" "$gateway" >"$work/$1.log" 2>&1 &
   pids="$pids $!"
+  node_pids="$node_pids $1=$!"
 }
+node_pids=
 start_node node-a 127.0.0.11
 start_node node-b 127.0.0.12
 
@@ -147,6 +149,7 @@ set +e
 BALIE_URL=https://127.0.0.1:8443 \
 BALIE_TWO_NODE_PSQL="$pgbin/psql -h $work -U balie -d balie" \
 BALIE_TWO_NODE_LOGS="$work/node-a.log $work/node-b.log" \
+BALIE_TWO_NODE_PIDS="$node_pids" \
   node --test --test-reporter=spec --test-concurrency=1 --test-timeout=240000 "$here/two-node.test.mjs"
 status=$?
 set -e

@@ -78,6 +78,35 @@ function ticket() {
   });
 }
 
+/** Walk-in customers waiting with just their queue WebSockets (no media), all from `page`. */
+async function waitInQueue(page, tickets) {
+  await page.evaluate((list) => {
+    window.queueMessages ??= {};
+    for (const { room, token } of list) {
+      const ws = new WebSocket(`wss://${window.location.host}/ws?room=${room}`);
+      window.queueMessages[room] = [];
+      ws.onopen = () => ws.send(JSON.stringify({ type: 'join', v: 1, room, role: 'customer', token }));
+      ws.onmessage = (e) => window.queueMessages[room].push(JSON.parse(e.data));
+    }
+  }, tickets);
+}
+
+/** The `accepted` messages each customer of waitInQueue() got: room → [room named in each]. */
+async function acceptedMessages(page) {
+  const all = await page.evaluate(() => window.queueMessages);
+  return Object.fromEntries(
+    Object.entries(all).map(([room, list]) => [room, list.filter((m) => m.state === 'accepted').map((m) => m.room)]),
+  );
+}
+
+/** Logs in as the test's advisor on `node` (pinned there) and goes available: {page, csrf}. */
+async function advisorOn(key, node) {
+  const page = await openPage(key, '/index.html', { 'X-Balie-Node': node });
+  const login = await api(page, 'POST', '/api/v1/login', { body: { name: ACCOUNT, password: PASSWORD } });
+  assert.equal(login.status, 200, `login on ${node} answered ${login.status}`);
+  return { page, csrf: login.json.csrf };
+}
+
 /** Rows of a query on the shared store, as arrays of column strings. */
 function query(sql) {
   const [psql, ...args] = process.env.BALIE_TWO_NODE_PSQL.split(' ');
@@ -196,7 +225,8 @@ test('two nodes, one PostgreSQL, HAProxy hashing on the room', async (t) => {
     await customer.waitForURL(/\/rate\.html/, { timeout: UI_TIMEOUT_MS });
     await customer.getByRole('group', { name: /recommend us/ }).getByRole('radio', { name: '9', exact: true }).check();
     await customer.getByRole('button', { name: 'Send' }).click();
-    await customer.waitForURL(/\/end\.html\?/, { timeout: UI_TIMEOUT_MS });
+    // Sent: the page moves on (to the end page).
+    await customer.waitForURL((url) => !url.pathname.endsWith('/rate.html'), { timeout: UI_TIMEOUT_MS });
     for (const side of Object.values(sides)) await side.context.close();
   });
 
@@ -220,27 +250,14 @@ test('two nodes, one PostgreSQL, HAProxy hashing on the room', async (t) => {
     // Two customers waiting (no media: just their queue WebSockets, from one page).
     const tickets = [await ticket(), await ticket()];
     const waiting = await openPage('walk-ins', '/index.html');
-    await waiting.evaluate((list) => {
-      window.queueMessages = {};
-      for (const { room, token } of list) {
-        const ws = new WebSocket(`wss://${window.location.host}/ws?room=${room}`);
-        window.queueMessages[room] = [];
-        ws.onopen = () => ws.send(JSON.stringify({ type: 'join', v: 1, room, role: 'customer', token }));
-        ws.onmessage = (e) => window.queueMessages[room].push(JSON.parse(e.data));
-      }
-    }, tickets);
+    await waitInQueue(waiting, tickets);
     await waitFor(
       'both customers in the shared queue table',
       () => query(`SELECT count(*) FROM queue_entry WHERE queue = '${QUEUE}' AND accepted_us IS NULL`)[0][0] === '2',
       STORE_DEADLINE_MS,
     );
     const desks = {};
-    for (const node of Object.keys(NODES)) {
-      const desk = await openPage(`advisor-${node}`, '/index.html', { 'X-Balie-Node': node });
-      const login = await api(desk, 'POST', '/api/v1/login', { body: { name: ACCOUNT, password: PASSWORD } });
-      assert.equal(login.status, 200);
-      desks[node] = { page: desk, csrf: login.json.csrf };
-    }
+    for (const node of Object.keys(NODES)) desks[node] = await advisorOn(`advisor-${node}`, node);
     // Away advisors take nobody, whichever node they ask.
     const away = await api(desks['node-a'].page, 'POST', `/api/v1/queues/${QUEUE}/accept`, { csrf: desks['node-a'].csrf });
     assert.equal(away.status, 409);
@@ -255,16 +272,14 @@ test('two nodes, one PostgreSQL, HAProxy hashing on the room', async (t) => {
     assert.deepEqual(accepts.map((a) => a.status), [200, 200]);
     assert.deepEqual(accepts.map((a) => a.json.room).sort(), tickets.map((t) => t.room).sort());
     // Each customer was told to join their own room, once.
-    const told = await waitFor(
-      'both customers told they were taken',
+    await waitFor(
+      'both customers told they were taken, each once, to their own room',
       async () => {
-        const m = await waiting.evaluate(() => window.queueMessages);
-        const accepted = Object.entries(m).map(([room, list]) => list.filter((x) => x.state === 'accepted').map((x) => x.room === room));
-        return accepted.every((a) => a.length === 1 && a[0]) ? accepted : null;
+        const told = await acceptedMessages(waiting);
+        return tickets.every(({ room }) => told[room]?.length === 1 && told[room][0] === room);
       },
       UI_TIMEOUT_MS,
     );
-    assert.equal(told.length, 2);
     // Busy advisors and an empty queue: nobody more to take.
     const more = await api(desks['node-b'].page, 'PUT', '/api/v1/availability', { body: { state: 'available' }, csrf: desks['node-b'].csrf });
     assert.equal(more.status, 200);
@@ -283,6 +298,47 @@ test('two nodes, one PostgreSQL, HAProxy hashing on the room', async (t) => {
     await context.addCookies(cookies);
     await context.setExtraHTTPHeaders({ 'X-Balie-Node': 'node-b' });
     await waitFor('node-b forgets the session', async () => (await api(page, 'GET', '/api/v1/me')).status === 401, UI_TIMEOUT_MS);
+    for (const side of Object.values(sides)) await side.context.close();
+  });
+
+  await step("a claim the customer's node cannot answer is given up; the customer is taken after all", async () => {
+    sides = {};
+    const walkInTicket = await ticket();
+    const waiting = await openPage('walk-in', '/index.html');
+    await waitInQueue(waiting, [walkInTicket]);
+    const [[node]] = await waitFor(
+      'the customer in the shared queue table',
+      () => {
+        const r = query(`SELECT node FROM queue_entry WHERE room = '${walkInTicket.room}'`);
+        return r.length === 1 ? r : null;
+      },
+      STORE_DEADLINE_MS,
+    );
+    const other = Object.keys(NODES).find((n) => n !== node);
+    const { page, csrf } = await advisorOn('advisor', other);
+    assert.equal((await api(page, 'PUT', '/api/v1/availability', { body: { state: 'available' }, csrf })).status, 200);
+    // The customer's node stops answering (SIGSTOP) while the advisor takes them.
+    const pid = Number(process.env.BALIE_TWO_NODE_PIDS.match(new RegExp(`${node}=(\\d+)`))[1]);
+    process.kill(pid, 'SIGSTOP');
+    let late;
+    try {
+      late = await api(page, 'POST', `/api/v1/queues/${QUEUE}/accept`, { csrf });
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+    assert.equal(late.status, 503, `accept answered ${late.status} ${JSON.stringify(late.json)}`);
+    assert.equal(late.json.error.code, 'store-unavailable');
+    // The advisor is available again, and the node, back, puts its customer in the queue again.
+    const again = await waitFor(
+      'the customer taken after all',
+      async () => {
+        const r = await api(page, 'POST', `/api/v1/queues/${QUEUE}/accept`, { csrf });
+        return r.status === 200 ? r : null;
+      },
+      UI_TIMEOUT_MS,
+    );
+    assert.equal(again.json.room, walkInTicket.room);
+    await waitFor('the customer told once', async () => (await acceptedMessages(waiting))[walkInTicket.room]?.length === 1, UI_TIMEOUT_MS);
     for (const side of Object.values(sides)) await side.context.close();
   });
 
