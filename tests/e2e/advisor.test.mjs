@@ -213,8 +213,14 @@ test('the advisor flow: console, pointer, wrap-up, recent contacts', async (t) =
   await step('the advisor points with the mouse and the keyboard; the customer sees and hears it', async () => {
     const { page: advisor } = sides.advisor;
     const { page: customer } = sides.customer;
+    // The marker pulses to be noticed, except for people who asked for less motion.
+    await customer.emulateMedia({ reducedMotion: 'reduce' });
     await pointAt(advisor, 'en', 0.25, 0.4);
     await expectMarker(customer, 0.25, 0.4, 'a click');
+    const animation = () => customer.evaluate(() => window.getComputedStyle(document.querySelector('#own-screen-view .pointer-marker')).animationName);
+    assert.equal(await animation(), 'none', 'no pulse under prefers-reduced-motion');
+    await customer.emulateMedia({ reducedMotion: 'no-preference' });
+    assert.equal(await animation(), 'pointer-pulse', 'the pulse otherwise');
     await waitFor('the customer is told', async () => (await customer.locator('#pointer-live').textContent()) === TEXT.en.heard, UI_TIMEOUT_MS);
     // Keyboard only: the cross starts where the click was; two steps right, one down, Enter.
     const pad = advisor.getByRole('application', { name: TEXT.en.pad });
