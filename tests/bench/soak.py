@@ -26,11 +26,39 @@ import bench  # noqa: E402  (start_balie, proc_status, log)
 # As tests/webrtc/test-churn.c: late teardown and one-off caches, not a leak
 # (a leaked 1:1 call keeps ~34 threads and ~20 descriptors).
 THREAD_SLACK = 8
-FD_SLACK = 30
+FD_SLACK = 12  # a few per call (unix sockets kept by GLib/libnice), none per cycle
 
 
 def fds(pid):
     return len(os.listdir(f"/proc/{pid}/fd"))
+
+
+def fd_kinds(pid):
+    """The descriptors by what they point at: socket (TCP/UDP by /proc/net), eventfd, pipe, file."""
+    inodes = {}
+    for proto in ("tcp", "tcp6", "udp", "udp6"):
+        try:
+            with open(f"/proc/{pid}/net/{proto}") as f:
+                for line in f.readlines()[1:]:
+                    inodes[line.split()[9]] = proto.rstrip("6")
+        except OSError:
+            pass
+    kinds = {}
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            target = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            kind = "socket " + inodes.get(target[8:-1], "unix/other")
+        elif target.startswith("anon_inode:"):
+            kind = target
+        elif target.startswith("pipe:"):
+            kind = "pipe"
+        else:
+            kind = "file"
+        kinds[kind] = kinds.get(kind, 0) + 1
+    return kinds
 
 
 def sample(pid):
@@ -173,6 +201,7 @@ def main():
         for i in range(3):
             cycle(url, -1 - i, 60)
         start = settle(pid)
+        start_kinds = fd_kinds(pid)
         bench.log(f"start (warm): {start}")
         window = int(args.minutes * 60)
         loadgen = subprocess.Popen(
@@ -220,6 +249,7 @@ def main():
         if calls is None:
             failures.append(f"load generator exited {loadgen.returncode}: {err[-2000:]}")
         end = settle(pid)
+        end_kinds = fd_kinds(pid)
         crashed = gw.proc.poll() is not None
     finally:
         gw.stop()
@@ -237,6 +267,8 @@ def main():
     print(f"{'':8} {'RSS MB':>8} {'threads':>8} {'fds':>6}")
     for name, s in (("start", start), ("peak", peak), ("end", end)):
         print(f"{name:8} {s['rss_kb'] / 1024:8.1f} {s['threads']:8d} {s['fds']:6d}")
+    print("descriptors at the start: " + ", ".join(f"{n} {k}" for k, n in sorted(start_kinds.items())))
+    print("descriptors at the end: " + ", ".join(f"{n} {k}" for k, n in sorted(end_kinds.items())))
     back = (end["threads"] <= start["threads"] + THREAD_SLACK and
             end["fds"] <= start["fds"] + FD_SLACK)
     print(f"threads and fds back to the start (+{THREAD_SLACK} / +{FD_SLACK}): "
