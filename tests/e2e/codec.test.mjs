@@ -22,6 +22,7 @@ import {
   openSide,
   stepper,
   waitFor,
+  waitForAfterCall,
   waitForMedia,
   waitForStatus,
 } from './lib.mjs';
@@ -103,7 +104,7 @@ test('a browser that prefers H.264 gets an H.264 call', async (t) => {
 
   await step('hang-up; no script errors', async () => {
     await sides.advisor.page.getByRole('button', { name: 'Hang up', exact: true }).click();
-    await waitForStatus(sides.customer.page, /call has ended/);
+    await waitForAfterCall(sides.customer.page, 'rate');
     for (const [role, side] of Object.entries(sides)) {
       const errors = side.logs.filter((l) => / (error|pageerror): /.test(l));
       assert.deepEqual(errors, [], `${role} page logged errors`);

@@ -19,6 +19,7 @@ import {
   openSide,
   stepper,
   waitFor,
+  waitForAfterCall,
   waitForAudio,
   waitForMedia,
   waitForStatus,
@@ -177,6 +178,6 @@ test('a call connects through TURN over TLS when UDP is blocked', async (t) => {
 
   await step('hang up', async () => {
     await sides.advisor.page.getByRole('button', { name: 'Hang up', exact: true }).click();
-    await waitForStatus(sides.customer.page, /call has ended/);
+    await waitForAfterCall(sides.customer.page, 'rate');
   });
 });
