@@ -12,6 +12,7 @@
 // Run through tests/e2e/run-in-netns.sh.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { get } from 'node:https';
 import { UI_TIMEOUT_MS, baseUrl, launchBrowser, waitFor } from './lib.mjs';
 import { VIEWPORTS, axeTally, checkAxe, checkLayout, screenshot } from './page-checks.mjs';
@@ -162,6 +163,33 @@ test('the busy page, and the gateway pages for links that cannot be used', async
   assert.equal(await invalid.getByText('Deze link werkt niet').count(), 0, 'one language at a time');
   await everyWay(invalid, 'link-invalid', { nl: 'Deze link werkt niet', en: 'This link does not work' });
   await invalid.context().close();
+
+  // A real invitation that the advisor withdrew: 410 and "cancelled".
+  execFileSync(process.env.BALIE_GATEWAY, ['user', 'add', 'carla', '--role', 'advisor'], {
+    input: 'e2e-customer-pages-passphrase\n',
+    env: { ...process.env, ASAN_OPTIONS: 'detect_leaks=0' },
+    stdio: ['pipe', 'ignore', 'pipe'],
+  });
+  const desk = await newPage({ locale: 'nl-NL' });
+  await desk.goto(`${baseUrl}/index.html`, { timeout: UI_TIMEOUT_MS });
+  const link = await desk.evaluate(async () => {
+    const json = { 'content-type': 'application/json' };
+    const login = await fetch('/api/v1/login', {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({ name: 'carla', password: 'e2e-customer-pages-passphrase' }),
+    }).then((r) => r.json());
+    const csrf = { ...json, 'X-CSRF-Token': login.csrf };
+    const invite = await fetch('/api/v1/invites', { method: 'POST', headers: csrf, body: JSON.stringify({ journey: 'hypotheek' }) }).then((r) => r.json());
+    const revoked = await fetch(`/api/v1/invites/${invite.contact}`, { method: 'DELETE', headers: csrf });
+    return { path: new URL(invite.url).pathname, revoked: revoked.status };
+  });
+  assert.equal(link.revoked, 204, 'the invitation is withdrawn');
+  await desk.context().close();
+  const revoked = await newPage({ locale: 'nl-NL' });
+  assert.equal((await revoked.goto(`${baseUrl}${link.path}`, { timeout: UI_TIMEOUT_MS })).status(), 410);
+  await everyWay(revoked, 'link-revoked', { nl: 'Deze afspraak is geannuleerd', en: 'This appointment was cancelled' });
+  await revoked.context().close();
 
   const unknown = await newPage({ locale: 'nl-NL' });
   assert.equal((await unknown.goto(`${baseUrl}/q/no-such-queue`, { timeout: UI_TIMEOUT_MS })).status(), 404);
