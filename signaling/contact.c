@@ -92,6 +92,24 @@ gw_contact_free(GwContact *contact)
   g_free(contact);
 }
 
+gboolean
+gw_contact_adopt_link(GwContact *contact, const GwContactInfo *info)
+{
+  if (contact->phase != GW_CONTACT_PHASE_NEW)
+    return FALSE;
+  if (info->id != NULL) {
+    g_free(contact->id);
+    contact->id = g_strdup(info->id);
+  }
+  g_free(contact->journey);
+  contact->journey = g_strdup(info->journey);
+  g_free(contact->queue);
+  contact->queue = g_strdup(info->queue);
+  g_free(contact->customer_ref);
+  contact->customer_ref = g_strdup(info->customer_ref);
+  return TRUE;
+}
+
 const char *
 gw_contact_get_id(GwContact *contact)
 {

@@ -45,6 +45,17 @@ void gw_contact_free(GwContact *contact);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(GwContact, gw_contact_free)
 
+/**
+ * gw_contact_adopt_link:
+ * @info: (transfer none): what the customer's join link says
+ *
+ * An advisor who opens a link's room before the customer made its contact without the link.
+ * When the customer arrives with it, @info's id (unless NULL), journey, queue and
+ * customer_ref replace the contact's, but only while nothing has been emitted yet
+ * (GW_CONTACT_PHASE_NEW). Returns: TRUE when adopted.
+ */
+gboolean gw_contact_adopt_link(GwContact *contact, const GwContactInfo *info);
+
 /** gw_contact_get_id: (transfer none) */
 const char *gw_contact_get_id(GwContact *contact);
 /** gw_contact_get_journey: (transfer none) (nullable) */

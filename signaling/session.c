@@ -311,6 +311,10 @@ handle_join(GwSession *session, const GwMessage *message, GError **error)
     if (room == NULL)
       return FALSE;
     created = TRUE;
+  } else if (token != NULL) {
+    /* An advisor who opened the link's room first made its contact without the link; the
+     * customer's link says what it is about (the invite's contact id, journey, pseudonym). */
+    gw_contact_adopt_link(gw_room_get_contact(room), &info);
   }
   session->role = token != NULL && token->kind == GW_JOIN_TOKEN_GUEST ? GW_ROLE_GUEST
                                                                       : message->join.role;
