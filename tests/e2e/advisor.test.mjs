@@ -189,7 +189,7 @@ test('the advisor flow: console, pointer, wrap-up, recent contacts', async (t) =
     const payload = JSON.parse(Buffer.from(token.split('.')[0], 'base64url').toString());
     contact = payload.c;
     const customer = await open('customer', `/customer.html?room=${contact}&token=${token}&lang=en`);
-    // The customer is in first, as with an invitation (the contact takes its journey from the link).
+    // The customer waits first here; an advisor who is first works as well (gateway-advisor-contacts).
     await waitFor('the customer waits', async () => /^Waiting for/.test((await customer.getByRole('status').textContent()) || ''), 40000);
     const advisor = sides.advisor.page;
     await advisor.goto(`${baseUrl}/advisor.html?room=${contact}&name=Anouk&lang=en`, { timeout: UI_TIMEOUT_MS });
