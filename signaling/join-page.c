@@ -22,7 +22,7 @@ static const Page page_invalid = {
      "opnieuw, of vraag uw adviseur om een nieuwe link.",
      "This link does not work",
      "The link is incomplete or was not issued by us. Copy the whole link from the e-mail or text "
-     "message again, or ask your adviser for a new link."},
+     "message again, or ask your advisor for a new link."},
 };
 
 static const Page page_expired = {
@@ -31,7 +31,7 @@ static const Page page_expired = {
      "Links voor een videogesprek zijn een beperkte tijd geldig. Vraag uw adviseur om een nieuwe "
      "link, of maak een nieuwe afspraak.",
      "This link has expired",
-     "Video call links are valid for a limited time. Ask your adviser for a new link, or make a "
+     "Video call links are valid for a limited time. Ask your advisor for a new link, or make a "
      "new appointment."},
 };
 
@@ -41,7 +41,7 @@ static const Page page_revoked = {
      "Uw adviseur heeft deze uitnodiging ingetrokken. Neem contact met ons op als u toch een "
      "gesprek wilt.",
      "This appointment was cancelled",
-     "Your adviser withdrew this invitation. Please contact us if you would still like to talk."},
+     "Your advisor withdrew this invitation. Please contact us if you would still like to talk."},
 };
 
 static const Page page_finished = {
