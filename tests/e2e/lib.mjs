@@ -108,7 +108,13 @@ export function pageFetch(page, method, path, { body, csrf } = {}) {
       if (csrf) headers['X-CSRF-Token'] = csrf;
       const r = await fetch(path, { method, headers, body: body ? JSON.stringify(body) : undefined });
       const text = await r.text();
-      return { status: r.status, json: text ? JSON.parse(text) : null, backend: r.headers.get('x-balie-backend') };
+      let json;
+      try {
+        json = text ? JSON.parse(text) : null;
+      } catch {
+        json = { notJson: text.slice(0, 200) }; // e.g. a load balancer's own error page
+      }
+      return { status: r.status, json, backend: r.headers.get('x-balie-backend') };
     },
     { method, path, body, csrf },
   );

@@ -105,9 +105,12 @@ cat >"$work/haproxy.cfg" <<CFG
 global
   maxconn 256
   pidfile $work/haproxy.pid
+  # One line per request (status, server, timings) in haproxy.log, kept in tests/e2e/out.
+  log stderr format raw local0
 defaults
   mode http
   log global
+  option httplog
   timeout connect 5s
   timeout client 60s
   timeout server 60s

@@ -329,14 +329,18 @@ test('two nodes, one PostgreSQL, HAProxy hashing on the room', async (t) => {
     assert.equal(late.status, 503, `accept answered ${late.status} ${JSON.stringify(late.json)}`);
     assert.equal(late.json.error.code, 'store-unavailable');
     // The advisor is available again, and the node, back, puts its customer in the queue again.
+    let last;
     const again = await waitFor(
       'the customer taken after all',
       async () => {
-        const r = await api(page, 'POST', `/api/v1/queues/${QUEUE}/accept`, { csrf });
-        return r.status === 200 ? r : null;
+        last = await api(page, 'POST', `/api/v1/queues/${QUEUE}/accept`, { csrf });
+        return last.status === 200 ? last : null;
       },
-      UI_TIMEOUT_MS,
-    );
+      STORE_DEADLINE_MS,
+    ).catch((err) => {
+      err.message += ` (last answer: ${last?.status} from ${last?.backend}: ${JSON.stringify(last?.json)})`;
+      throw err;
+    });
     assert.equal(again.json.room, walkInTicket.room);
     await waitFor('the customer told once', async () => (await acceptedMessages(waiting))[walkInTicket.room]?.length === 1, UI_TIMEOUT_MS);
     for (const side of Object.values(sides)) await side.context.close();
