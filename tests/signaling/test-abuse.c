@@ -199,18 +199,13 @@ test_oversized(HarnessFixture *fixture, gconstpointer data)
   g_assert_cmpuint(healthz_status(fixture), ==, 200);
 }
 
-/* Thousands of messages a second from one socket: dropped with `limit`, then the socket is
- * closed (1008); another client's call setup is answered meanwhile. */
-static void
-test_message_flood(HarnessFixture *fixture, gconstpointer data)
+/* Sends up to 3000 `hangup`s as fast as it can while @flooder is open; returns how many.
+ * Refused cheaply by the server (wrong state), so only the limit differs. */
+static guint
+flood(HarnessClient *flooder)
 {
-  HarnessClient *flooder = harness_client_connect(fixture);
-  HarnessClient *other = NULL;
   guint sent = 0;
 
-  AS_OTHER_CLIENT(fixture, other = harness_client_connect(fixture));
-  gint64 start = g_get_monotonic_time();
-  /* Cheap for the server to refuse (wrong state before a join), so only the limit differs. */
   for (; sent < 3000 && soup_websocket_connection_get_state(flooder->connection) ==
                            SOUP_WEBSOCKET_STATE_OPEN;
        sent++) {
@@ -218,19 +213,40 @@ test_message_flood(HarnessFixture *fixture, gconstpointer data)
     if (sent % 100 == 0)
       g_main_context_iteration(NULL, FALSE);
   }
-  harness_client_send_join(other, "room-while-flood", "customer", NULL);
-  g_assert_nonnull(harness_client_take(other, "welcome"));
+  return sent;
+}
+
+/* The flood since @start_us was limited: `limit` replies, then closed with 1008; answered at
+ * least the burst (4x the rate), at most the burst and the refill meanwhile. */
+static void
+assert_flood_limited(HarnessFixture *fixture, HarnessClient *flooder, guint sent, gint64 start_us)
+{
   HARNESS_WAIT_FOR(flooder->closed);
   g_test_message("sent %u, answered %u (limit replies %u), closed with %u", sent,
                  flooder->messages->len, count_code(flooder, "limit"), flooder->close_code);
   g_assert_cmpuint(count_code(flooder, "limit"), >=, 1);
   g_assert_cmpuint(flooder->close_code, ==, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION);
-  /* Answered: at least the burst (4x the rate), at most the burst and the refill meanwhile. */
   guint rate = fixture->config->ws_messages_per_second;
-  gint64 elapsed_us = g_get_monotonic_time() - start;
+  gint64 elapsed_us = g_get_monotonic_time() - start_us;
   g_assert_cmpuint(count_code(flooder, "wrong-state"), >=, rate * 4);
   g_assert_cmpuint(count_code(flooder, "wrong-state"), <=,
                    rate * 4 + rate * elapsed_us / G_USEC_PER_SEC + 1);
+}
+
+/* Thousands of messages a second from one socket: dropped with `limit`, then the socket is
+ * closed (1008); another client's call setup is answered meanwhile. */
+static void
+test_message_flood(HarnessFixture *fixture, gconstpointer data)
+{
+  HarnessClient *flooder = harness_client_connect(fixture);
+  HarnessClient *other = NULL;
+
+  AS_OTHER_CLIENT(fixture, other = harness_client_connect(fixture));
+  gint64 start = g_get_monotonic_time();
+  guint sent = flood(flooder);
+  harness_client_send_join(other, "room-while-flood", "customer", NULL);
+  g_assert_nonnull(harness_client_take(other, "welcome"));
+  assert_flood_limited(fixture, flooder, sent, start);
   g_assert_false(other->closed);
 }
 
@@ -241,31 +257,14 @@ test_check_flood(HarnessFixture *fixture, gconstpointer data)
 {
   HarnessClient *flooder = harness_client_connect_path(fixture, "/ws/check", NULL);
   HarnessClient *other = NULL;
-  guint sent = 0;
 
   harness_client_wait_nth(flooder, "welcome", 0);
   AS_OTHER_CLIENT(fixture, other = harness_client_connect_path(fixture, "/ws/check", NULL));
   gint64 start = g_get_monotonic_time();
-  /* Refused by the check itself (not an answer or ice), so only the limit differs. */
-  for (; sent < 3000 && soup_websocket_connection_get_state(flooder->connection) ==
-                           SOUP_WEBSOCKET_STATE_OPEN;
-       sent++) {
-    harness_client_send(flooder, "{\"type\":\"hangup\",\"v\":1}");
-    if (sent % 100 == 0)
-      g_main_context_iteration(NULL, FALSE);
-  }
+  guint sent = flood(flooder);
   g_assert_nonnull(harness_client_wait_nth(other, "welcome", 0));
   g_assert_nonnull(harness_client_wait_nth(other, "offer", 0));
-  HARNESS_WAIT_FOR(flooder->closed);
-  g_test_message("check: sent %u, answered %u (limit replies %u), closed with %u", sent,
-                 flooder->messages->len, count_code(flooder, "limit"), flooder->close_code);
-  g_assert_cmpuint(count_code(flooder, "limit"), >=, 1);
-  g_assert_cmpuint(flooder->close_code, ==, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION);
-  guint rate = fixture->config->ws_messages_per_second;
-  gint64 elapsed_us = g_get_monotonic_time() - start;
-  g_assert_cmpuint(count_code(flooder, "wrong-state"), >=, rate * 4);
-  g_assert_cmpuint(count_code(flooder, "wrong-state"), <=,
-                   rate * 4 + rate * elapsed_us / G_USEC_PER_SEC + 1);
+  assert_flood_limited(fixture, flooder, sent, start);
   g_assert_false(other->closed);
 }
 
