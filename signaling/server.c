@@ -49,7 +49,7 @@ G_DEFINE_QUARK(gw-server-error-quark, gw_server_error)
 /* Camera, microphone and screen for our own pages only; the rest of the powerful features off. */
 #define PERMISSIONS_POLICY                                                                         \
   "camera=(self), microphone=(self), display-capture=(self), geolocation=(), payment=(), "        \
-  "usb=(), serial=(), bluetooth=(), hid=(), midi=(), interest-cohort=()"
+  "usb=(), serial=(), hid=(), midi=()"
 /* A year; without includeSubDomains: the organisation's other hosts are not ours to decide. */
 #define STRICT_TRANSPORT_SECURITY "max-age=31536000"
 
