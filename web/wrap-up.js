@@ -25,6 +25,11 @@ document.addEventListener('balie-wrap-up', ({ detail }) => {
   } catch {
     // Not readable: the advisor types it.
   }
+  // The call is over: its stopped pictures and controls give way to the wrap-up.
+  for (const id of ['stage', 'controls', 'guest-invite']) {
+    const part = el(id);
+    if (part) part.hidden = true;
+  }
   ui.section.hidden = false;
   ui.section.querySelector('input[name="outcome"]').focus();
 });
