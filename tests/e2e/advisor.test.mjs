@@ -14,8 +14,7 @@
 // network namespace and passes BALIE_URL and BALIE_GATEWAY.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { UI_TIMEOUT_MS, baseUrl, dumpDiagnostics, elapsed, launchBrowser, stepper, waitFor } from './lib.mjs';
+import { UI_TIMEOUT_MS, addAccount, baseUrl, dumpDiagnostics, elapsed, launchBrowser, stepper, waitFor } from './lib.mjs';
 import { VIEWPORTS, axeTally, checkAxe, checkLayout, screenshot } from './page-checks.mjs';
 
 const ACCOUNT = 'anouk';
@@ -162,11 +161,7 @@ test('the advisor flow: console, pointer, wrap-up, recent contacts', async (t) =
   let contact;
 
   await step('the advisor logs in with the keyboard and makes an invitation', async () => {
-    execFileSync(process.env.BALIE_GATEWAY, ['user', 'add', ACCOUNT, '--role', 'advisor'], {
-      input: `${PASSWORD}\n`,
-      env: { ...process.env, ASAN_OPTIONS: 'detect_leaks=0' },
-      stdio: ['pipe', 'ignore', 'pipe'],
-    });
+    addAccount(ACCOUNT, PASSWORD);
     browser = await launchBrowser();
     const desk = await open('advisor', '/console.html?lang=en');
     await desk.getByLabel('Name', { exact: true }).focus();

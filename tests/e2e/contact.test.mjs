@@ -13,15 +13,16 @@
 // (the ctest entry sets BALIE_QUEUES_NAMES).
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import {
   UI_TIMEOUT_MS,
+  addAccount,
   baseUrl,
   dumpDiagnostics,
   elapsed,
   gatewayLogLines,
   getHealth,
   launchBrowser,
+  pageFetch,
   stepper,
   waitFor,
   waitForAfterCall,
@@ -59,20 +60,6 @@ async function open(key, path) {
   return page;
 }
 
-/** fetch() inside the page (its cookies), JSON in and out. */
-function api(page, method, path, { body, csrf } = {}) {
-  return page.evaluate(
-    async ({ method, path, body, csrf }) => {
-      const headers = { 'content-type': 'application/json' };
-      if (csrf) headers['X-CSRF-Token'] = csrf;
-      const r = await fetch(path, { method, headers, body: body ? JSON.stringify(body) : undefined });
-      const text = await r.text();
-      return { status: r.status, json: text ? JSON.parse(text) : null };
-    },
-    { method, path, body, csrf },
-  );
-}
-
 /** From a link page (/j/… or /q/…) through the device check into the call or queue page. */
 async function throughCheck(page) {
   await page.waitForURL(/check\.html/, { timeout: UI_TIMEOUT_MS });
@@ -93,17 +80,13 @@ test('invite, guest and walk-in queue in real browsers', async (t) => {
   let inviteUrl;
 
   await step('the advisor logs in and creates an invitation', async () => {
-    execFileSync(process.env.BALIE_GATEWAY, ['user', 'add', ACCOUNT, '--role', 'advisor'], {
-      input: `${PASSWORD}\n`,
-      env: { ...process.env, ASAN_OPTIONS: 'detect_leaks=0' },
-      stdio: ['pipe', 'ignore', 'pipe'],
-    });
+    addAccount(ACCOUNT, PASSWORD);
     browser = await launchBrowser();
     const desk = await open('advisor', '/console.html?lang=en');
-    const login = await api(desk, 'POST', '/api/v1/login', { body: { name: ACCOUNT, password: PASSWORD } });
+    const login = await pageFetch(desk, 'POST', '/api/v1/login', { body: { name: ACCOUNT, password: PASSWORD } });
     assert.equal(login.status, 200, `login answered ${login.status}`);
     csrf = login.json.csrf;
-    const invite = await api(desk, 'POST', '/api/v1/invites', { body: { journey: 'hypotheek' }, csrf });
+    const invite = await pageFetch(desk, 'POST', '/api/v1/invites', { body: { journey: 'hypotheek' }, csrf });
     assert.equal(invite.status, 201, `invite answered ${invite.status}`);
     contact = invite.json.contact;
     inviteUrl = new URL(invite.json.url).pathname;
@@ -180,15 +163,15 @@ test('invite, guest and walk-in queue in real browsers', async (t) => {
     const advisor = sides.advisor.page;
     await waitFor(
       'the queue lists one waiting customer',
-      async () => (await api(advisor, 'GET', '/api/v1/queues')).json?.queues?.find((q) => q.name === QUEUE)?.waiting?.length === 1,
+      async () => (await pageFetch(advisor, 'GET', '/api/v1/queues')).json?.queues?.find((q) => q.name === QUEUE)?.waiting?.length === 1,
       UI_TIMEOUT_MS,
     );
     // Availability routes: an advisor who is away takes nobody.
-    const away = await api(advisor, 'POST', `/api/v1/queues/${QUEUE}/accept`, { csrf });
+    const away = await pageFetch(advisor, 'POST', `/api/v1/queues/${QUEUE}/accept`, { csrf });
     assert.equal(away.status, 409, 'an away advisor cannot take a customer');
     assert.equal(away.json.error?.code ?? away.json.code, 'not-available');
-    assert.equal((await api(advisor, 'PUT', '/api/v1/availability', { body: { state: 'available' }, csrf })).status, 200);
-    const taken = await api(advisor, 'POST', `/api/v1/queues/${QUEUE}/accept`, { csrf });
+    assert.equal((await pageFetch(advisor, 'PUT', '/api/v1/availability', { body: { state: 'available' }, csrf })).status, 200);
+    const taken = await pageFetch(advisor, 'POST', `/api/v1/queues/${QUEUE}/accept`, { csrf });
     assert.equal(taken.status, 200, `accept answered ${taken.status}`);
     await walkIn.waitForURL(/customer\.html/, { timeout: UI_TIMEOUT_MS });
     await advisor.goto(`${baseUrl}${taken.json.url}&lang=en`, { timeout: UI_TIMEOUT_MS });

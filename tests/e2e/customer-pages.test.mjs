@@ -12,9 +12,8 @@
 // Run through tests/e2e/run-in-netns.sh.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { get } from 'node:https';
-import { UI_TIMEOUT_MS, baseUrl, launchBrowser, waitFor } from './lib.mjs';
+import { UI_TIMEOUT_MS, addAccount, baseUrl, launchBrowser, waitFor } from './lib.mjs';
 import { VIEWPORTS, axeTally, checkAxe, checkLayout, screenshot } from './page-checks.mjs';
 
 const BRAND = process.env.BALIE_BRAND_NAME || 'Balie';
@@ -165,11 +164,7 @@ test('the busy page, and the gateway pages for links that cannot be used', async
   await invalid.context().close();
 
   // A real invitation that the advisor withdrew: 410 and "cancelled".
-  execFileSync(process.env.BALIE_GATEWAY, ['user', 'add', 'carla', '--role', 'advisor'], {
-    input: 'e2e-customer-pages-passphrase\n',
-    env: { ...process.env, ASAN_OPTIONS: 'detect_leaks=0' },
-    stdio: ['pipe', 'ignore', 'pipe'],
-  });
+  addAccount('carla', 'e2e-customer-pages-passphrase');
   const desk = await newPage({ locale: 'nl-NL' });
   await desk.goto(`${baseUrl}/index.html`, { timeout: UI_TIMEOUT_MS });
   const link = await desk.evaluate(async () => {

@@ -6,6 +6,7 @@
 // Every test runs through tests/e2e/run-in-netns.sh, which starts the gateway in
 // a private network namespace and passes BALIE_URL and BALIE_GATEWAY_LOG.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { dirname, join } from 'node:path';
@@ -118,6 +119,15 @@ export function pageFetch(page, method, path, { body, csrf } = {}) {
     },
     { method, path, body, csrf },
   );
+}
+
+/** An account made with the real `balie user add` of the gateway under test (BALIE_GATEWAY). */
+export function addAccount(name, password, role = 'advisor') {
+  execFileSync(process.env.BALIE_GATEWAY, ['user', 'add', name, '--role', role], {
+    input: `${password}\n`,
+    env: { ...process.env, ASAN_OPTIONS: 'detect_leaks=0' },
+    stdio: ['pipe', 'ignore', 'pipe'],
+  });
 }
 
 /** Polls fn until it returns something truthy, at most timeoutMs. */

@@ -9,9 +9,8 @@
 // network namespace and passes BALIE_URL.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { UI_TIMEOUT_MS, baseUrl, launchBrowser, outDir, waitFor } from './lib.mjs';
+import { UI_TIMEOUT_MS, addAccount, baseUrl, launchBrowser, outDir, waitFor } from './lib.mjs';
 import { VIEWPORTS, axeTally, checkAxe, checkLayout, screenshot } from './page-checks.mjs';
 
 const TEXT = {
@@ -208,11 +207,7 @@ test('during a call: axe, layout and screenshots in Dutch and English, desktop a
 test('device check and advisor console: axe, layout, keyboard and screenshots in both languages and sizes', async () => {
   // An advisor account for the console, made with the gateway's own command.
   const password = 'e2e-console-passphrase';
-  execFileSync(process.env.BALIE_GATEWAY, ['user', 'add', 'anna', '--role', 'advisor'], {
-    input: `${password}\n`,
-    env: { ...process.env, ASAN_OPTIONS: 'detect_leaks=0' },
-    stdio: ['pipe', 'ignore', 'pipe'],
-  });
+  addAccount('anna', password);
   for (const lang of ['nl', 'en'])
     for (const [size, viewport] of Object.entries(VIEWPORTS)) {
       const check = await open(`check.html?room=${room('check')}&lang=${lang}`, { viewport });
