@@ -11,14 +11,12 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { UI_TIMEOUT_MS, baseUrl, launchBrowser, openSide, outDir, root, waitFor, waitForAfterCall, waitForStatus } from './lib.mjs';
+import { UI_TIMEOUT_MS, baseUrl, launchBrowser, openSide, waitFor, waitForAfterCall, waitForStatus } from './lib.mjs';
+import { VIEWPORTS, checkAxe, checkLayout, screenshot } from './page-checks.mjs';
 import { seedSql } from './seed-metrics.mjs';
 
 const PASSWORD = 'een lang wachtwoord voor sam';
-// The gateway's CSP refuses an injected <script>; axe goes in through DevTools.
-const AXE_SOURCE = readFileSync(join(root, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
 let browser;
 const contexts = [];
 
@@ -26,28 +24,6 @@ after(async () => {
   for (const context of contexts) await context.close().catch(() => {});
   await browser?.close().catch(() => {});
 });
-
-async function screenshot(page, name, options = {}) {
-  const file = join(outDir, `${name}.png`);
-  await page.screenshot({ path: file, ...options });
-  if (process.env.BALIE_SCREENSHOTS === '1') {
-    const docs = join(root, 'docs', 'screenshots');
-    mkdirSync(docs, { recursive: true });
-    copyFileSync(file, join(docs, `${name}.png`));
-  }
-}
-
-/** Fails on serious or critical axe-core violations. */
-async function assertAccessible(page, what) {
-  await page.evaluate(AXE_SOURCE);
-  const bad = await page.evaluate(async () => {
-    const result = await window.axe.run(document, { resultTypes: ['violations'] });
-    return result.violations
-      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
-  });
-  assert.deepEqual(bad, [], `${what}: axe found serious or critical violations`);
-}
 
 test('after an answered call the customer rates it once; a replay and a bad link are told so', async () => {
   assert.ok(baseUrl, 'BALIE_URL is not set: run tests/e2e/run-in-netns.sh');
@@ -82,14 +58,14 @@ test('after an answered call the customer rates it once; a replay and a bad link
   await comment.fill('x'.repeat(1200));
   assert.equal((await comment.inputValue()).length, 1000);
   await comment.fill('Prima geholpen, dank!');
-  await assertAccessible(page, 'rating form');
+  await checkAxe(page, 'rating form');
   await screenshot(page, 'rate-filled-en-desktop', { fullPage: true });
   await page.getByRole('button', { name: 'Send' }).click();
   // Then the friendly end page.
   await page.waitForURL(/\/notice\.html\?notice=end&/, { timeout: UI_TIMEOUT_MS });
   await page.getByText('Thank you for your feedback!').waitFor({ timeout: UI_TIMEOUT_MS });
   await page.getByRole('heading', { level: 1, name: 'Thank you for your call' }).waitFor({ timeout: UI_TIMEOUT_MS });
-  await assertAccessible(page, 'end page');
+  await checkAxe(page, 'end page');
 
   // The same link again: the gateway answers 409 and the pages say so kindly.
   await page.goto(rateUrl);
@@ -162,8 +138,23 @@ test('insights: a supervisor sees figures equal to the API, charts and a journey
   assert.match(csv, /^contact_id,channel,time_us,skipped,nps,csat,ces,comment\r\n/);
   assert.match(csv, /"Prima geholpen, dank!"/);
 
-  await assertAccessible(page, 'insights page');
+  await checkAxe(page, 'insights page');
   await page.waitForTimeout(300); // let the last chart settle before the picture
   await screenshot(page, 'insights', { fullPage: true });
+
+  // Both languages and sizes (the session cookie carries over): axe, touch
+  // targets, no sideways scrolling, and a picture of each.
+  for (const lang of ['nl', 'en']) {
+    for (const [size, viewport] of Object.entries(VIEWPORTS)) {
+      await page.setViewportSize(viewport);
+      await page.goto(`${baseUrl}/insights.html?lang=${lang}`, { timeout: UI_TIMEOUT_MS });
+      await waitFor(`the charts (${lang} ${size})`, async () => (await page.locator('.uplot').count()) === 7, UI_TIMEOUT_MS);
+      assert.equal(await page.evaluate(() => document.documentElement.lang), lang);
+      await checkAxe(page, `insights ${lang} ${size}`);
+      await checkLayout(page, `insights ${lang} ${size}`);
+      await page.waitForTimeout(300);
+      await screenshot(page, `insights-${lang}-${size}`, { fullPage: true });
+    }
+  }
   assert.deepEqual(errors, [], 'no page errors');
 });
