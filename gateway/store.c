@@ -225,21 +225,27 @@ writer_main(gpointer data)
   GwStore *store = data;
   g_autoptr(GPtrArray) batch = g_ptr_array_new();
   Job *held = NULL;
+  gint64 tried_us = 0; /* the last attempt to deliver the disk queue */
 
   for (;;) {
     Job *job = held;
+    gboolean waiting = store->spool != NULL &&
+                       (!store->migrated || gw_store_spool_count(store->spool) > 0);
 
+    /* Retry the disk queue at least every STORE_RETRY_US, also while reads keep
+     * the thread busy (the cluster's polls come every 0.5 s): otherwise it was
+     * delivered only with the next event written. */
+    if (waiting && g_get_monotonic_time() - tried_us >= STORE_RETRY_US) {
+      tried_us = g_get_monotonic_time();
+      drain_spool(store);
+      continue;
+    }
     held = NULL;
     if (job == NULL) {
-      gboolean waiting = store->spool != NULL &&
-                         (!store->migrated || gw_store_spool_count(store->spool) > 0);
-
       job = waiting ? g_async_queue_timeout_pop(store->jobs, STORE_RETRY_US)
                     : g_async_queue_pop(store->jobs);
-      if (job == NULL) {
-        drain_spool(store);
+      if (job == NULL)
         continue;
-      }
     }
     if (job->kind == JOB_STOP) {
       job_free(job);

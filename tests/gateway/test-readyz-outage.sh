@@ -3,7 +3,8 @@
 # PostgreSQL stopped under a running gateway: /readyz says so (503, reason
 # "store") while /healthz stays up, a new call is still served, and once
 # PostgreSQL is back /readyz is ready again and the contacts of both calls,
-# the one during the outage included, are in PostgreSQL. Exits 77 (skipped)
+# the one during the outage included, are in PostgreSQL (delivered from the
+# disk queue by itself, before any new event). Exits 77 (skipped)
 # when PostgreSQL is not installed. Talks to nothing but 127.0.0.1 and a unix socket.
 # Usage: test-readyz-outage.sh BALIE WS_JOIN
 set -euo pipefail
@@ -74,6 +75,9 @@ ok "PostgreSQL down: /readyz 503 (store), /healthz 200, a new call still served"
 pg_start
 wait_for '[ "$(readyz)" = 200 ]' 300 || fail "/readyz not ready again: $(cat body)"
 grep -q 'ready again: the metrics store answers' err || fail "no recovery line in the log"
+# The disk queue is delivered by itself, not only when the next event comes.
+wait_for '[ "$(psql_q "SELECT count(*) FROM contact WHERE ended_us IS NOT NULL" 2>/dev/null)" = 2 ]' 300 ||
+  fail "the outage's contact did not reach PostgreSQL without a new event: $(psql_q 'SELECT * FROM contact' 2>&1)"
 call after
 # Every call's contact reaches PostgreSQL (the outage's from the disk queue), ended.
 wait_for '[ "$(psql_q "SELECT count(*) FROM contact WHERE ended_us IS NOT NULL" 2>/dev/null)" = 3 ]' 300 ||
