@@ -44,7 +44,7 @@ assert_defaults(const GwConfig *config)
   g_assert_cmpuint(g_strv_length(config->ice_local_addresses), ==, 1);
   g_assert_cmpstr(config->ice_local_addresses[0], ==, "127.0.0.1");
   g_assert_cmpuint(config->jitterbuffer_ms, ==, 200);
-  g_assert_cmpuint(config->video_jitterbuffer_ms, ==, 1000);
+  g_assert_cmpuint(config->video_jitterbuffer_ms, ==, 200);
   g_assert_cmpuint(g_strv_length(config->video_codecs), ==, 2);
   g_assert_cmpstr(config->video_codecs[0], ==, "vp8");
   g_assert_cmpstr(config->video_codecs[1], ==, "h264");
