@@ -43,6 +43,10 @@
 #define FEEDBACK_MIN_WINDOW_US 900000 /* and time: random loss looks like congestion in less */
 #define FEEDBACK_NEAR_CAPACITY_BPS_PER_S 20000.0 /* growth near a known capacity */
 #define FEEDBACK_SRTP_WINDOW 1024 /* packets: more than a branch keeps (isolate.c) */
+#define FEEDBACK_RESEND_SHARE 0.5 /* of the forwarded rate, at most, on a link with no limit seen */
+#define FEEDBACK_SLOW_BPS 500000  /* a REMB below this: the sender paces keyframes slowly */
+#define FEEDBACK_FAST_BPS 700000  /* and above this (or none) again: it no longer does */
+#define FEEDBACK_SLOW_WAIT_MS 1000 /* the video jitter buffer's wait meanwhile */
 
 typedef struct {
   GMutex lock;
@@ -62,6 +66,7 @@ typedef struct {
   guint remb_bps;
   guint32 remb_ssrcs[FEEDBACK_REMB_SSRCS];
   guint n_remb_ssrcs;
+  gboolean slow_sender; /* held low by a REMB: its video waits longer (control thread) */
 
   /* this peer as a receiver (control thread) */
   guint estimate_bps; /* 0: no limit seen */
@@ -401,7 +406,8 @@ update_estimate(GwMediaRoom *room, GwPeer *peer, PeerFeedback *pf, gint64 now)
     pf->fb_rate_sum = pf->fb_sent_rate_sum = 0.0;
   }
   g_mutex_unlock(&pf->lock);
-  if (nacked != pf->logged_nacked) {
+  gboolean nacks_changed = nacked != pf->logged_nacked;
+  if (nacks_changed) {
     GW_MEDIA_LOG(G_LOG_LEVEL_DEBUG, room, peer->id,
                  "NACKs from it so far: %" G_GUINT64_FORMAT " packets asking for %" G_GUINT64_FORMAT
                  ", %" G_GUINT64_FORMAT " resent",
@@ -434,11 +440,21 @@ update_estimate(GwMediaRoom *room, GwPeer *peer, PeerFeedback *pf, gint64 now)
    * forwarded media (once the sender came down, that is what repairs the
    * picture), at least an eighth of it (the REMB leaves that room); on a link
    * losing most packets, before any limit is known, an eighth of what arrived:
-   * a NACK storm only fills it more. */
+   * a NACK storm only fills it more. On a link with no limit seen, at most half
+   * the forwarded rate again: a link that suddenly narrows loses most packets,
+   * Chrome asks for each again every few ms, and answering all of them (once
+   * 6000 packets in a second) kept it full until the first estimate. */
   guint64 resent_bytes = 0;
   g_mutex_lock(&pf->lock);
-  for (guint i = 0; i < pf->branches->len; i++)
-    resent_bytes += gw_isolate_get_resent_bytes(g_ptr_array_index(pf->branches, i));
+  for (guint i = 0; i < pf->branches->len; i++) {
+    GwIsolate *branch = g_ptr_array_index(pf->branches, i);
+    resent_bytes += gw_isolate_get_resent_bytes(branch);
+    if (nacks_changed && !g_log_writer_default_would_drop(G_LOG_LEVEL_DEBUG, G_LOG_DOMAIN)) {
+      g_autofree char *why = gw_isolate_describe_misses(branch);
+      GW_MEDIA_LOG(G_LOG_LEVEL_DEBUG, room, peer->id, "%s: not resent so far: %s",
+                   GST_OBJECT_NAME(branch), why);
+    }
+  }
   g_mutex_unlock(&pf->lock);
   double resent_bps = elapsed > 0.0 && resent_bytes >= pf->resent_bytes
                           ? (double)(resent_bytes - pf->resent_bytes) * 8.0 / elapsed
@@ -450,6 +466,8 @@ update_estimate(GwMediaRoom *room, GwPeer *peer, PeerFeedback *pf, gint64 now)
     budget = (guint)MAX(pf->estimate_bps / 8.0, pf->estimate_bps * 0.9 - forwarded_bps) / 8;
   else if (loss > FEEDBACK_CONGESTED_PCT)
     budget = MAX(received_bps, 80000u) / 8 / 8;
+  else
+    budget = (guint)(MAX(forwarded_bps, (double)FEEDBACK_MIN_BPS) * FEEDBACK_RESEND_SHARE / 8);
   gboolean congested = loss > FEEDBACK_CONGESTED_PCT;
   GW_MEDIA_LOG(G_LOG_LEVEL_DEBUG, room, peer->id,
                "link towards it: %.1f %% lost of %" G_GUINT64_FORMAT " packets, %u kbit/s arrived, "
@@ -476,6 +494,66 @@ is_video_branch(GwSlot *slot)
 {
   return slot->direction == GW_TRACK_CLIENT_RECEIVES && slot->source != GW_MEDIA_SOURCE_AUDIO &&
          slot->isolate != NULL && slot->producer_id != NULL;
+}
+
+/*
+ * A sender held to a few hundred kbit/s paces a keyframe out over most of a
+ * second, and the frames behind it reach the gateway that late: with the
+ * usual wait (media.video_jitterbuffer_ms, 200 by default) its video jitter
+ * buffers gave them up and made holes no resend fills, and the receiver froze
+ * until the next keyframe (4-8 s under a 400 kbit/s limit). A long wait for
+ * every sender would hold video behind every packet lost for good on a
+ * sender's own link. So only while the gateway itself holds a sender below
+ * FEEDBACK_SLOW_BPS do its video jitter buffers wait FEEDBACK_SLOW_WAIT_MS
+ * (in-order packets still pass at once); the usual wait comes back once the
+ * REMB rises above FEEDBACK_FAST_BPS or goes. Checked every tick, so a stream
+ * that starts meanwhile (a screen share) gets the wait as well.
+ */
+static void
+set_video_wait(GwPeer *producer, const guint32 *ssrcs, guint n, guint wait_ms)
+{
+  g_autoptr(GstElement) rtpbin = gst_bin_get_by_name(GST_BIN(producer->webrtc), "rtpbin");
+  if (!rtpbin || n == 0)
+    return;
+  g_autoptr(GstIterator) it = gst_bin_iterate_elements(GST_BIN(rtpbin));
+  GValue item = G_VALUE_INIT;
+  gboolean done = FALSE;
+  while (!done) {
+    switch (gst_iterator_next(it, &item)) {
+    case GST_ITERATOR_OK: {
+      GstElement *element = g_value_get_object(&item);
+      GstElementFactory *factory = gst_element_get_factory(element);
+      guint ssrc = 0, latency = 0;
+      if (factory && g_strcmp0(GST_OBJECT_NAME(factory), "rtpjitterbuffer") == 0) {
+        g_autoptr(GstPad) sink = gst_element_get_static_pad(element, "sink");
+        g_autoptr(GstCaps) caps = sink ? gst_pad_get_current_caps(sink) : NULL;
+        if (caps && gst_caps_get_size(caps) > 0 &&
+            gst_structure_get_uint(gst_caps_get_structure(caps, 0), "ssrc", &ssrc)) {
+          for (guint i = 0; i < n; i++) {
+            if (ssrcs[i] != ssrc)
+              continue;
+            g_object_get(element, "latency", &latency, NULL);
+            if (latency != wait_ms) {
+              g_object_set(element, "latency", wait_ms, NULL);
+              GW_MEDIA_LOG(G_LOG_LEVEL_DEBUG, producer->room, producer->id,
+                           "video %08x waits %u ms for a missing packet (was %u)", ssrc, wait_ms,
+                           latency);
+            }
+          }
+        }
+      }
+      g_value_reset(&item);
+      break;
+    }
+    case GST_ITERATOR_RESYNC:
+      gst_iterator_resync(it);
+      break;
+    default:
+      done = TRUE;
+      break;
+    }
+  }
+  g_value_unset(&item);
 }
 
 static void
@@ -539,6 +617,17 @@ update_cap(GwMediaRoom *room, GwPeer *producer, PeerFeedback *pf)
       (!was_active || now_bps > before * 1.25 || now_bps < before * 0.8))
     GW_MEDIA_LOG(G_LOG_LEVEL_INFO, room, producer->id, "REMB to the sender: %u kbit/s%s",
                  now_bps / 1000, now_bps == FEEDBACK_UNLIMITED_BPS ? " (no limit)" : "");
+
+  gboolean slow = pf->remb_active && now_bps < (pf->slow_sender ? FEEDBACK_FAST_BPS : FEEDBACK_SLOW_BPS);
+  guint wait_ms = slow ? MAX(room->config->video_jitterbuffer_ms, FEEDBACK_SLOW_WAIT_MS)
+                       : room->config->video_jitterbuffer_ms;
+  if (slow != pf->slow_sender)
+    GW_MEDIA_LOG(G_LOG_LEVEL_INFO, room, producer->id,
+                 "its video waits up to %u ms for a missing packet (%s)", wait_ms,
+                 slow ? "it is held to a low bitrate" : "no longer held low");
+  if (slow || pf->slow_sender)
+    set_video_wait(producer, ssrcs, n, wait_ms);
+  pf->slow_sender = slow;
 }
 
 static gboolean

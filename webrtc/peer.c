@@ -92,8 +92,10 @@ slot_codec_caps(GwMediaSource source, guint pt, const char *video_codec)
  * keyframe out over most of a second, and the frames behind it come that late:
  * at 200 ms the gateway gave them up and made holes that froze the receiver
  * until the next keyframe. So video can wait longer (webrtcbin's "latency",
- * media.video_jitterbuffer_ms; 200 by default, as a longer wait also holds video
- * behind every packet lost for good); audio, which has no retransmission, keeps the
+ * media.video_jitterbuffer_ms, 200 by default, and longer while the gateway holds
+ * the sender to a low rate: set_video_wait in feedback.c; a long wait for every
+ * sender would hold video behind every packet lost for good); audio, which has no
+ * retransmission, keeps the
  * short wait (media.jitterbuffer_ms), set here once its first packet says audio.
  * In-order packets pass at once either way.
  */
