@@ -25,6 +25,7 @@ import {
   getHealth,
   launchBrowser,
   openSide,
+  selectedPair,
   stepper,
   waitFor,
   waitForAfterCall,
@@ -143,19 +144,6 @@ async function call(room, { relay }) {
   return { advisor, customer };
 }
 
-/** The customer page's selected local candidate: its type and address. */
-function localCandidate(page) {
-  return page.evaluate(async () => {
-    const report = await window.balie.pc.getStats();
-    let pair;
-    report.forEach((r) => {
-      if (r.type === 'transport' && r.selectedCandidatePairId) pair = report.get(r.selectedCandidatePairId);
-    });
-    const local = pair && report.get(pair.localCandidateId);
-    return local ? { type: local.candidateType, address: local.address, relayProtocol: local.relayProtocol } : null;
-  });
-}
-
 async function hangUp(side) {
   await side.page.getByRole('button', { name: 'Hang up', exact: true }).click();
 }
@@ -191,12 +179,12 @@ test('coturn stopped mid-call: /readyz tells, direct calls go on, relayed calls 
     relayed = await call(`outage-relay-${stamp}`, { relay: true });
     direct = await call(`outage-direct-${stamp}`, { relay: false });
     sides = { relayedAdvisor: relayed.advisor, relayedCustomer: relayed.customer, directAdvisor: direct.advisor, directCustomer: direct.customer };
-    const viaRelay = await localCandidate(relayed.customer.page);
-    const viaDirect = await localCandidate(direct.customer.page);
+    const viaRelay = await selectedPair(relayed.customer.page);
+    const viaDirect = await selectedPair(direct.customer.page);
     console.log(`relayed customer: ${JSON.stringify(viaRelay)}; direct customer: ${JSON.stringify(viaDirect)}`);
-    assert.equal(viaRelay?.type, 'relay', 'the relayed customer does not use a relay candidate');
-    assert.equal(viaRelay.address, COTURN);
-    assert.equal(viaDirect?.type, 'host', 'the direct customer does not use a host candidate');
+    assert.equal(viaRelay?.localType, 'relay', 'the relayed customer does not use a relay candidate');
+    assert.equal(viaRelay.localAddress, COTURN);
+    assert.equal(viaDirect?.localType, 'host', 'the direct customer does not use a host candidate');
   });
 
   await step('coturn stops: /readyz says turn unavailable (still 200), the gauge drops, one warning each', async () => {
@@ -296,9 +284,9 @@ test('coturn stopped mid-call: /readyz tells, direct calls go on, relayed calls 
     const again = await call(`outage-again-${stamp}`, { relay: true });
     sides.againAdvisor = again.advisor;
     sides.againCustomer = again.customer;
-    const viaRelay = await localCandidate(again.customer.page);
+    const viaRelay = await selectedPair(again.customer.page);
     console.log(`new relayed call: ${JSON.stringify(viaRelay)}`);
-    assert.equal(viaRelay?.type, 'relay');
+    assert.equal(viaRelay?.localType, 'relay');
     await hangUp(again.advisor);
     await hangUp(direct.advisor);
   });
