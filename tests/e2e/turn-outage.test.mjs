@@ -8,7 +8,9 @@
 // pages are told (the customer's page reconnects, the advisor's sees the
 // customer gone); the advisor hangs up and the contact ends with a reason, the
 // room goes. coturn is started again: /readyz says "ok" and a new relayed call
-// connects through it. Every contact ends with a reason; no store event lost.
+// connects through it; stopped and started once more under that call, the call
+// comes back by itself (its page reconnects). Every contact ends with a reason;
+// no store event lost.
 //
 // Run through tests/e2e/run-turn.sh PATH/TO/balie turn-outage.test.mjs: coturn
 // at 127.0.0.3, the gateway at 127.0.0.2, the browser at 127.0.0.1, in a
@@ -16,6 +18,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { request } from 'node:https';
 import { join } from 'node:path';
 import {
@@ -157,6 +160,7 @@ test('coturn stopped mid-call: /readyz tells, direct calls go on, relayed calls 
   const stamp = Date.now().toString(36);
   let relayed;
   let direct;
+  let again;
   let stoppedAt;
 
   await step('coturn answers: /readyz says turn ok, the gauge is 1 for each server', async () => {
@@ -281,12 +285,37 @@ test('coturn stopped mid-call: /readyz tells, direct calls go on, relayed calls 
     assert.equal(ready.httpStatus, 200);
     assert.deepEqual(Object.values(await turnGauge()), [1, 1, 1]);
     assert.ok(gatewayLogLines('answers again').length - messagesBefore >= 3, 'no "answers again" line per server');
-    const again = await call(`outage-again-${stamp}`, { relay: true });
+    again = await call(`outage-again-${stamp}`, { relay: true });
     sides.againAdvisor = again.advisor;
     sides.againCustomer = again.customer;
     const viaRelay = await selectedPair(again.customer.page);
     console.log(`new relayed call: ${JSON.stringify(viaRelay)}`);
     assert.equal(viaRelay?.localType, 'relay');
+  });
+
+  await step('a short coturn outage: the relayed call comes back by itself', async () => {
+    const t0 = Date.now();
+    coturnAgain.kill('SIGTERM');
+    await once(coturnAgain, 'exit');
+    await waitFor('/readyz: turn unavailable again', async () => (await readyz()).turn === 'unavailable', TURN_NOTICED_MS, 100);
+    const toldMs = await waitFor('the relayed customer\'s page reconnects', async () => {
+      const states = await statesSince(again.customer.page, t0);
+      return states.find((st) => st.state === 'reconnecting') ? Date.now() - t0 : null;
+    }, TOLD_MS, 200);
+    const restartedAt = Date.now();
+    coturnAgain = spawn('turnserver', ['-c', conf], { stdio: 'ignore' });
+    await waitFor('/readyz: turn ok', async () => (await readyz()).turn === 'ok', TURN_NOTICED_MS, 100);
+    for (const [role, side] of Object.entries(again)) {
+      await waitForMedia(side.page, `the relayed call's ${role} receives video again`, 'camera');
+    }
+    const measuredMs = Date.now() - restartedAt;
+    const pair = await selectedPair(again.customer.page);
+    const states = await statesSince(again.customer.page, t0);
+    const connected = states.findLast((st) => st.state === 'connected');
+    console.log(`short outage: the relayed customer reconnects after ${toldMs} ms; coturn started again, ` +
+      `the page is connected ${connected ? connected.at - restartedAt : '?'} ms later, video both ways measured ` +
+      `${measuredMs} ms later (${states.map((st) => st.state).join(' > ')}), pair ${pair?.localType}/${pair?.relayProtocol}`);
+    assert.equal(pair?.localType, 'relay');
     await hangUp(again.advisor);
     await hangUp(direct.advisor);
   });
