@@ -204,7 +204,7 @@ probe_done(Target *target, gboolean up, const char *why)
   if (state == target->state)
     return;
   if (!up)
-    g_warning("TURN server %s (%s) does not answer: %s; calls that need the relay cannot connect",
+    g_warning("TURN server %s (%s) does not answer: %s; no call can be relayed through it",
               target->label, transport_name(target), why);
   else if (target->state == TARGET_DOWN)
     g_message("TURN server %s (%s) answers again", target->label, transport_name(target));
