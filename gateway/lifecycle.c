@@ -13,13 +13,18 @@
 #include "gateway/experience.h"
 #include "gateway/log-level.h"
 #include "gateway/cluster.h"
+#include "gateway/metrics.h"
 #include "gateway/readiness.h"
+#include "gateway/turn-watch.h"
 #include "signaling/server.h"
 #include "signaling/tls-cert.h"
 #include "webrtc/media-room.h"
 
 /* After the server is gone, give queued close frames this long to leave. */
 #define LIFECYCLE_DRAIN_US (500 * 1000)
+/* TURN probes: a round every 3 s, each probe given 2 s (three STUN requests over UDP). */
+#define LIFECYCLE_TURN_PROBE_INTERVAL_MS 3000
+#define LIFECYCLE_TURN_PROBE_TIMEOUT_MS 2000
 
 typedef struct {
   GMainLoop *loop;
@@ -202,6 +207,7 @@ gw_lifecycle_run(GwConfig *config, const char *config_path)
   guint signal_sources[3];
   GwExperience *experience = NULL;
   GwCluster *cluster = NULL;
+  GwTurnWatch *turn = NULL;
   g_autoptr(GError) error = NULL;
 
   gw_log_level_install(config->log_format, config->log_level);
@@ -224,6 +230,11 @@ gw_lifecycle_run(GwConfig *config, const char *config_path)
   }
   if (lifecycle.server != NULL) {
     lifecycle.readiness = gw_readiness_new(lifecycle.server, gw_experience_get_store(experience));
+    turn = gw_turn_watch_new((const char *const *)config->turn_urls,
+                             LIFECYCLE_TURN_PROBE_INTERVAL_MS, LIFECYCLE_TURN_PROBE_TIMEOUT_MS);
+    gw_readiness_set_turn_watch(lifecycle.readiness, turn);
+    gw_metrics_add_collector(gw_experience_get_metrics(experience), gw_turn_watch_collect_metrics,
+                             turn);
     /* Several nodes on one PostgreSQL share their walk-in queues and advisor sessions. */
     if (g_str_equal(config->store_backend, "postgresql"))
       cluster = gw_cluster_start(lifecycle.server, gw_experience_get_store(experience),
@@ -245,6 +256,8 @@ gw_lifecycle_run(GwConfig *config, const char *config_path)
   gw_cluster_free(cluster);
   /* After the server: its last contact events are written before the store closes. */
   gw_experience_stop(experience);
+  /* After the metrics (a collector) and the readiness (which shows its state). */
+  gw_turn_watch_free(turn);
   drain_main_context();
   g_message("stopped");
   return 0;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* /readyz: whether this node should get new calls (not draining, metrics store reachable). */
+/* /readyz: whether this node should get new calls (not draining, metrics store reachable), and
+ * whether TURN answers. */
 #include "gateway/readiness.h"
 
 #include <string.h>
@@ -20,8 +21,9 @@ typedef enum {
  * back through the main context even while it closes).
  */
 struct _GwReadiness {
-  GwServer *server; /* not owned */
-  GwStore *store;   /* not owned; NULL once freed */
+  GwServer *server;  /* not owned */
+  GwStore *store;    /* not owned; NULL once freed */
+  GwTurnWatch *turn; /* not owned, nullable; NULL once freed */
   gboolean draining;
   StoreState store_state;
   gint64 probe_started_us; /* 0: no probe in flight */
@@ -147,11 +149,15 @@ handle_readyz(SoupServer *soup, SoupServerMessage *msg, const char *path, GHashT
     return;
   }
   ready = gw_readiness_is_ready(readiness, &reasons);
+  /* TURN is reported, not a reason: see gw_readiness_set_turn_watch(). */
   body = g_strdup_printf(
-      "{\"status\":\"%s\",\"reasons\":%s,\"draining\":%s,\"store\":\"%s\","
+      "{\"status\":\"%s\",\"reasons\":%s,\"draining\":%s,\"store\":\"%s\",\"turn\":\"%s\","
       "\"rooms\":%u,\"participants\":%u}",
       ready ? "ready" : "not-ready", reasons, readiness->draining ? "true" : "false",
-      store_state_name(readiness->store_state), gw_server_get_room_count(readiness->server),
+      store_state_name(readiness->store_state),
+      gw_turn_state_name(readiness->turn != NULL ? gw_turn_watch_get_state(readiness->turn)
+                                                 : GW_TURN_NOT_CONFIGURED),
+      gw_server_get_room_count(readiness->server),
       gw_server_get_participant_count(readiness->server));
   soup_server_message_set_status(msg, ready ? SOUP_STATUS_OK : SOUP_STATUS_SERVICE_UNAVAILABLE,
                                  NULL);
@@ -181,12 +187,19 @@ gw_readiness_set_draining(GwReadiness *readiness, gboolean draining)
 }
 
 void
+gw_readiness_set_turn_watch(GwReadiness *readiness, GwTurnWatch *turn)
+{
+  readiness->turn = turn;
+}
+
+void
 gw_readiness_free(GwReadiness *readiness)
 {
   if (readiness == NULL)
     return;
   g_clear_handle_id(&readiness->timer, g_source_remove);
   readiness->store = NULL;
+  readiness->turn = NULL;
   readiness->store_state = STORE_DOWN;
   readiness_unref(readiness);
 }

@@ -5,6 +5,7 @@
 #include <glib.h>
 
 #include "gateway/store.h"
+#include "gateway/turn-watch.h"
 #include "signaling/server.h"
 
 G_BEGIN_DECLS
@@ -27,6 +28,17 @@ GwReadiness *gw_readiness_new(GwServer *server, GwStore *store);
 
 /** gw_readiness_set_draining: from now on /readyz says "draining" (503). */
 void gw_readiness_set_draining(GwReadiness *readiness, gboolean draining);
+
+/**
+ * gw_readiness_set_turn_watch:
+ * @turn: (transfer none) (nullable): must outlive the readiness or be unset first
+ *
+ * /readyz then says "turn": gw_turn_state_name() in its body, but stays 200
+ * while TURN is away: every node shares the same coturn, so failing readiness
+ * would take all of them out of the load balancer together, also for the many
+ * calls that need no relay (docs/operations.md, "Health, readiness and drain").
+ */
+void gw_readiness_set_turn_watch(GwReadiness *readiness, GwTurnWatch *turn);
 
 /**
  * gw_readiness_is_ready:

@@ -213,10 +213,12 @@ write_batch(GwStore *store, GPtrArray *jobs)
     failed += job->error != NULL;
     if (!ok)
       g_warning("metrics store: event lost: %s", error->message);
-    job_hand_back(store, job);
   }
-  g_ptr_array_set_size(jobs, 0);
+  /* Counted before the acknowledgements go out, so whoever sees one sees it counted. */
   stats_add(store, ok ? jobs->len - failed : 0, failed, g_get_monotonic_time() - start);
+  for (guint i = 0; i < jobs->len; i++)
+    job_hand_back(store, g_ptr_array_index(jobs, i));
+  g_ptr_array_set_size(jobs, 0);
 }
 
 static gpointer

@@ -264,7 +264,7 @@ export async function outboundStats(page) {
   });
 }
 
-/** The page's selected ICE pair: its own UDP port and the gateway's. */
+/** The page's selected ICE pair: its own address and port, the gateway's, and its candidate type (host, relay...). */
 export async function selectedPair(page) {
   return page.evaluate(async () => {
     const report = await window.balie.pc.getStats();
@@ -282,6 +282,8 @@ export async function selectedPair(page) {
       remoteAddress: remote?.address ?? remote?.ip,
       remotePort: remote?.port,
       protocol: local?.protocol,
+      localType: local?.candidateType,
+      relayProtocol: local?.relayProtocol,
     };
   });
 }

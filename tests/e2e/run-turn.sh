@@ -6,20 +6,22 @@
 # test itself blocks the browser's (127.0.0.1) UDP and all its TCP but to the
 # gateway's HTTPS port and coturn's 443 with nft, as a strict firewall would.
 #
-# usage: tests/e2e/run-turn.sh PATH/TO/balie
+# usage: tests/e2e/run-turn.sh PATH/TO/balie [TEST.test.mjs]   (default turn.test.mjs;
+#        turn-outage.test.mjs stops and restarts coturn mid-call)
 # needs: coturn (turnserver), nftables, openssl, certutil (libnss3-tools), root in the
 #        namespace.
 set -eu
 
-if [ $# -ne 1 ]; then
-  echo "usage: $0 PATH/TO/balie" >&2
+if [ $# -lt 1 ] || [ $# -gt 2 ]; then
+  echo "usage: $0 PATH/TO/balie [TEST.test.mjs]" >&2
   exit 2
 fi
 here=$(cd "$(dirname "$0")" && pwd)
 gateway=$(realpath "$1")
+test_file=${2:-turn.test.mjs}
 
 if [ -z "${BALIE_E2E_TURN_NETNS:-}" ]; then
-  BALIE_E2E_TURN_NETNS=1 exec unshare --net "$0" "$gateway"
+  BALIE_E2E_TURN_NETNS=1 exec unshare --net "$0" "$gateway" "$test_file"
 fi
 ip link set lo up
 
@@ -34,6 +36,13 @@ finish() {
   if [ -n "$turn_pid" ] && kill -0 "$turn_pid" 2>/dev/null; then
     kill -TERM "$turn_pid" 2>/dev/null || true
     wait "$turn_pid" 2>/dev/null || true
+  fi
+  # A coturn the test restarted (turn-outage.test.mjs) wrote its own pid file.
+  if [ -s "$work/coturn.pid" ]; then
+    again=$(cat "$work/coturn.pid")
+    if [ "$again" != "$turn_pid" ] && kill -0 "$again" 2>/dev/null; then
+      kill -TERM "$again" 2>/dev/null || true
+    fi
   fi
   if [ "$status" -ne 0 ]; then
     echo "---- coturn log (last 40 lines) ----" >&2
@@ -113,6 +122,7 @@ HOME="$work/home" BALIE_E2E_IN_NETNS=1 BALIE_E2E_GATEWAY_ADDRESS=127.0.0.2 \
 BALIE_TURN_URLS="turn:127.0.0.3:3478?transport=udp;turn:127.0.0.3:3478?transport=tcp;turns:127.0.0.3:443?transport=tcp" \
 BALIE_TURN_SECRET_FILE="$work/turn.secret" \
 BALIE_E2E_COTURN_LOG="$work/coturn.log" \
-  "$here/run-in-netns.sh" "$gateway" turn.test.mjs
+BALIE_E2E_COTURN_CONF="$work/turnserver.conf" BALIE_E2E_COTURN_PID="$turn_pid" \
+  "$here/run-in-netns.sh" "$gateway" "$test_file"
 status=$?
 set -e

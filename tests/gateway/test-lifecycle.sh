@@ -49,7 +49,8 @@ printf '[server]\ndrain_seconds = 8\n' > drain8.conf
 start drain8.conf
 [ "$(http_status /healthz)" = 200 ] || fail "/healthz"
 wait_for '[ "$(http_status /readyz)" = 200 ]' 100 || fail "/readyz not 200: $(cat body)"
-grep -q '"status":"ready","reasons":\[\],"draining":false,"store":"ok"' body || fail "body: $(cat body)"
+grep -q '"status":"ready","reasons":\[\],"draining":false,"store":"ok","turn":"not-configured"' body ||
+  fail "body: $(cat body)"
 [ "$(curl -sk -o /dev/null -w '%{http_code}' -X POST "https://127.0.0.1:$port/readyz")" = 405 ] ||
   fail "POST /readyz"
 ok "/healthz and /readyz answer 200"

@@ -199,6 +199,7 @@ test_scripted_figures(void)
   g_autoptr(GwStore) store = open_store("figures.db");
   g_autoptr(JsonNode) root = NULL;
   Acks acks = {0};
+  GwStoreStats stats;
   JsonObject *t;
 
   script(store, &acks);
@@ -206,6 +207,11 @@ test_scripted_figures(void)
     g_main_context_iteration(NULL, TRUE);
   g_assert_no_error(acks.last_error);
   g_assert_cmpuint(acks.acked, ==, 22);
+  /* /metrics' balie_store_events_written_total and balie_store_backlog. */
+  gw_store_get_stats(store, &stats);
+  g_assert_cmpuint(stats.written, ==, 22);
+  g_assert_cmpuint(stats.failed, ==, 0);
+  g_assert_cmpuint(stats.backlog, ==, 0);
 
   root = report(store);
   t = json_object_get_object_member(json_node_get_object(root), "totals");
