@@ -3,6 +3,9 @@
 #include "webrtc/lean.h"
 
 #include <string.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 /*
  * 1. Forwarded audio skips rtpbin's jitter buffer (and its two threads).
@@ -265,11 +268,31 @@ on_request_jitterbuffer(GstElement *rtpbin, guint session, AudioPath *path)
   return g_object_new(GW_TYPE_RTP_PASS, NULL);
 }
 
+/*
+ * 3. No receive history for forward error correction.
+ *
+ * rtpbin keeps every received packet of the session in an rtpstorage for its
+ * ULPFEC/RED decoder, and webrtcbin sizes it to its latency plus 50 ms. The
+ * gateway negotiates neither (no red or ulpfec m-line codec), so nothing ever
+ * reads it: measured 0.6 MB per call at 8 calls. Size 0 keeps nothing.
+ * Connected after webrtcbin's own handler, so this runs last.
+ */
+static void
+on_new_storage(GstElement *rtpbin, GstElement *storage, guint session, gpointer unused)
+{
+  if (g_object_class_find_property(G_OBJECT_GET_CLASS(storage), "size-time"))
+    g_object_set(storage, "size-time", (guint64)0, NULL);
+}
+
 gboolean
 gw_lean_install_peer(GstElement *webrtc)
 {
   g_autoptr(GstElement) rtpbin = gst_bin_get_by_name(GST_BIN(webrtc), "rtpbin");
-  if (!rtpbin || !g_signal_lookup("request-jitterbuffer", G_OBJECT_TYPE(rtpbin)))
+  if (!rtpbin)
+    return FALSE;
+  if (g_signal_lookup("new-storage", G_OBJECT_TYPE(rtpbin)))
+    g_signal_connect(rtpbin, "new-storage", G_CALLBACK(on_new_storage), NULL);
+  if (!g_signal_lookup("request-jitterbuffer", G_OBJECT_TYPE(rtpbin)))
     return FALSE;
   AudioPath *path = g_new0(AudioPath, 1);
   g_object_set_data_full(G_OBJECT(webrtc), AUDIO_PATH_KEY, path, g_free);
@@ -364,8 +387,40 @@ on_deep_element_added(GstBin *bin, GstBin *sub_bin, GstElement *element, gpointe
                     tos_filter_free);
 }
 
+/*
+ * 4. Freed heap goes back to the system.
+ *
+ * Every packet is allocated on one thread and freed on another, over a dozen
+ * threads per call, and glibc keeps what they free in its arenas: at 8 calls,
+ * malloc_trim() in the middle of the run gave back 8.7 of the 45 MB the calls
+ * had added, and the process stayed that much smaller after it. Done every
+ * few seconds on the control thread; it takes each arena's lock briefly.
+ */
+#define TRIM_INTERVAL_S 5
+
+#ifdef __GLIBC__
+static gboolean
+trim_heap(gpointer unused)
+{
+  malloc_trim(0);
+  return G_SOURCE_CONTINUE;
+}
+#endif
+
 void
 gw_lean_watch_pipeline(GstElement *pipeline)
 {
   g_signal_connect(pipeline, "deep-element-added", G_CALLBACK(on_deep_element_added), NULL);
+#ifdef __GLIBC__
+  static gsize started;
+  if (g_once_init_enter(&started)) {
+    /* On the thread that makes rooms (the control thread), for the life of the process. */
+    GSource *timer = g_timeout_source_new_seconds(TRIM_INTERVAL_S);
+    g_source_set_callback(timer, trim_heap, NULL, NULL);
+    g_autoptr(GMainContext) context = g_main_context_ref_thread_default();
+    g_source_attach(timer, context);
+    g_source_unref(timer);
+    g_once_init_leave(&started, 1);
+  }
+#endif
 }
