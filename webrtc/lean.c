@@ -372,19 +372,59 @@ drop_repeated_tos(GstPad *pad, GstPadProbeInfo *info, gpointer data)
   return seen ? GST_PAD_PROBE_DROP : GST_PAD_PROBE_OK;
 }
 
+/*
+ * 3b. The funnel in front of dtlsenc forwards sticky events once.
+ *
+ * dtlssrtpenc funnels SRTP and SRTCP into dtlsenc, and a funnel by default
+ * pushes all sticky events of its input again whenever the input changes. The
+ * gateway's session sends RTCP many times a second (TWCC feedback at the end
+ * of every frame, receiver reports, NACKs), so stream-start, caps and segment
+ * went down to nicesink two hundred times a second per peer, 7 % of all
+ * instructions in callgrind. dtlsenc and nicesink pass bytes and use neither
+ * caps nor segment; each input's events still pass once, when they arrive.
+ */
+static gboolean
+is_named(GstElement *element, const char *factory_name)
+{
+  GstElementFactory *factory = gst_element_get_factory(element);
+  return factory && g_str_equal(GST_OBJECT_NAME(factory), factory_name);
+}
+
+static void
+trim_element(GstElement *element)
+{
+  if (is_named(element, "rtpfunnel")) {
+    g_autoptr(GstPad) src = gst_element_get_static_pad(element, "src");
+    if (!src)
+      return;
+    TosFilter *f = g_new0(TosFilter, 1);
+    g_mutex_init(&f->lock);
+    gst_pad_add_probe(src, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, drop_repeated_tos, f,
+                      tos_filter_free);
+  } else if (is_named(element, "funnel")) {
+    g_autoptr(GstObject) parent = gst_object_get_parent(GST_OBJECT(element));
+    if (parent && GST_IS_ELEMENT(parent) && is_named(GST_ELEMENT(parent), "dtlssrtpenc"))
+      g_object_set(element, "forward-sticky-events", FALSE, NULL);
+  }
+}
+
+static void
+trim_item(const GValue *item, gpointer unused)
+{
+  trim_element(g_value_get_object(item));
+}
+
 static void
 on_deep_element_added(GstBin *bin, GstBin *sub_bin, GstElement *element, gpointer unused)
 {
-  GstElementFactory *factory = gst_element_get_factory(element);
-  if (!factory || !g_str_equal(GST_OBJECT_NAME(factory), "rtpfunnel"))
-    return;
-  g_autoptr(GstPad) src = gst_element_get_static_pad(element, "src");
-  if (!src)
-    return;
-  TosFilter *f = g_new0(TosFilter, 1);
-  g_mutex_init(&f->lock);
-  gst_pad_add_probe(src, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, drop_repeated_tos, f,
-                    tos_filter_free);
+  trim_element(element);
+  /* A bin added whole (dtlssrtpenc) is announced alone, not its children. */
+  if (GST_IS_BIN(element)) {
+    GstIterator *it = gst_bin_iterate_recurse(GST_BIN(element));
+    while (gst_iterator_foreach(it, trim_item, NULL) == GST_ITERATOR_RESYNC)
+      gst_iterator_resync(it);
+    gst_iterator_free(it);
+  }
 }
 
 /*
