@@ -133,8 +133,8 @@ rewrite_free(gpointer p)
  * rtpfunnel pushes the segment of its input pad downstream whenever the input
  * changes: with audio and video interleaved, a hundred times a second per
  * consumer, each a walk of the event through the consumer's rtpsession, SRTP
- * and DTLS elements (a third of the gateway's instructions in callgrind, more
- * than SRTP). Every branch carries the same default TIME segment, in a
+ * and DTLS elements (seen in callgrind: ~1,600 event pushes a second at one
+ * call). Every branch carries the same default TIME segment, in a
  * separate event each; given one shared event, the funnel's output sees the
  * event it already has and forwards nothing.
  */

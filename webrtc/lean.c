@@ -325,7 +325,7 @@ gw_lean_install_peer(GstElement *webrtc)
  * video interleaved, about a hundred times a second per consumer. Each one
  * travels through rtpsession, srtpenc and dtlssrtpenc to nicesink, where
  * webrtcbin looks up the transceiver and sets the socket's TOS byte again
- * (measured with callgrind: more instructions than all of SRTP). The TOS byte
+ * (a setsockopt per event). The TOS byte
  * is per ICE stream, shared by every m-line of the bundle, and the gateway
  * never sets a sender priority, so it is the default every time. Here an
  * event already seen passes no further; a new event (a priority change, a
