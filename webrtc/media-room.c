@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* A media room: one pipeline, one webrtcbin per participant, everyone's tracks to everyone else. */
 #include "webrtc/feedback.h"
+#include "webrtc/lean.h"
 #include "webrtc/media-room-private.h"
 
 G_DEFINE_QUARK(gw-media-error-quark, gw_media_error)
@@ -209,6 +210,7 @@ gw_media_room_new(GwConfig *config, const char *room_id, const GwMediaRoomCallba
   room->context = g_main_context_ref_thread_default();
   room->pipeline = gst_object_ref_sink(pipeline);
   gw_feedback_watch_pipeline(pipeline);
+  gw_lean_watch_pipeline(pipeline);
   room->peers = g_hash_table_new(g_str_hash, g_str_equal);
   room->order = g_ptr_array_new();
 

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* One participant's webrtcbin: its slots (transceivers), server-driven negotiation and ICE. */
+#include "webrtc/lean.h"
 #include "webrtc/media-room-private.h"
 #include "webrtc/sdp-edit.h"
 
@@ -186,6 +187,8 @@ gw_peer_add_slot(GwPeer *peer, GwMediaSource source, GwTrackDirection direction,
    * cannot announce its RTX SSRC in time): feedback.c answers NACKs by resending. */
   if (source != GW_MEDIA_SOURCE_AUDIO && direction == GW_TRACK_CLIENT_SENDS)
     g_object_set(trans, "do-nack", TRUE, NULL);
+  else if (direction == GW_TRACK_CLIENT_SENDS)
+    gw_lean_add_audio_pt(peer->webrtc, pt); /* no jitter buffer (lean.c) */
 
   GwSlot *slot = g_new0(GwSlot, 1);
   slot->peer = peer;
@@ -659,6 +662,8 @@ gw_peer_new(GwMediaRoom *room, const char *peer_id, GError **error)
     g_signal_connect(rtpbin, "new-jitterbuffer", G_CALLBACK(on_new_jitterbuffer),
                      GUINT_TO_POINTER(room->config->jitterbuffer_ms));
   limit_streams(room, peer_id, webrtc);
+  if (!gw_lean_install_peer(webrtc))
+    GW_MEDIA_LOG(G_LOG_LEVEL_INFO, room, peer_id, "audio keeps its jitter buffers (no request-jitterbuffer)");
   g_signal_connect_data(webrtc, "on-ice-candidate", G_CALLBACK(on_ice_candidate),
                         peer_handle_new(peer, 0), peer_handle_free, 0);
   g_signal_connect_data(webrtc, "pad-added", G_CALLBACK(on_pad_added), peer_handle_new(peer, 0),
