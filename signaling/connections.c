@@ -308,7 +308,12 @@ hand_back(gpointer data)
   g_autoptr(GIOStream) stolen = soup_server_message_steal_connection(hand_back->msg);
   if (stolen == NULL)
     return G_SOURCE_REMOVE;
-  g_autoptr(GIOStream) stream = dup_base_stream(stolen);
+  /* A pipelined request libsoup has already read ahead stays in the stream it read it into:
+   * hand that one back then (one more wrapper), else the connection under it. */
+  GInputStream *input = g_io_stream_get_input_stream(stolen);
+  gboolean ahead = G_IS_POLLABLE_INPUT_STREAM(input) &&
+                   g_pollable_input_stream_is_readable(G_POLLABLE_INPUT_STREAM(input));
+  g_autoptr(GIOStream) stream = ahead ? g_object_ref(stolen) : dup_base_stream(stolen);
   if (!soup_server_accept_iostream(connections->soup, stream, conn->local, conn->remote, &error)) {
     gw_signaling_log(G_LOG_LEVEL_WARNING, NULL, NULL, "kept-alive connection dropped: %s",
                      error->message);

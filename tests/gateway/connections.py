@@ -78,6 +78,19 @@ def keepalive(port, count, requests):
     print("closed them", flush=True)
 
 
+def pipeline(port):
+    """Two requests sent at once, then a third on the same connection: all answered."""
+    conn = connect(port)
+    conn.sendall(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n" * 2)
+    statuses = [read_response(conn)[0], read_response(conn)[0]]
+    time.sleep(0.5)
+    statuses.append(get(conn)[0])
+    conn.close()
+    if statuses != ["HTTP/1.1 200 OK"] * 3:
+        raise RuntimeError("pipelined requests answered %s" % statuses)
+    print("two pipelined requests and a third on the same connection: all answered", flush=True)
+
+
 def websocket(port):
     """A request, then a WebSocket upgrade (/ws/check) on the same connection; the socket must
     stay open and answer a ping."""
@@ -225,6 +238,8 @@ if __name__ == "__main__":
     command, port = sys.argv[1], int(sys.argv[2])
     if command == "keepalive":
         keepalive(port, int(sys.argv[3]), int(sys.argv[4]))
+    elif command == "pipeline":
+        pipeline(port)
     elif command == "websocket":
         websocket(port)
     elif command == "idle":

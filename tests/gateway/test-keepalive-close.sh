@@ -48,6 +48,8 @@ fi
 ok "120 kept-alive connections closed by the client: descriptors back to $base in" \
   "$(( ($(date +%s%N) - start) / 1000000 )) ms, none in CLOSE_WAIT"
 
+probe pipeline "$port" || fail "pipelined requests"
+ok "pipelined requests on a kept-alive connection are all answered"
 probe websocket "$port" || fail "websocket on a reused connection"
 ok "a WebSocket upgrade on a kept-alive connection is not cut"
 stop_gateway
