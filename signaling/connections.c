@@ -14,6 +14,8 @@
 #define SOCKET_KEY "balie-connection-socket"
 /* Refusals and timeouts are logged once, then every this many (a flood would fill the log). */
 #define LOG_EVERY 100
+/* Every this many new connections, closed ones leave the peer table (see sweep_closed()). */
+#define SWEEP_EVERY 1024
 
 /*
  * Reference-counted: each tracked connection and each pending hand-back holds
@@ -33,6 +35,7 @@ struct _GwConnections {
   gulong finished_handler;
   guint64 refused;
   guint64 timed_out;
+  guint64 tracked;
 };
 
 /* One TCP connection; object data on its GSocket, so it lives exactly as long. */
@@ -141,6 +144,11 @@ on_handshake_timeout(gpointer data)
   Conn *conn = data;
 
   conn->handshake_timer = 0;
+  /* Already closed: the handshake failed, and libsoup did not say so. */
+  if (g_socket_is_closed(conn->socket)) {
+    handshake_over(conn);
+    return G_SOURCE_REMOVE;
+  }
   log_sparse(&conn->owner->timed_out, "TLS handshake not done in time: connection closed");
   /* A handshake blocked in a worker thread sees the end at once; libsoup cleans up. */
   g_socket_shutdown(conn->socket, TRUE, TRUE, NULL);
@@ -211,6 +219,26 @@ start_handshake(GwConnections *connections, Conn *conn, SoupServerMessage *msg)
   g_signal_connect(msg, "connected", G_CALLBACK(on_connected), NULL);
 }
 
+/*
+ * libsoup 3.2.3 never finalizes a connection's GSocket (and so its Conn), even
+ * after a plain close: closed connections leave the peer table here instead,
+ * so that it holds only open ones. Their Conn stays with libsoup's leftovers.
+ */
+static void
+sweep_closed(GwConnections *connections)
+{
+  GHashTableIter iter;
+  Conn *conn;
+
+  g_mutex_lock(&connections->lock);
+  g_hash_table_iter_init(&iter, connections->by_peer);
+  while (g_hash_table_iter_next(&iter, NULL, (gpointer *)&conn)) {
+    if (g_socket_is_closed(conn->socket))
+      g_hash_table_iter_remove(&iter);
+  }
+  g_mutex_unlock(&connections->lock);
+}
+
 /* A connection libsoup has just accepted from its listener. */
 static Conn *
 track(GwConnections *connections, GSocket *socket, SoupServerMessage *msg)
@@ -221,6 +249,8 @@ track(GwConnections *connections, GSocket *socket, SoupServerMessage *msg)
 
   if (peer == NULL || local == NULL)
     return NULL;
+  if (++connections->tracked % SWEEP_EVERY == 0)
+    sweep_closed(connections);
   Conn *conn = g_new0(Conn, 1);
   conn->owner = connections_ref(connections);
   conn->socket = socket;
