@@ -181,18 +181,17 @@ bucket_of(GInetAddress *address)
   if (g_inet_address_get_family(address) != G_SOCKET_FAMILY_IPV6 ||
       g_inet_address_get_is_loopback(address))
     return g_inet_address_to_string(address);
-  guint8 bytes[16] = {0};
-  memcpy(bytes, g_inet_address_to_bytes(address), 8);
   /* An IPv4-mapped address (::ffff:a.b.c.d) is one IPv4 client. */
   if (memcmp(g_inet_address_to_bytes(address), "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12) == 0)
     return g_inet_address_to_string(address);
+  guint8 bytes[16] = {0};
+  memcpy(bytes, g_inet_address_to_bytes(address), 8);
   g_autoptr(GInetAddress) prefix = g_inet_address_new_from_bytes(bytes, G_SOCKET_FAMILY_IPV6);
   g_autofree char *text = g_inet_address_to_string(prefix);
   return g_strdup_printf("%s/64", text);
 }
 
-/* A new TLS connection, before its handshake: count it, or shut it when its address has too many.
- */
+/* A new TLS connection, before its handshake: counted, or shut if its peer has too many. */
 static void
 start_handshake(GwConnections *connections, Conn *conn, SoupServerMessage *msg)
 {

@@ -5,6 +5,7 @@
 #include <gio/gio.h>
 #include <libsoup/soup.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <string.h>
 
 #include "signaling/abuse-guard.h"
@@ -521,7 +522,7 @@ load_certificate(GwServer *server, GError **error)
  * dropped client waits a second or more before trying again.
  */
 static GSocket *
-new_listening_socket(GSocketAddress *address, GError **error)
+new_listening_socket(const GwConfig *config, GSocketAddress *address, GError **error)
 {
   GSocketFamily family = g_socket_address_get_family(address);
   g_autoptr(GSocket) socket =
@@ -532,6 +533,12 @@ new_listening_socket(GSocketAddress *address, GError **error)
   if (family == G_SOCKET_FAMILY_IPV6)
     g_socket_set_option(socket, IPPROTO_IPV6, IPV6_V6ONLY, TRUE, NULL);
   g_socket_set_listen_backlog(socket, LISTEN_BACKLOG);
+  /* A connection is passed to the gateway (and libsoup starts its TLS handshake, which waits in
+   * a GLib worker thread) only once the client has sent something, or after this long: a flood
+   * of silent connections waits in the kernel instead. */
+  if (config->tls)
+    g_socket_set_option(socket, IPPROTO_TCP, TCP_DEFER_ACCEPT,
+                        (gint)config->tls_handshake_timeout_seconds, NULL);
   if (!g_socket_bind(socket, address, TRUE, error) || !g_socket_listen(socket, error))
     return NULL;
   return g_steal_pointer(&socket);
@@ -551,7 +558,7 @@ listen_on(GwServer *server, GError **error)
   }
   g_autoptr(GSocketAddress) socket_address = g_inet_socket_address_new(address, config->port);
   SoupServerListenOptions options = config->tls ? SOUP_SERVER_LISTEN_HTTPS : 0;
-  g_autoptr(GSocket) socket = new_listening_socket(socket_address, &listen_error);
+  g_autoptr(GSocket) socket = new_listening_socket(config, socket_address, &listen_error);
   if (socket == NULL ||
       !soup_server_listen_socket(server->soup, socket, options, &listen_error)) {
     g_set_error(error, GW_SERVER_ERROR, GW_SERVER_ERROR_LISTEN, "cannot listen on %s port %u: %s",

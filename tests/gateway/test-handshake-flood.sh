@@ -17,7 +17,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 : > out
 BALIE_SERVER_LISTEN_ADDRESS=127.0.0.1 BALIE_SERVER_PORT=0 BALIE_SERVER_DATA_DIR="$work/data" \
-  BALIE_LIMITS_TLS_HANDSHAKE_TIMEOUT_SECONDS=2 BALIE_SERVER_LOG_LEVEL=info "$balie" > out 2> err &
+  BALIE_SERVER_LOG_LEVEL=info "$balie" > out 2> err &
 pid=$!
 wait_for '[ "$(wc -l < out)" -ge 1 ] || ! kill -0 $pid 2>/dev/null' 300 || fail "no banner"
 [[ $(sed -n 1p out) =~ :([0-9]+)$ ]] || fail "balie did not start: $(cat err)"
