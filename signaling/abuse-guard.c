@@ -335,8 +335,10 @@ on_deadline(gpointer user_data)
 
   /* The source ends here: take it out of the message without removing it. */
   g_object_steal_data(G_OBJECT(msg), DEADLINE_KEY);
-  gw_signaling_log(G_LOG_LEVEL_INFO, NULL, NULL,
-                   "request not complete within its deadline: connection closed");
+  /* No request line yet: most often a kept-alive connection left idle, else a slow client. */
+  gw_signaling_log(G_LOG_LEVEL_INFO, NULL, NULL, "%s within its deadline: connection closed",
+                   soup_server_message_get_method(msg) == NULL ? "no request"
+                                                               : "request not complete");
   /* Shutting the socket down lets libsoup see the end and clean up in its own order. */
   if (socket != NULL)
     g_socket_shutdown(socket, TRUE, TRUE, NULL);
