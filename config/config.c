@@ -98,6 +98,9 @@ static const KeySpec keys[] = {
      NULL},
     {"limits", "bad_links_per_minute", KEY_UINT, FIELD(bad_links_per_minute), 1, 1000, NULL},
     {"limits", "request_timeout_seconds", KEY_UINT, FIELD(request_timeout_seconds), 1, 3600, NULL},
+    {"limits", "tls_handshake_timeout_seconds", KEY_UINT, FIELD(tls_handshake_timeout_seconds), 1,
+     600, NULL},
+    {"limits", "handshakes_per_address", KEY_UINT, FIELD(handshakes_per_address), 1, 100000, NULL},
     {"queues", "names", KEY_NAME_LIST, FIELD(queue_names), 0, 0, NULL},
     {"queues", "opening_hours", KEY_HOURS, FIELD(opening_hours), 0, 0, NULL},
     {"store", "backend", KEY_ENUM, FIELD(store_backend), 0, 0, store_backends},
@@ -235,6 +238,8 @@ config_fill_defaults(GwConfig *config)
   config->http_requests_per_second = 100;
   config->bad_links_per_minute = 10;
   config->request_timeout_seconds = 30;
+  config->tls_handshake_timeout_seconds = 10;
+  config->handshakes_per_address = 8;
 
   config->queue_names = g_new0(char *, 1);
 

@@ -70,6 +70,8 @@ typedef struct {
   guint http_requests_per_second; /* 1..100000, default 100 per client address (bursts of 4x) */
   guint bad_links_per_minute;     /* 1..1000, default 10: forged join links per address */
   guint request_timeout_seconds;  /* 1..3600, default 30: to send a whole HTTP request */
+  guint tls_handshake_timeout_seconds; /* 1..600, default 10: to finish the TLS handshake */
+  guint handshakes_per_address;        /* 1..100000, default 8: TLS handshakes at once per peer */
 
   /* [queues] walk-in queues (https://HOST/q/NAME) */
   char **queue_names;  /* ';'-separated, each 1..64 of [A-Za-z0-9_-], at most 32; default none */

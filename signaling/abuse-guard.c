@@ -10,6 +10,7 @@
 #include <sys/resource.h>
 
 #include "signaling/client-address.h"
+#include "signaling/connections.h"
 #include "signaling/join-token.h"
 #include "signaling/protocol.h"
 #include "signaling/rate-limit.h"
@@ -330,20 +331,23 @@ static gboolean
 on_deadline(gpointer user_data)
 {
   SoupServerMessage *msg = user_data;
-  GSocket *socket = soup_server_message_get_socket(msg);
+  GSocket *socket = gw_connections_get_socket(msg);
 
   /* The source ends here: take it out of the message without removing it. */
   g_object_steal_data(G_OBJECT(msg), DEADLINE_KEY);
-  gw_signaling_log(G_LOG_LEVEL_INFO, NULL, NULL,
-                   "request not complete within its deadline: connection closed");
+  /* No request line yet: most often a kept-alive connection left idle, else a slow client. */
+  gw_signaling_log(G_LOG_LEVEL_INFO, NULL, NULL, "%s within its deadline: connection closed",
+                   soup_server_message_get_method(msg) == NULL ? "no request"
+                                                               : "request not complete");
   /* Shutting the socket down lets libsoup see the end and clean up in its own order. */
   if (socket != NULL)
     g_socket_shutdown(socket, TRUE, TRUE, NULL);
   return G_SOURCE_REMOVE;
 }
 
-/* Every request on every connection, from its first byte (for a new TLS connection, before the
- * handshake). */
+/* Every request on every connection: for a new TLS connection before the handshake, for a
+ * kept-alive one as soon as the previous request is answered (signaling/connections.h), so the
+ * deadline also bounds the idle time between requests. */
 static void
 on_request_started(SoupServer *soup, SoupServerMessage *msg, gpointer user_data)
 {
@@ -451,7 +455,7 @@ gw_abuse_guard_watch_websocket(GwAbuseGuard *guard, SoupServerMessage *msg,
                      (double)guard->config->ws_messages_per_second * BURST_FACTOR, now_us);
   gw_rate_limit_init(&watch->drops, guard->config->ws_messages_per_second,
                      GW_ABUSE_GUARD_MAX_DROPPED, now_us);
-  GSocket *socket = soup_server_message_get_socket(msg);
+  GSocket *socket = gw_connections_get_socket(msg);
   g_autoptr(GError) error = NULL;
   if (socket != NULL && g_socket_get_family(socket) != G_SOCKET_FAMILY_UNIX &&
       !g_socket_set_option(socket, IPPROTO_TCP, TCP_USER_TIMEOUT,

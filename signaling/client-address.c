@@ -37,6 +37,14 @@ gw_client_address_pick(const char *const *trusted, const char *peer, const char 
   return g_strdup(peer);
 }
 
+gboolean
+gw_client_address_is_trusted_proxy(const GwConfig *config, const char *address)
+{
+  g_autoptr(GInetAddress) parsed = address != NULL ? g_inet_address_new_from_string(address) : NULL;
+
+  return parsed != NULL && is_trusted((const char *const *)config->trusted_proxies, parsed);
+}
+
 char *
 gw_client_address(const GwConfig *config, SoupServerMessage *msg)
 {

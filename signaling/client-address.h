@@ -27,6 +27,12 @@ G_BEGIN_DECLS
 char *gw_client_address_pick(const char *const *trusted, const char *peer,
                              const char *forwarded_for);
 
+/**
+ * gw_client_address_is_trusted_proxy:
+ * Whether @address (an IP address as text) is one of config->trusted_proxies.
+ */
+gboolean gw_client_address_is_trusted_proxy(const GwConfig *config, const char *address);
+
 /** gw_client_address: gw_client_address_pick() for @msg with config->trusted_proxies. */
 char *gw_client_address(const GwConfig *config, SoupServerMessage *msg);
 

@@ -4,6 +4,8 @@
 
 #include <gio/gio.h>
 #include <libsoup/soup.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <string.h>
 
 #include "signaling/abuse-guard.h"
@@ -12,6 +14,7 @@
 #include "signaling/audit-log.h"
 #include "signaling/auth.h"
 #include "signaling/brand.h"
+#include "signaling/connections.h"
 #include "signaling/user-store.h"
 #include "signaling/contact-ledger.h"
 #include "signaling/join-page.h"
@@ -39,6 +42,8 @@ G_DEFINE_QUARK(gw-server-error-quark, gw_server_error)
  * it libsoup drops the connection before buffering more (its error says 1009,
  * but libsoup 3.2 closes without sending a close frame). */
 #define HARD_FRAME_FACTOR 4
+/* Connections the kernel queues until the gateway accepts them (capped by net.core.somaxconn). */
+#define LISTEN_BACKLOG 1024
 /* How long gw_server_free() lets close frames reach the browsers. */
 #define CLOSE_GRACE_USEC (1 * G_USEC_PER_SEC)
 
@@ -61,6 +66,7 @@ struct _GwServer {
   GwAdmission *admission;
   GwQueues *queues;
   GwAbuseGuard *guard; /* per-address limits, request deadlines (signaling/abuse-guard.h) */
+  GwConnections *connections; /* TLS handshakes, kept-alive connections (signaling/connections.h) */
   GBytes *rating_key; /* signs customers' rating tokens (signaling/rating-token.h) */
   GBytes *pseudonym_key; /* DATA_DIR/secrets/pseudonym.key */
   GwMediaChecks *checks; /* the connection checks at /ws/check */
@@ -509,6 +515,35 @@ load_certificate(GwServer *server, GError **error)
   return TRUE;
 }
 
+/*
+ * What soup_server_listen() does, with a longer queue of connections not yet
+ * accepted: GSocket's default of 10 drops further SYNs during a burst (a
+ * connection flood, or many browsers reconnecting after a restart), and each
+ * dropped client waits a second or more before trying again.
+ */
+static GSocket *
+new_listening_socket(const GwConfig *config, GSocketAddress *address, GError **error)
+{
+  GSocketFamily family = g_socket_address_get_family(address);
+  g_autoptr(GSocket) socket =
+      g_socket_new(family, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_DEFAULT, error);
+
+  if (socket == NULL)
+    return NULL;
+  if (family == G_SOCKET_FAMILY_IPV6)
+    g_socket_set_option(socket, IPPROTO_IPV6, IPV6_V6ONLY, TRUE, NULL);
+  g_socket_set_listen_backlog(socket, LISTEN_BACKLOG);
+  /* A connection is passed to the gateway (and libsoup starts its TLS handshake, which waits in
+   * a GLib worker thread) only once the client has sent something, or after this long: a flood
+   * of silent connections waits in the kernel instead. */
+  if (config->tls)
+    g_socket_set_option(socket, IPPROTO_TCP, TCP_DEFER_ACCEPT,
+                        (gint)config->tls_handshake_timeout_seconds, NULL);
+  if (!g_socket_bind(socket, address, TRUE, error) || !g_socket_listen(socket, error))
+    return NULL;
+  return g_steal_pointer(&socket);
+}
+
 static gboolean
 listen_on(GwServer *server, GError **error)
 {
@@ -523,7 +558,9 @@ listen_on(GwServer *server, GError **error)
   }
   g_autoptr(GSocketAddress) socket_address = g_inet_socket_address_new(address, config->port);
   SoupServerListenOptions options = config->tls ? SOUP_SERVER_LISTEN_HTTPS : 0;
-  if (!soup_server_listen(server->soup, socket_address, options, &listen_error)) {
+  g_autoptr(GSocket) socket = new_listening_socket(config, socket_address, &listen_error);
+  if (socket == NULL ||
+      !soup_server_listen_socket(server->soup, socket, options, &listen_error)) {
     g_set_error(error, GW_SERVER_ERROR, GW_SERVER_ERROR_LISTEN, "cannot listen on %s port %u: %s",
                 config->listen_address, config->port, listen_error->message);
     return FALSE;
@@ -567,6 +604,8 @@ gw_server_new(GwConfig *config, GError **error)
   /* Signaling messages are small; permessage-deflate would only let a small
    * frame inflate past every size limit. */
   soup_server_remove_websocket_extension(server->soup, SOUP_TYPE_WEBSOCKET_EXTENSION_DEFLATE);
+  /* First on "request-started": the others find a message's socket through it. */
+  server->connections = gw_connections_new(config, server->soup);
   g_signal_connect(server->soup, "request-started", G_CALLBACK(on_request_started), server);
 
   if ((config->tls && !load_certificate(server, error)) || !load_token_key(server, error) ||
@@ -788,6 +827,8 @@ gw_server_free(GwServer *server)
 {
   if (server == NULL)
     return;
+  /* Before the disconnect: no connection is handed back to a server going away. */
+  g_clear_pointer(&server->connections, gw_connections_free);
   soup_server_disconnect(server->soup);
   /* Queues, then rooms: sessions must not wait or be in a room when ended or freed. */
   g_clear_pointer(&server->checks, gw_media_checks_free);

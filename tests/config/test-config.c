@@ -547,6 +547,8 @@ test_sample(void)
                                           "http_requests_per_second",
                                           "bad_links_per_minute",
                                           "request_timeout_seconds",
+                                          "tls_handshake_timeout_seconds",
+                                          "handshakes_per_address",
                                           "names",
                                           "opening_hours",
                                           "backend",

@@ -94,6 +94,8 @@ trap 'exit 1' INT TERM
 
 # Info and debug lines of our own domains: the test looks for the room
 # teardown line, and a failure is easier to read with the SDPs in the log.
+# All browsers of a test share one loopback address, and a loaded machine makes
+# their handshakes slow: no per-address handshake limit here.
 G_MESSAGES_DEBUG="${G_MESSAGES_DEBUG:-balie balie-signaling balie-webrtc balie-config}" \
 BALIE_SERVER_PORT=0 \
 BALIE_SERVER_LISTEN_ADDRESS="${BALIE_E2E_GATEWAY_ADDRESS:-127.0.0.1}" \
@@ -101,6 +103,7 @@ BALIE_SERVER_DATA_DIR="$work/data" \
 BALIE_MEDIA_ICE_LOCAL_ADDRESSES="${BALIE_E2E_GATEWAY_ADDRESS:-127.0.0.1}" \
 BALIE_QUEUES_NAMES="${BALIE_QUEUES_NAMES:-hypotheek;pensioen}" \
 BALIE_ROOMS_LINK_ONLY="${BALIE_ROOMS_LINK_ONLY:-false}" \
+BALIE_LIMITS_HANDSHAKES_PER_ADDRESS="${BALIE_LIMITS_HANDSHAKES_PER_ADDRESS:-1000}" \
   "$gateway" >"$log" 2>&1 &
 gateway_pid=$!
 
