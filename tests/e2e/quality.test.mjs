@@ -55,10 +55,11 @@ const MAX_KEYFRAME_REQUESTS_PER_S = 1.2; // "at most about one per second per se
 // The receiver's path is limited to this (all its packets: video, audio, RTCP).
 const LIMIT_KBYTES = 50; // 400 kbit/s
 const LIMIT_SETTLE_MS = 2000; // after the sender came down under the limit, before measuring
-// Under the limit, 4 of 5 runs keep every gap within MAX_FREEZE_MS (0.2-0.9 s) and one
-// reaches ~1.4 s; 4.6-8.1 s before the gateway waited longer for a slow sender's video
-// and capped its resends. Over this the gateway's part has regressed.
-const MAX_LIMITED_FREEZE_MS = 2000;
+// Under the limit, nine runs gave longest gaps of 0.18, 0.91, 0.91, 0.92, 1.21, 1.21,
+// 1.21, 1.37 and 2.13 s (what is left is the sender's encoder paying back a keyframe at
+// ~100 kbit/s); 4.6-8.1 s before the gateway waited longer for a slow sender's video and
+// capped its resends. Over this the gateway's part has regressed.
+const MAX_LIMITED_FREEZE_MS = 3000;
 const MEASURE_MS = 10000; // one measuring window under a condition
 const SETTLE_MS = 3000; // after a rule changes, before measuring
 
