@@ -209,21 +209,9 @@ allow_repeat(GstElement *element)
 }
 
 static void
-allow_repeat_item(const GValue *item, gpointer unused)
-{
-  allow_repeat(g_value_get_object(item));
-}
-
-static void
 on_deep_element_added(GstBin *bin, GstBin *sub_bin, GstElement *element, gpointer unused)
 {
-  allow_repeat(element);
-  if (GST_IS_BIN(element)) {
-    GstIterator *it = gst_bin_iterate_recurse(GST_BIN(element));
-    while (gst_iterator_foreach(it, allow_repeat_item, NULL) == GST_ITERATOR_RESYNC)
-      gst_iterator_resync(it);
-    gst_iterator_free(it);
-  }
+  gw_media_visit_added(element, allow_repeat);
 }
 
 void

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Trims to what the media path costs per packet and per call. */
 #include "webrtc/lean.h"
+#include "webrtc/media-room-private.h"
 
 #include <string.h>
 #ifdef __GLIBC__
@@ -409,22 +410,9 @@ trim_element(GstElement *element)
 }
 
 static void
-trim_item(const GValue *item, gpointer unused)
-{
-  trim_element(g_value_get_object(item));
-}
-
-static void
 on_deep_element_added(GstBin *bin, GstBin *sub_bin, GstElement *element, gpointer unused)
 {
-  trim_element(element);
-  /* A bin added whole (dtlssrtpenc) is announced alone, not its children. */
-  if (GST_IS_BIN(element)) {
-    GstIterator *it = gst_bin_iterate_recurse(GST_BIN(element));
-    while (gst_iterator_foreach(it, trim_item, NULL) == GST_ITERATOR_RESYNC)
-      gst_iterator_resync(it);
-    gst_iterator_free(it);
-  }
+  gw_media_visit_added(element, trim_element);
 }
 
 /*

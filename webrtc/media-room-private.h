@@ -107,6 +107,11 @@ void gw_forward_unlink(GwMediaRoom *room, GwSlot *downstream);
 GstElement *gw_forward_attach_tee(GstElement *pipeline, GstPad *pad, guint keyframe_interval_ms);
 void gw_forward_drop_tee(GstElement *pipeline, GstElement *tee);
 
+/* Calls @fn on @element and, when it is a bin, on every element inside it: the
+ * pipeline's deep-element-added announces a bin added whole (dtlssrtpenc) alone,
+ * not its children. media-room.c. */
+void gw_media_visit_added(GstElement *element, void (*fn)(GstElement *element));
+
 #define GW_MEDIA_LOG(level, room, peer_id, fmt, ...)                                         \
   g_log_structured(G_LOG_DOMAIN, level, "ROOM", "%s", (room)->id, "PEER", "%s",             \
                    (peer_id) ? (peer_id) : "-", "MESSAGE", "room=%s peer=%s " fmt,           \

@@ -45,6 +45,31 @@ gw_media_check_elements(GError **error)
   return TRUE;
 }
 
+/* ---- elements added to the pipeline ---- */
+
+typedef struct {
+  void (*fn)(GstElement *element);
+} Visit;
+
+static void
+visit_item(const GValue *item, gpointer data)
+{
+  ((Visit *)data)->fn(g_value_get_object(item));
+}
+
+void
+gw_media_visit_added(GstElement *element, void (*fn)(GstElement *element))
+{
+  fn(element);
+  if (!GST_IS_BIN(element))
+    return;
+  Visit visit = {fn};
+  GstIterator *it = gst_bin_iterate_recurse(GST_BIN(element));
+  while (gst_iterator_foreach(it, visit_item, &visit) == GST_ITERATOR_RESYNC)
+    gst_iterator_resync(it);
+  gst_iterator_free(it);
+}
+
 /* ---- reference counting and hand-off to the control thread ---- */
 
 static void
