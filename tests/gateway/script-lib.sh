@@ -24,3 +24,12 @@ wait_for() {
   done
   return 1
 }
+
+# Stops the gateway in $pid with SIGTERM and fails unless it exits with status 0.
+stop_gateway() {
+  kill -TERM "$pid"
+  local code=0
+  wait "$pid" || code=$?
+  pid=
+  [ "$code" -eq 0 ] || fail "exit status $code after SIGTERM"
+}

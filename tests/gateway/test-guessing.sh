@@ -60,8 +60,4 @@ ok "another address is served; the guessing one still gets its pages"
 grep -q 'too many wrong tokens' err || fail "not logged"
 ! grep -q "$token" err || fail "the API token is in the log"
 
-kill -TERM "$pid"
-code=0
-wait "$pid" || code=$?
-pid=
-[ "$code" -eq 0 ] || fail "exit status $code after SIGTERM"
+stop_gateway

@@ -46,8 +46,4 @@ wait_for "[ \$(fds) -le $base_fds ] && [ \$(threads) -le $base_threads ]" 400 ||
   fail "after 40 s: $(fds) descriptors (baseline $base_fds), $(threads) threads (baseline $base_threads)"
 ok "descriptors back to $(fds) and threads to $(threads) in $(( ($(date +%s%N) - start) / 1000000 )) ms"
 
-kill -TERM "$pid"
-code=0
-wait "$pid" || code=$?
-pid=
-[ "$code" -eq 0 ] || fail "exit status $code after SIGTERM"
+stop_gateway

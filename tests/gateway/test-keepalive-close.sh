@@ -24,13 +24,6 @@ start_gateway() {
   [[ $(sed -n 1p out) =~ :([0-9]+)$ ]] || fail "balie did not start: $(cat err)"
   port=${BASH_REMATCH[1]}
 }
-stop_gateway() {
-  kill -TERM "$pid"
-  local code=0
-  wait "$pid" || code=$?
-  pid=
-  [ "$code" -eq 0 ] || fail "exit status $code after SIGTERM"
-}
 fds() { ls "/proc/$pid/fd" | wc -l; }
 close_wait() { ss -Htn state close-wait "( sport = :$port )" | wc -l; }
 probe() { python3 "$here/connections.py" "$@"; }

@@ -84,8 +84,4 @@ join third /ws
 wait_for "grep -q '^welcome' client-third" 200 || fail "third call after the connections went: $(cat client-third)"
 ok "served again once the descriptors are free"
 
-kill -TERM "$pid"
-code=0
-wait "$pid" || code=$?
-pid=
-[ "$code" -eq 0 ] || fail "exit status $code after SIGTERM"
+stop_gateway

@@ -84,8 +84,4 @@ wait_for '[ "$(psql_q "SELECT count(*) FROM contact WHERE ended_us IS NOT NULL" 
   fail "contacts in PostgreSQL: $(psql_q 'SELECT * FROM contact' 2>&1)"
 ok "PostgreSQL back: /readyz 200, all three contacts stored"
 
-kill -TERM "$pid"
-status=0
-wait "$pid" || status=$?
-pid=
-[ "$status" -eq 0 ] || fail "exit status $status after SIGTERM"
+stop_gateway

@@ -97,8 +97,4 @@ awk 'BEGIN { RS = "\r\n\r\n" } /^HTTP\/1.1 429/ { print; exit }' all-headers > h
 [ -s h ] || fail "no 429 among 150 parallel requests"
 check h "rate-limited request"
 
-kill -TERM "$pid"
-status=0
-wait "$pid" || status=$?
-pid=
-[ "$status" -eq 0 ] || fail "exit status $status after SIGTERM"
+stop_gateway
