@@ -239,6 +239,25 @@ open_when_connected(GstElement *webrtc, GParamSpec *pspec, gpointer data)
   g_signal_handlers_disconnect_by_func(webrtc, open_when_connected, data);
 }
 
+/*
+ * Media that starts flowing towards a browser while an offer to it is out is
+ * not in that offer: webrtcbin writes a send m-line's a=ssrc only once its
+ * sink pad's caps carry one. Chrome then demuxes the stream by payload type,
+ * and in one run a stream that started 1 ms after such an offer was never
+ * shown (packets arrived, no frame decoded): its demuxing is rebuilt while it
+ * applies the offer. Once the offer is answered, offer again with the SSRC in it.
+ */
+static void
+signal_ssrc_later(GwMediaRoom *room, GwSlot *downstream)
+{
+  if (!downstream->peer->offer_pending)
+    return;
+  GW_MEDIA_LOG(G_LOG_LEVEL_DEBUG, room, downstream->peer->id,
+               "%s starts while an offer is out: offering again once answered",
+               gw_media_source_to_string(downstream->source));
+  gw_peer_request_offer(downstream->peer);
+}
+
 /* The branch exists and its producer's stream moved to a new tee (webrtcbin
  * replaced the pad after a renegotiation) or a new producer took the slot:
  * keep the branch (and its retransmission history), change its tee. */
@@ -264,6 +283,7 @@ move_branch(GwMediaRoom *room, GwSlot *upstream, GwSlot *downstream)
                "forwarding %s of %s from a new stream (pt %u -> %u)",
                gw_media_source_to_string(upstream->source), upstream->peer->id, upstream->pt,
                downstream->pt);
+  signal_ssrc_later(room, downstream);
   g_autoptr(GstPad) tee_sink = gst_element_get_static_pad(upstream->tee, "sink");
   if (upstream->source != GW_MEDIA_SOURCE_AUDIO)
     request_keyframe(tee_sink);
@@ -338,6 +358,7 @@ gw_forward_link(GwMediaRoom *room, GwSlot *upstream, GwSlot *downstream)
   GW_MEDIA_LOG(G_LOG_LEVEL_INFO, room, downstream->peer->id, "forwarding %s of %s (pt %u -> %u)",
                gw_media_source_to_string(upstream->source), upstream->peer->id, upstream->pt,
                downstream->pt);
+  signal_ssrc_later(room, downstream);
 
   /* Ask the producer for a keyframe now rather than waiting for the
    * consumer's decoder to complain (a waiting consumer asks once connected:
