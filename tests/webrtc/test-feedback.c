@@ -388,6 +388,95 @@ test_keyframes(void)
   }
 }
 
+/* Without a jitter buffer in front (lean.c), a branch gets packets late and
+ * out of order: a resend from the sender comes after the packets behind it. */
+static void
+test_late_packets(void)
+{
+  static const guint8 vp8_key[] = {0x10, 0x00};
+  static const guint8 vp8_delta[] = {0x10, 0x01};
+  static const guint8 vp8_more[] = {0x00, 0x00};
+  Branch b = {0};
+  branch_init(&b);
+  GwIsolate *iso = GW_ISOLATE(b.isolate);
+  guint requests = 0;
+  gst_pad_add_probe(b.src, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, count_keyframe_requests, &requests,
+                    NULL);
+  gw_isolate_set_history(iso, "vp8");
+  gw_isolate_set_late_input(iso, TRUE);
+  /* 1: a keyframe; 11 and 12 lost on the sender's leg. */
+  for (guint16 seq = 1; seq <= 20; seq++) {
+    if (seq == 11 || seq == 12)
+      continue;
+    const guint8 *head = seq == 1 ? vp8_key : seq % 4 == 1 ? vp8_delta : vp8_more;
+    g_assert_cmpint(gst_pad_push(b.src, rtp_payload(seq, 1000 + seq / 4 * 3000, head, 2)), ==,
+                    GST_FLOW_OK);
+  }
+  /* The receiver asks for them before the gateway has them: no hole, no keyframe. */
+  guint16 lost[] = {11, 12};
+  g_assert_cmpuint(gw_isolate_resend(iso, lost, 2), ==, 0);
+  g_assert_cmpuint(requests, ==, 0);
+  /* 11 comes late: passed on at once, and from then on in the history. */
+  guint before = b.got->len;
+  g_assert_cmpint(gst_pad_push(b.src, rtp_payload(11, 1000 + 2 * 3000, vp8_more, 2)), ==,
+                  GST_FLOW_OK);
+  g_assert_cmpuint(b.got->len, ==, before + 1);
+  g_assert_cmpuint(seq_of(g_ptr_array_index(b.got, before)), ==, 11);
+  guint16 newest = 0;
+  g_assert_true(gw_isolate_get_newest(iso, &newest));
+  g_assert_cmpuint(newest, ==, 20); /* a late packet moves nothing back */
+  g_assert_cmpuint(gw_isolate_resend(iso, &lost[0], 1), ==, 1);
+  g_assert_cmpuint(gw_isolate_resend(iso, &lost[1], 1), ==, 0);
+  g_assert_cmpuint(requests, ==, 0);
+  g_autofree char *why = gw_isolate_describe_misses(iso);
+  g_assert_nonnull(strstr(why, "3 not arrived yet"));
+  g_assert_nonnull(strstr(why, "1 missing in what the branch got"));
+
+  /* A keyframe at 21; an older keyframe packet coming late does not take its place. */
+  g_assert_cmpint(gst_pad_push(b.src, rtp_payload(21, 90000, vp8_key, 2)), ==, GST_FLOW_OK);
+  g_assert_cmpint(gst_pad_push(b.src, rtp_payload(12, 500, vp8_key, 2)), ==, GST_FLOW_OK);
+  guint16 before_key = 15;
+  g_assert_cmpuint(gw_isolate_resend(iso, &before_key, 1), ==, 0); /* stale */
+  g_clear_pointer(&why, g_free);
+  why = gw_isolate_describe_misses(iso);
+  g_assert_nonnull(strstr(why, "1 before a newer keyframe"));
+  g_assert_nonnull(strstr(why, "0 missing in what the branch got"));
+  branch_clear(&b);
+
+  /* A packet older than the history holds does not overwrite the newer one in its slot. */
+  Branch f = {0};
+  branch_init(&f);
+  GwIsolate *fiso = GW_ISOLATE(f.isolate);
+  gw_isolate_set_history(fiso, "filler");
+  gw_isolate_set_late_input(fiso, TRUE);
+  for (guint16 seq = 1; seq <= 400; seq++)
+    if (seq != 100)
+      g_assert_cmpint(gst_pad_push(f.src, rtp_packet(seq, 200)), ==, GST_FLOW_OK);
+  g_assert_cmpint(gst_pad_push(f.src, rtp_packet(100, 50)), ==, GST_FLOW_OK); /* 300 late */
+  guint16 same_slot = 356;
+  g_assert_cmpuint(gw_isolate_resend(fiso, &same_slot, 1), ==, 1);
+  g_assert_cmpint(gst_pad_push(f.src, rtp_packet(401, 200)), ==, GST_FLOW_OK);
+  GstBuffer *again = g_ptr_array_index(f.got, f.got->len - 2);
+  g_assert_cmpuint(seq_of(again), ==, 356);
+  g_assert_cmpuint(gst_buffer_get_size(again), ==, 212);
+  /* Given up (more than the gateway keeps asking): a hole as before. */
+  guint16 never[] = {380};
+  Branch g = {0};
+  branch_init(&g);
+  GwIsolate *giso = GW_ISOLATE(g.isolate);
+  gw_isolate_set_history(giso, "filler");
+  gw_isolate_set_late_input(giso, FALSE); /* with a jitter buffer in front: a gap is for good */
+  for (guint16 seq = 370; seq <= 390; seq++)
+    if (seq != never[0])
+      g_assert_cmpint(gst_pad_push(g.src, rtp_packet(seq, 200)), ==, GST_FLOW_OK);
+  g_assert_cmpuint(gw_isolate_resend(giso, never, 1), ==, 0);
+  g_autofree char *gwhy = gw_isolate_describe_misses(giso);
+  g_assert_nonnull(strstr(gwhy, "1 never kept"));
+  g_assert_nonnull(strstr(gwhy, "0 not arrived yet"));
+  branch_clear(&g);
+  branch_clear(&f);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -397,5 +486,6 @@ main(int argc, char **argv)
   g_test_add_func("/feedback/near-capacity", test_near_capacity);
   g_test_add_func("/feedback/resend", test_resend);
   g_test_add_func("/feedback/keyframes", test_keyframes);
+  g_test_add_func("/feedback/late-packets", test_late_packets);
   return g_test_run();
 }
