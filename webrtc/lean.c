@@ -52,7 +52,8 @@ struct _GwRtpPass {
   GstPad *sinkpad;
   GstPad *srcpad;
   guint latency;            /* set by rtpbin; nothing waits here */
-  gint do_retransmission;   /* atomic; set by webrtcbin on NACK transceivers; never for audio */
+  gint do_retransmission;   /* atomic; set by webrtcbin on NACK transceivers */
+  gboolean audio;           /* known to be audio: never asks (no retransmission of audio here) */
   GwNackState *nack;        /* the streaming thread's, allocated with the first packet asked for */
   guint32 ssrc;
   gboolean logged;
@@ -227,6 +228,7 @@ pass_track(GwRtpPass *self, GstBuffer *buffer)
     return;
   guint16 seq = gst_rtp_buffer_get_seq(&rtp);
   guint32 ssrc = gst_rtp_buffer_get_ssrc(&rtp);
+  guint pt = gst_rtp_buffer_get_payload_type(&rtp);
   gst_rtp_buffer_unmap(&rtp);
   if (!self->nack)
     self->nack = g_new0(GwNackState, 1);
@@ -235,7 +237,7 @@ pass_track(GwRtpPass *self, GstBuffer *buffer)
   self->ssrc = ssrc;
   if (!self->logged) {
     self->logged = TRUE;
-    GST_INFO_OBJECT(self, "asking %08x for lost packets", ssrc);
+    GST_INFO_OBJECT(self, "asking %08x (pt %u) for lost packets", ssrc, pt);
   }
   guint16 ask[GW_NACK_MAX_MISSING];
   guint n = gw_nack_on_packet(self->nack, seq, g_get_monotonic_time(), ask, G_N_ELEMENTS(ask));
@@ -248,7 +250,7 @@ static GstFlowReturn
 pass_chain(GstPad *pad, GstObject *parent, GstBuffer *buffer)
 {
   GwRtpPass *self = GW_RTP_PASS(parent);
-  if (g_atomic_int_get(&self->do_retransmission))
+  if (g_atomic_int_get(&self->do_retransmission) && !self->audio)
     pass_track(self, buffer);
   return gst_pad_push(self->srcpad, buffer);
 }
@@ -257,7 +259,7 @@ static GstFlowReturn
 pass_chain_list(GstPad *pad, GstObject *parent, GstBufferList *list)
 {
   GwRtpPass *self = GW_RTP_PASS(parent);
-  if (g_atomic_int_get(&self->do_retransmission))
+  if (g_atomic_int_get(&self->do_retransmission) && !self->audio)
     for (guint i = 0; i < gst_buffer_list_length(list); i++)
       pass_track(self, gst_buffer_list_get(list, i));
   return gst_pad_push_list(self->srcpad, list);
@@ -475,9 +477,12 @@ on_request_jitterbuffer(GstElement *rtpbin, guint session, AudioPath *path)
 {
   guint pt1 = GPOINTER_TO_UINT(g_private_get(&current_pt));
   if (path->video_too) {
-    /* webrtcbin sets do-retransmission where the m-line negotiated NACK. */
+    /* webrtcbin sets do-retransmission where the m-line negotiated NACK (it
+     * does on audio too when a client lists nack there; audio is not asked). */
+    GwRtpPass *pass = g_object_new(GW_TYPE_RTP_PASS, NULL);
+    pass->audio = pt1 != 0 && path_is_audio(path, pt1 - 1);
     g_debug("%s: stream (pt %d) without a jitter buffer", GST_OBJECT_NAME(rtpbin), (int)pt1 - 1);
-    return g_object_new(GW_TYPE_RTP_PASS, NULL);
+    return GST_ELEMENT(pass);
   }
   if (pt1 == 0 || !path_is_audio(path, pt1 - 1))
     return NULL; /* rtpbin makes its usual rtpjitterbuffer */
