@@ -2,9 +2,7 @@
 /* The pass-through that stands in for rtpbin's jitter buffer (lean.c): its
  * missing-packet list, bounded against any sequence numbers a peer makes up,
  * and the real element between two pads asking upstream for lost packets. */
-#include <gst/rtp/rtp.h>
-#include <string.h>
-
+#include "tests/webrtc/element-pads.h"
 #include "webrtc/lean.h"
 
 #define MS 1000
@@ -129,20 +127,10 @@ test_wild(void)
 /* ---- the element between two pads ---- */
 
 typedef struct {
-  GstElement *pass;
-  GstPad *src, *sink;
-  GPtrArray *got;       /* buffers out */
-  GPtrArray *requests;  /* GstStructure* of the retransmission requests upstream */
-  guint others;         /* other upstream events */
+  GwTestPads pads;
+  GPtrArray *requests; /* GstStructure* of the retransmission requests upstream */
+  guint others;        /* other upstream events */
 } Harness;
-
-static GstFlowReturn
-collect(GstPad *pad, GstObject *parent, GstBuffer *buffer)
-{
-  Harness *h = g_object_get_data(G_OBJECT(pad), "harness");
-  g_ptr_array_add(h->got, buffer);
-  return GST_FLOW_OK;
-}
 
 static gboolean
 upstream_event(GstPad *pad, GstObject *parent, GstEvent *event)
@@ -159,65 +147,25 @@ upstream_event(GstPad *pad, GstObject *parent, GstEvent *event)
 static void
 harness_init(Harness *h, gboolean nack)
 {
-  h->got = g_ptr_array_new_with_free_func((GDestroyNotify)gst_buffer_unref);
+  GstElement *pass = gw_lean_pass_new();
+  g_object_set(pass, "latency", 200u, "do-retransmission", nack, NULL);
+  gw_test_pads_init(&h->pads, pass);
   h->requests = g_ptr_array_new_with_free_func((GDestroyNotify)gst_structure_free);
-  h->pass = gst_object_ref_sink(gw_lean_pass_new());
-  g_object_set(h->pass, "latency", 200u, "do-retransmission", nack, NULL);
-  h->src = gst_pad_new("src", GST_PAD_SRC);
-  h->sink = gst_pad_new("sink", GST_PAD_SINK);
-  g_object_set_data(G_OBJECT(h->sink), "harness", h);
-  g_object_set_data(G_OBJECT(h->src), "harness", h);
-  gst_pad_set_chain_function(h->sink, collect);
-  gst_pad_set_event_function(h->src, upstream_event);
-  g_autoptr(GstPad) psink = gst_element_get_static_pad(h->pass, "sink");
-  g_autoptr(GstPad) psrc = gst_element_get_static_pad(h->pass, "src");
-  g_assert_cmpint(gst_pad_link(h->src, psink), ==, GST_PAD_LINK_OK);
-  g_assert_cmpint(gst_pad_link(psrc, h->sink), ==, GST_PAD_LINK_OK);
-  gst_pad_set_active(h->src, TRUE);
-  gst_pad_set_active(h->sink, TRUE);
-  g_assert_cmpint(gst_element_set_state(h->pass, GST_STATE_PLAYING), !=, GST_STATE_CHANGE_FAILURE);
-  g_assert_true(gst_pad_push_event(h->src, gst_event_new_stream_start("test")));
-  g_autoptr(GstCaps) caps = gst_caps_new_empty_simple("application/x-rtp");
-  g_assert_true(gst_pad_push_event(h->src, gst_event_new_caps(caps)));
-  GstSegment segment;
-  gst_segment_init(&segment, GST_FORMAT_TIME);
-  g_assert_true(gst_pad_push_event(h->src, gst_event_new_segment(&segment)));
+  g_object_set_data(G_OBJECT(h->pads.src), "harness", h);
+  gst_pad_set_event_function(h->pads.src, upstream_event);
 }
 
 static void
 harness_clear(Harness *h)
 {
-  gst_element_set_state(h->pass, GST_STATE_NULL);
-  gst_pad_set_active(h->src, FALSE);
-  gst_pad_set_active(h->sink, FALSE);
-  gst_object_unref(h->src);
-  gst_object_unref(h->sink);
-  gst_object_unref(h->pass);
-  g_ptr_array_unref(h->got);
+  gw_test_pads_clear(&h->pads);
   g_ptr_array_unref(h->requests);
 }
 
 static GstBuffer *
 rtp_packet(guint16 seq, guint32 ssrc)
 {
-  GstBuffer *buffer = gst_rtp_buffer_new_allocate(100, 0, 0);
-  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
-  g_assert_true(gst_rtp_buffer_map(buffer, GST_MAP_WRITE, &rtp));
-  gst_rtp_buffer_set_seq(&rtp, seq);
-  gst_rtp_buffer_set_ssrc(&rtp, ssrc);
-  gst_rtp_buffer_set_payload_type(&rtp, 97);
-  gst_rtp_buffer_unmap(&rtp);
-  return buffer;
-}
-
-static guint16
-seq_of(GstBuffer *buffer)
-{
-  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
-  g_assert_true(gst_rtp_buffer_map(buffer, GST_MAP_READ, &rtp));
-  guint16 seq = gst_rtp_buffer_get_seq(&rtp);
-  gst_rtp_buffer_unmap(&rtp);
-  return seq;
+  return gw_test_rtp_packet(seq, ssrc, 100);
 }
 
 static void
@@ -227,11 +175,11 @@ test_element(void)
   harness_init(&h, TRUE);
   static const guint16 order[] = {10, 11, 14, 15, 12, 16, 13}; /* 12, 13: resends, late */
   for (guint i = 0; i < G_N_ELEMENTS(order); i++)
-    g_assert_cmpint(gst_pad_push(h.src, rtp_packet(order[i], 0xcafe)), ==, GST_FLOW_OK);
+    g_assert_cmpint(gst_pad_push(h.pads.src, rtp_packet(order[i], 0xcafe)), ==, GST_FLOW_OK);
   /* Everything passes at once, in the order it came. */
-  g_assert_cmpuint(h.got->len, ==, G_N_ELEMENTS(order));
+  g_assert_cmpuint(h.pads.got->len, ==, G_N_ELEMENTS(order));
   for (guint i = 0; i < G_N_ELEMENTS(order); i++)
-    g_assert_cmpuint(seq_of(g_ptr_array_index(h.got, i)), ==, order[i]);
+    g_assert_cmpuint(gw_test_seq_of(g_ptr_array_index(h.pads.got, i)), ==, order[i]);
   /* 12 and 13 were asked for upstream, as rtpjitterbuffer asks. */
   g_assert_cmpuint(h.requests->len, ==, 2);
   for (guint i = 0; i < 2; i++) {
@@ -248,13 +196,13 @@ test_element(void)
   }
   g_assert_cmpuint(h.others, ==, 0);
   GwNackState stats;
-  g_assert_true(gw_lean_pass_get_stats(h.pass, &stats));
+  g_assert_true(gw_lean_pass_get_stats(h.pads.element, &stats));
   g_assert_cmpuint(stats.n, ==, 0);
   g_assert_cmpuint(stats.recovered, ==, 2);
 
   /* Other upstream events still pass (a keyframe request). */
   g_assert_true(gst_pad_push_event(
-      h.sink, gst_event_new_custom(GST_EVENT_CUSTOM_UPSTREAM,
+      h.pads.sink, gst_event_new_custom(GST_EVENT_CUSTOM_UPSTREAM,
                                    gst_structure_new_empty("GstForceKeyUnit"))));
   g_assert_cmpuint(h.others, ==, 1);
   harness_clear(&h);
@@ -263,10 +211,10 @@ test_element(void)
   Harness a = {0};
   harness_init(&a, FALSE);
   for (guint i = 0; i < G_N_ELEMENTS(order); i++)
-    g_assert_cmpint(gst_pad_push(a.src, rtp_packet(order[i], 0xa0d10)), ==, GST_FLOW_OK);
-  g_assert_cmpuint(a.got->len, ==, G_N_ELEMENTS(order));
+    g_assert_cmpint(gst_pad_push(a.pads.src, rtp_packet(order[i], 0xa0d10)), ==, GST_FLOW_OK);
+  g_assert_cmpuint(a.pads.got->len, ==, G_N_ELEMENTS(order));
   g_assert_cmpuint(a.requests->len, ==, 0);
-  g_assert_false(gw_lean_pass_get_stats(a.pass, &stats));
+  g_assert_false(gw_lean_pass_get_stats(a.pads.element, &stats));
   harness_clear(&a);
 
   /* Made-up sequence numbers through the element: requests stay bounded. */
@@ -274,10 +222,10 @@ test_element(void)
   harness_init(&w, TRUE);
   g_autoptr(GRand) rand = g_rand_new_with_seed(7);
   for (guint i = 0; i < 5000; i++)
-    g_assert_cmpint(gst_pad_push(w.src, rtp_packet((guint16)g_rand_int(rand), 0xbad)), ==,
+    g_assert_cmpint(gst_pad_push(w.pads.src, rtp_packet((guint16)g_rand_int(rand), 0xbad)), ==,
                     GST_FLOW_OK);
-  g_assert_cmpuint(w.got->len, ==, 5000);
-  g_assert_true(gw_lean_pass_get_stats(w.pass, &stats));
+  g_assert_cmpuint(w.pads.got->len, ==, 5000);
+  g_assert_true(gw_lean_pass_get_stats(w.pads.element, &stats));
   g_assert_cmpuint(stats.n, <=, GW_NACK_MAX_MISSING);
   g_assert_cmpuint(w.requests->len, ==, stats.asked);
   g_test_message("5000 random sequence numbers: %u requests", w.requests->len);
