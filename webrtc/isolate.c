@@ -56,7 +56,7 @@ struct _GwIsolate {
 
   /* under the object lock */
   gboolean keep_history;
-  gboolean late_input;  /* what is missing on the way in may still come (no jitter buffer) */
+  gboolean late_input; /* what is missing on the way in may still come (no jitter buffer) */
   Codec codec; /* of the video passing, to find keyframes */
   gboolean have_keyframe;
   guint16 keyframe_seq; /* the first packet of the newest keyframe passed */
@@ -178,14 +178,15 @@ remember(GwIsolate *self, GstBuffer *buffer)
   gboolean late = same && ahead <= 0 && ahead > -HISTORY_LATE_MAX;
   if (same && ahead > 1 && ahead < 1000) {
     self->gaps += (guint)ahead - 1u;
-    if (self->entries && self->late_input) { /* mark the slots of what is missing: it may come yet */
+    /* Mark the slots of what is missing: it may come yet. */
+    if (self->entries && self->late_input) {
       gint64 now = g_get_monotonic_time();
       for (guint16 m = (guint16)(seq - MIN(ahead - 1, HISTORY_PACKETS - 1)); m != seq; m++)
         self->entries[m % HISTORY_PACKETS] = (HistoryEntry){.seq = m, .gap_us = now};
     }
-  }
-  else if (late && ahead < 0 && self->gaps > 0)
+  } else if (late && ahead < 0 && self->gaps > 0) {
     self->gaps--;
+  }
   if (late && ahead <= -HISTORY_PACKETS) {
     gst_rtp_buffer_unmap(&rtp); /* its slot holds a newer packet now */
     return;
@@ -214,7 +215,7 @@ remember(GwIsolate *self, GstBuffer *buffer)
   HistoryEntry *e = &self->entries[seq % HISTORY_PACKETS];
   gsize size = gst_buffer_get_size(buffer);
   if (size > HISTORY_SLOT_BYTES) {
-    e->size = 0;
+    *e = (HistoryEntry){.seq = seq}; /* passed, not kept: "too large" */
     return;
   }
   gst_buffer_extract(buffer, 0, self->bytes + (gsize)(seq % HISTORY_PACKETS) * HISTORY_SLOT_BYTES,

@@ -35,7 +35,7 @@
 #define AUDIO_PATH_KEY "gw-audio-path"
 
 typedef struct {
-  gint pts[4]; /* atomic bitmap of the audio payload types received */
+  gint pts[4];        /* atomic bitmap of the audio payload types received */
   gboolean video_too; /* every stream gets the pass-through (media.video_jitterbuffer off) */
 } AudioPath;
 
@@ -51,10 +51,10 @@ struct _GwRtpPass {
   GstElement parent;
   GstPad *sinkpad;
   GstPad *srcpad;
-  guint latency;            /* set by rtpbin; nothing waits here */
-  gint do_retransmission;   /* atomic; set by webrtcbin on NACK transceivers */
-  gboolean audio;           /* known to be audio: never asks (no retransmission of audio here) */
-  GwNackState *nack;        /* the streaming thread's, allocated with the first packet asked for */
+  guint latency;          /* set by rtpbin; nothing waits here */
+  gint do_retransmission; /* atomic; set by webrtcbin on NACK transceivers */
+  gboolean audio;         /* known to be audio: never asks (no retransmission of audio here) */
+  GwNackState *nack;      /* the streaming thread's, allocated with the first packet asked for */
   guint32 ssrc;
   gboolean logged;
 };
@@ -87,14 +87,15 @@ static GstStaticPadTemplate pass_rtcp_template = GST_STATIC_PAD_TEMPLATE(
  * a loss (a bigger jump is a new start, not 60,000 losses), and the work per
  * packet.
  */
-#define NACK_MAX_GAP 256          /* a jump further ahead is a new start: nothing asked */
-#define NACK_MAX_BEHIND 1000      /* a packet further back is a new start too; missing ones that far back are given up */
-#define NACK_MAX_TRIES 4          /* requests per missing packet */
-#define NACK_GIVE_UP_US 1000000   /* after this, a missing packet is no longer asked for */
+#define NACK_MAX_GAP 256 /* a jump further ahead is a new start: nothing asked */
+/* A packet further back is a new start too; missing ones that far back are given up. */
+#define NACK_MAX_BEHIND 1000
+#define NACK_MAX_TRIES 4            /* requests per missing packet */
+#define NACK_GIVE_UP_US 1000000     /* after this, a missing packet is no longer asked for */
 #define NACK_DEFAULT_RETRY_US 40000 /* between requests while no round trip is known */
 #define NACK_MIN_RETRY_US 10000
 #define NACK_MAX_RETRY_US 200000
-#define NACK_DEADLINE_MS 200      /* how long the RTP session keeps a NACK it could not send yet */
+#define NACK_DEADLINE_MS 200 /* how long the RTP session keeps a NACK it could not send yet */
 /* Requests a second per stream, at most (each one is an event through
  * rtprtxreceive and the RTP session): 5 % loss at 2 Mbit/s asks ~40 a second;
  * a peer making up sequence numbers would otherwise have asked ~20 per packet. */
@@ -137,8 +138,7 @@ nack_restart(GwNackState *s, guint16 seq)
 }
 
 guint
-gw_nack_on_packet(GwNackState *s, guint16 seq, gint64 now_us, guint16 *ask,
-                  guint max_ask)
+gw_nack_on_packet(GwNackState *s, guint16 seq, gint64 now_us, guint16 *ask, guint max_ask)
 {
   if (!s->started) {
     s->started = TRUE;
@@ -215,8 +215,8 @@ nack_request(guint32 ssrc, guint16 seq, const GwNackState *s, GstClockTime runni
                         "retry", G_TYPE_UINT, 0u, "frequency", G_TYPE_UINT,
                         (guint)(nack_retry_us(s) / 1000), "period", G_TYPE_UINT,
                         (guint)(NACK_GIVE_UP_US / 1000), "deadline", G_TYPE_UINT,
-                        (guint)NACK_DEADLINE_MS + rtt_ms, "avg-rtt", G_TYPE_UINT, rtt_ms,
-                        "ssrc", G_TYPE_UINT, ssrc, NULL));
+                        (guint)NACK_DEADLINE_MS + rtt_ms, "avg-rtt", G_TYPE_UINT, rtt_ms, "ssrc",
+                        G_TYPE_UINT, ssrc, NULL));
 }
 
 /* Notes one packet; asks the sender for what is missing. On the streaming thread. */
@@ -390,8 +390,9 @@ gw_rtp_pass_class_init(GwRtpPassClass *klass)
   gst_element_class_add_static_pad_template(element_class, &pass_sink_template);
   gst_element_class_add_static_pad_template(element_class, &pass_src_template);
   gst_element_class_add_static_pad_template(element_class, &pass_rtcp_template);
-  gst_element_class_set_static_metadata(element_class, "Balie RTP pass-through", "Filter/Network/RTP",
-                                        "Stands in for a jitter buffer on forwarded media", "Balie");
+  gst_element_class_set_static_metadata(
+      element_class, "Balie RTP pass-through", "Filter/Network/RTP",
+      "Stands in for a jitter buffer on forwarded media", "Balie");
 }
 
 gboolean

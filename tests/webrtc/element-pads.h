@@ -10,8 +10,8 @@
 
 typedef struct {
   GstElement *element;
-  GstPad *src;  /* pushes into the element */
-  GstPad *sink; /* collects what it lets through */
+  GstPad *src;    /* pushes into the element */
+  GstPad *sink;   /* collects what it lets through */
   GPtrArray *got; /* GstBuffer*, in the order they came out */
 } GwTestPads;
 

@@ -104,10 +104,18 @@ test_wild(void)
   for (guint i = 0; i < 200000; i++) {
     guint16 seq;
     switch (g_rand_int_range(rand, 0, 4)) {
-    case 0: seq = (guint16)g_rand_int(rand); break;                          /* anywhere */
-    case 1: seq = (guint16)(s.highest + g_rand_int_range(rand, 1, 300)); break; /* gaps */
-    case 2: seq = (guint16)(s.highest - g_rand_int_range(rand, 0, 1100)); break; /* late */
-    default: seq = (guint16)(s.highest + 1); break;
+    case 0:
+      seq = (guint16)g_rand_int(rand);
+      break; /* anywhere */
+    case 1:
+      seq = (guint16)(s.highest + g_rand_int_range(rand, 1, 300));
+      break; /* gaps */
+    case 2:
+      seq = (guint16)(s.highest - g_rand_int_range(rand, 0, 1100));
+      break; /* late */
+    default:
+      seq = (guint16)(s.highest + 1);
+      break;
     }
     t += g_rand_int_range(rand, 0, 3000);
     guint n = feed(&s, seq, t, ask);
@@ -202,8 +210,8 @@ test_element(void)
 
   /* Other upstream events still pass (a keyframe request). */
   g_assert_true(gst_pad_push_event(
-      h.pads.sink, gst_event_new_custom(GST_EVENT_CUSTOM_UPSTREAM,
-                                   gst_structure_new_empty("GstForceKeyUnit"))));
+      h.pads.sink,
+      gst_event_new_custom(GST_EVENT_CUSTOM_UPSTREAM, gst_structure_new_empty("GstForceKeyUnit"))));
   g_assert_cmpuint(h.others, ==, 1);
   harness_clear(&h);
 
