@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Forwarded audio skips rtpbin's jitter buffer (and its two threads); see lean.c. */
+/* Forwarded audio and video skip rtpbin's jitter buffer (and its two threads); see lean.c. */
 #pragma once
 
 #include <gst/gst.h>
