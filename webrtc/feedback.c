@@ -495,7 +495,9 @@ is_video_branch(GwSlot *slot)
  * FEEDBACK_SLOW_BPS do its video jitter buffers wait FEEDBACK_SLOW_WAIT_MS
  * (in-order packets still pass at once); the usual wait comes back once the
  * REMB rises above FEEDBACK_FAST_BPS or goes. Checked every tick, so a stream
- * that starts meanwhile (a screen share) gets the wait as well.
+ * that starts meanwhile (a screen share) gets the wait as well. Only with
+ * media.video_jitterbuffer on: by default video has no jitter buffer (lean.c),
+ * forwards late packets whenever they come, and nothing here applies.
  */
 static void
 set_video_wait(GwPeer *producer, const guint32 *ssrcs, guint n, guint wait_ms)
@@ -606,7 +608,9 @@ update_cap(GwMediaRoom *room, GwPeer *producer, PeerFeedback *pf)
     GW_MEDIA_LOG(G_LOG_LEVEL_INFO, room, producer->id, "REMB to the sender: %u kbit/s%s",
                  now_bps / 1000, now_bps == FEEDBACK_UNLIMITED_BPS ? " (no limit)" : "");
 
-  gboolean slow = pf->remb_active && now_bps < (pf->slow_sender ? FEEDBACK_FAST_BPS : FEEDBACK_SLOW_BPS);
+  /* Without video jitter buffers (media.video_jitterbuffer off) nothing gives up a late packet. */
+  gboolean slow = room->config->video_jitterbuffer && pf->remb_active &&
+                  now_bps < (pf->slow_sender ? FEEDBACK_FAST_BPS : FEEDBACK_SLOW_BPS);
   guint wait_ms = slow ? MAX(room->config->video_jitterbuffer_ms, FEEDBACK_SLOW_WAIT_MS)
                        : room->config->video_jitterbuffer_ms;
   if (slow != pf->slow_sender)

@@ -348,6 +348,7 @@ gw_forward_link(GwMediaRoom *room, GwSlot *upstream, GwSlot *downstream)
   /* The consumer's NACKs for video are answered from the branch's history. */
   if (downstream->source != GW_MEDIA_SOURCE_AUDIO)
     gw_isolate_set_history(GW_ISOLATE(isolate), room->video_codec);
+  gw_isolate_set_late_input(GW_ISOLATE(isolate), !room->config->video_jitterbuffer);
   gw_feedback_add_branch(downstream->peer, isolate);
   gw_feedback_room_start(room);
 

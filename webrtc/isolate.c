@@ -29,12 +29,18 @@
 #define HISTORY_RESEND_SPACING_US 20000
 #define HISTORY_MAX_PENDING 128 /* resends waiting for the next packet of the stream */
 #define HISTORY_HOLE_SPACING_US 2000000 /* keyframe requests for unfillable holes */
+#define HISTORY_LATE_MAX 1000 /* a packet further back than this is a new start, not a late one */
+/* A packet missing on the way in may still come (the gateway asks the sender
+ * for it, lean.c): until then a NACK for it is no hole. A little longer than
+ * the gateway keeps asking. */
+#define HISTORY_UPSTREAM_WAIT_US 1200000
 
 typedef enum { CODEC_NONE, CODEC_VP8, CODEC_H264 } Codec;
 
 typedef struct {
   GstClockTime pts;
   gint64 resent_us; /* monotonic time of the last resend */
+  gint64 gap_us;    /* size 0: when the packet was found missing on the way in; 0: not so */
   guint16 seq;
   guint16 size; /* 0: empty */
   guint8 resent;
@@ -50,6 +56,7 @@ struct _GwIsolate {
 
   /* under the object lock */
   gboolean keep_history;
+  gboolean late_input; /* what is missing on the way in may still come (no jitter buffer) */
   Codec codec; /* of the video passing, to find keyframes */
   gboolean have_keyframe;
   guint16 keyframe_seq; /* the first packet of the newest keyframe passed */
@@ -69,6 +76,7 @@ struct _GwIsolate {
   gboolean have_ssrc;
   guint64 resent, missed;
   guint64 missed_unseen, missed_big, missed_often; /* why, for the log */
+  guint64 missed_upstream; /* not arrived yet: asked of the sender (lean.c) */
   guint64 gaps; /* packets missing in what came in (lost before the gateway forwarded) */
   GstBufferList *pending; /* resends waiting for the branch's own thread */
   guint budget;          /* resent bytes a second; 0: no limit */
@@ -160,16 +168,36 @@ remember(GwIsolate *self, GstBuffer *buffer)
   guint16 seq = gst_rtp_buffer_get_seq(&rtp);
   guint32 ssrc = gst_rtp_buffer_get_ssrc(&rtp);
   /* Another stream (a new producer in this slot): the history is not its. */
-  if (self->entries && self->have_ssrc && ssrc != self->ssrc)
+  gboolean same = self->have_ssrc && ssrc == self->ssrc;
+  if (self->entries && self->have_ssrc && !same)
     memset(self->entries, 0, HISTORY_PACKETS * sizeof(HistoryEntry));
-  guint16 ahead = (guint16)(seq - self->newest);
-  if (self->have_ssrc && ssrc == self->ssrc && ahead > 1 && ahead < 1000)
-    self->gaps += ahead - 1u;
+  /* Without a jitter buffer before the branch (lean.c) packets come out of
+   * order: a resend from the sender arrives after the packets behind it. A
+   * late packet fills its gap and its slot, and moves nothing back. */
+  gint16 ahead = (gint16)(seq - self->newest);
+  gboolean late = same && ahead <= 0 && ahead > -HISTORY_LATE_MAX;
+  if (same && ahead > 1 && ahead < 1000) {
+    self->gaps += (guint)ahead - 1u;
+    /* Mark the slots of what is missing: it may come yet. */
+    if (self->entries && self->late_input) {
+      gint64 now = g_get_monotonic_time();
+      for (guint16 m = (guint16)(seq - MIN(ahead - 1, HISTORY_PACKETS - 1)); m != seq; m++)
+        self->entries[m % HISTORY_PACKETS] = (HistoryEntry){.seq = m, .gap_us = now};
+    }
+  } else if (late && ahead < 0 && self->gaps > 0) {
+    self->gaps--;
+  }
+  if (late && ahead <= -HISTORY_PACKETS) {
+    gst_rtp_buffer_unmap(&rtp); /* its slot holds a newer packet now */
+    return;
+  }
   self->ssrc = ssrc;
-  self->newest = seq;
+  if (!late)
+    self->newest = seq;
   self->have_ssrc = TRUE;
   guint32 ts = gst_rtp_buffer_get_timestamp(&rtp);
   if (self->codec != CODEC_NONE && (!self->have_keyframe || ts != self->keyframe_ts) &&
+      (!self->have_keyframe || (gint16)(seq - self->keyframe_seq) > 0) &&
       is_keyframe(self->codec, gst_rtp_buffer_get_payload(&rtp),
                   gst_rtp_buffer_get_payload_len(&rtp))) {
     self->have_keyframe = TRUE;
@@ -187,7 +215,7 @@ remember(GwIsolate *self, GstBuffer *buffer)
   HistoryEntry *e = &self->entries[seq % HISTORY_PACKETS];
   gsize size = gst_buffer_get_size(buffer);
   if (size > HISTORY_SLOT_BYTES) {
-    e->size = 0;
+    *e = (HistoryEntry){.seq = seq}; /* passed, not kept: "too large" */
     return;
   }
   gst_buffer_extract(buffer, 0, self->bytes + (gsize)(seq % HISTORY_PACKETS) * HISTORY_SLOT_BYTES,
@@ -195,6 +223,7 @@ remember(GwIsolate *self, GstBuffer *buffer)
   e->seq = seq;
   e->size = (guint16)size;
   e->resent = 0;
+  e->gap_us = 0;
   e->pts = GST_BUFFER_PTS(buffer);
 }
 
@@ -278,6 +307,11 @@ gw_isolate_resend(GwIsolate *self, const guint16 *seqnums, guint n)
     if (e->size != 0 && e->seq == seqnums[i] && e->resent > 0 &&
         now - e->resent_us < HISTORY_RESEND_SPACING_US)
       continue; /* just sent: the NACK crossed it */
+    if (e->size == 0 && e->seq == seqnums[i] && e->gap_us != 0 &&
+        now - e->gap_us < HISTORY_UPSTREAM_WAIT_US) {
+      self->missed_upstream++; /* lost on the sender's leg too: goes out when its resend comes */
+      continue;
+    }
     if (e->size == 0 || e->seq != seqnums[i] || e->resent >= HISTORY_MAX_RESENDS) {
       self->missed++;
       /* A hole after the newest keyframe that no resend can fill: the receiver
@@ -291,8 +325,10 @@ gw_isolate_resend(GwIsolate *self, const guint16 *seqnums, guint n)
       }
       if (e->seq != seqnums[i])
         self->missed_unseen++;
-      else if (e->size == 0)
+      else if (e->size == 0 && e->gap_us == 0)
         self->missed_big++;
+      else if (e->size == 0)
+        self->missed_unseen++; /* missing on the way in, and given up */
       else
         self->missed_often++;
       continue;
@@ -389,6 +425,14 @@ gw_isolate_set_history(GwIsolate *self, const char *video_codec)
   GST_OBJECT_UNLOCK(self);
 }
 
+void
+gw_isolate_set_late_input(GwIsolate *self, gboolean late_input)
+{
+  GST_OBJECT_LOCK(self);
+  self->late_input = late_input;
+  GST_OBJECT_UNLOCK(self);
+}
+
 gboolean
 gw_isolate_get_ssrc(GwIsolate *self, guint32 *ssrc)
 {
@@ -407,10 +451,12 @@ gw_isolate_describe_misses(GwIsolate *self)
                                " after a hole (waiting for a keyframe), %" G_GUINT64_FORMAT
                                " never kept or overwritten, %" G_GUINT64_FORMAT
                                " too large, %" G_GUINT64_FORMAT " resent too often, %" G_GUINT64_FORMAT
+                               " not arrived yet, %" G_GUINT64_FORMAT
                                " over the budget of a full link; %" G_GUINT64_FORMAT
                                " missing in what the branch got; %" G_GUINT64_FORMAT
                                " keyframes asked for holes",
                                self->missed_stale, self->missed_broken, self->missed_unseen, self->missed_big, self->missed_often,
+                               self->missed_upstream,
                                self->missed_budget, self->gaps, self->holes);
   GST_OBJECT_UNLOCK(self);
   return text;

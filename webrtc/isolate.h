@@ -30,6 +30,13 @@ void gw_isolate_set_open(GwIsolate *self, gboolean open);
  */
 void gw_isolate_set_history(GwIsolate *self, const char *video_codec);
 
+/**
+ * gw_isolate_set_late_input: packets missing on the way in may still come,
+ * late and out of order (the producer's video has no jitter buffer, lean.c):
+ * a NACK for one is not a hole until some time has passed.
+ */
+void gw_isolate_set_late_input(GwIsolate *self, gboolean late_input);
+
 /** gw_isolate_keyframe_request: (transfer full): an upstream event asking a sender for a keyframe. */
 GstEvent *gw_isolate_keyframe_request(void);
 

@@ -3,6 +3,7 @@
 #include "webrtc/lean.h"
 #include "webrtc/media-room-private.h"
 
+#include <gst/rtp/rtp.h>
 #include <string.h>
 #ifdef __GLIBC__
 #include <malloc.h>
@@ -17,8 +18,10 @@
  * without use on audio: audio has no retransmission here (Opus in-band FEC is
  * repaired by the receiving browser), so the jitter buffer could only reorder,
  * and the receiving browser's own jitter buffer reorders anyway (as it does
- * behind Janus, which has none). Video keeps its jitter buffer: it sends the
- * NACKs that make the browser retransmit what the sending leg lost.
+ * behind Janus, which has none). Video gets the same pass-through unless
+ * media.video_jitterbuffer is on; there the pass-through also asks the sender
+ * for what its leg lost (section 1b below), which was the video jitter
+ * buffer's one use here.
  *
  * rtpbin (1.18+) asks "request-jitterbuffer" for each new SSRC but tells only
  * the session, not the stream. The stream is created inside rtpssrcdemux's
@@ -32,7 +35,8 @@
 #define AUDIO_PATH_KEY "gw-audio-path"
 
 typedef struct {
-  gint pts[4]; /* atomic bitmap of the audio payload types received */
+  gint pts[4];        /* atomic bitmap of the audio payload types received */
+  gboolean video_too; /* every stream gets the pass-through (media.video_jitterbuffer off) */
 } AudioPath;
 
 /* pt + 1 of the RTP packet rtpssrcdemux is about to demux on this thread; 0: unknown */
@@ -47,8 +51,12 @@ struct _GwRtpPass {
   GstElement parent;
   GstPad *sinkpad;
   GstPad *srcpad;
-  guint latency;            /* set by rtpbin; nothing waits here */
-  gboolean do_retransmission; /* set by webrtcbin on NACK transceivers; never for audio */
+  guint latency;          /* set by rtpbin; nothing waits here */
+  gint do_retransmission; /* atomic; set by webrtcbin on NACK transceivers */
+  gboolean audio;         /* known to be audio: never asks (no retransmission of audio here) */
+  GwNackState *nack;      /* the streaming thread's, allocated with the first packet asked for */
+  guint32 ssrc;
+  gboolean logged;
 };
 
 enum { PROP_0, PROP_LATENCY, PROP_DO_RETRANSMISSION };
@@ -63,16 +71,198 @@ static GstStaticPadTemplate pass_src_template =
 static GstStaticPadTemplate pass_rtcp_template = GST_STATIC_PAD_TEMPLATE(
     "sink_rtcp", GST_PAD_SINK, GST_PAD_REQUEST, GST_STATIC_CAPS("application/x-rtcp"));
 
+/*
+ * 1b. Retransmission requests without a jitter buffer (video).
+ *
+ * As Janus does: every packet goes on at once, and a gap in the sequence
+ * numbers asks the sender for the missing ones at once (a
+ * GstRTPRetransmissionRequest upstream, which rtprtxreceive notes and the RTP
+ * session turns into a NACK, as it did for rtpjitterbuffer). A packet still
+ * missing is asked for again about once a round trip, a few times, driven by
+ * the arrival of later packets (no timer, no thread). The resend arrives out
+ * of order (rtprtxreceive has made it the original packet again) and goes on
+ * just as late: the receiving browser's jitter buffer puts it in its place.
+ * Nothing waits here, so a slow sender's late packets are never given up.
+ * Everything is bounded: the list of missing packets, the gap that counts as
+ * a loss (a bigger jump is a new start, not 60,000 losses), and the work per
+ * packet.
+ */
+#define NACK_MAX_GAP 256 /* a jump further ahead is a new start: nothing asked */
+/* A packet further back is a new start too; missing ones that far back are given up. */
+#define NACK_MAX_BEHIND 1000
+#define NACK_MAX_TRIES 4            /* requests per missing packet */
+#define NACK_GIVE_UP_US 1000000     /* after this, a missing packet is no longer asked for */
+#define NACK_DEFAULT_RETRY_US 40000 /* between requests while no round trip is known */
+#define NACK_MIN_RETRY_US 10000
+#define NACK_MAX_RETRY_US 200000
+#define NACK_DEADLINE_MS 200 /* how long the RTP session keeps a NACK it could not send yet */
+/* Requests a second per stream, at most (each one is an event through
+ * rtprtxreceive and the RTP session): 5 % loss at 2 Mbit/s asks ~40 a second;
+ * a peer making up sequence numbers would otherwise have asked ~20 per packet. */
+#define NACK_MAX_PER_S 1000
+#define NACK_BURST (2 * GW_NACK_MAX_MISSING)
+
+static gint64
+nack_retry_us(const GwNackState *s)
+{
+  if (s->rtt_us <= 0)
+    return NACK_DEFAULT_RETRY_US;
+  return CLAMP(s->rtt_us + s->rtt_us / 2, NACK_MIN_RETRY_US, NACK_MAX_RETRY_US);
+}
+
+static void
+nack_remove(GwNackState *s, guint i)
+{
+  memmove(&s->missing[i], &s->missing[i + 1], (s->n - i - 1) * sizeof s->missing[0]);
+  s->n--;
+}
+
+static void
+nack_add(GwNackState *s, guint16 seq, gint64 now_us)
+{
+  if (s->n == GW_NACK_MAX_MISSING) { /* the oldest goes: it had the most chances */
+    nack_remove(s, 0);
+    s->given_up++;
+  }
+  s->missing[s->n++] = (GwNackEntry){.seq = seq, .first_us = now_us};
+  s->next_due_us = now_us; /* asked for at once */
+}
+
+static void
+nack_restart(GwNackState *s, guint16 seq)
+{
+  s->given_up += s->n;
+  s->n = 0;
+  s->highest = seq;
+  s->restarts++;
+}
+
+guint
+gw_nack_on_packet(GwNackState *s, guint16 seq, gint64 now_us, guint16 *ask, guint max_ask)
+{
+  if (!s->started) {
+    s->started = TRUE;
+    s->highest = seq;
+    s->next_due_us = G_MAXINT64;
+    s->tokens = NACK_BURST;
+    s->tokens_us = now_us;
+    return 0;
+  }
+  gint ahead = (gint16)(guint16)(seq - s->highest);
+  if (ahead > NACK_MAX_GAP || ahead < -NACK_MAX_BEHIND) {
+    nack_restart(s, seq);
+  } else if (ahead > 0) {
+    for (guint16 m = s->highest + 1; m != seq; m++)
+      nack_add(s, m, now_us);
+    s->highest = seq;
+  } else if (ahead < 0) {
+    for (guint i = 0; i < s->n; i++) {
+      GwNackEntry *e = &s->missing[i];
+      if (e->seq != seq)
+        continue;
+      if (e->tries == 1) { /* one request out: the time since is a round trip */
+        gint64 sample = now_us - e->asked_us;
+        s->rtt_us = s->rtt_us <= 0 ? sample : (7 * s->rtt_us + sample) / 8;
+      }
+      s->recovered += e->tries > 0;
+      nack_remove(s, i);
+      break;
+    }
+  }
+
+  /* Requests due: new gaps, and those asked a round trip ago. */
+  guint n_ask = 0;
+  if (now_us < s->next_due_us)
+    return 0;
+  s->tokens = MIN(s->tokens + (double)(now_us - s->tokens_us) * NACK_MAX_PER_S / G_USEC_PER_SEC,
+                  (double)NACK_BURST);
+  s->tokens_us = now_us;
+  max_ask = MIN(max_ask, (guint)s->tokens);
+  gint64 retry = nack_retry_us(s);
+  s->next_due_us = G_MAXINT64;
+  for (guint i = 0; i < s->n;) {
+    GwNackEntry *e = &s->missing[i];
+    if (e->tries >= NACK_MAX_TRIES || now_us - e->first_us > NACK_GIVE_UP_US ||
+        (guint16)(s->highest - e->seq) > NACK_MAX_BEHIND) {
+      nack_remove(s, i);
+      s->given_up++;
+      continue;
+    }
+    if ((e->tries == 0 || now_us - e->asked_us >= retry) && n_ask < max_ask) {
+      ask[n_ask++] = e->seq;
+      e->tries++;
+      e->asked_us = now_us;
+      s->asked++;
+    }
+    s->next_due_us = MIN(s->next_due_us, e->tries == 0 ? now_us : e->asked_us + retry);
+    i++;
+  }
+  s->tokens -= n_ask;
+  return n_ask;
+}
+
+static GstEvent *
+nack_request(guint32 ssrc, guint16 seq, const GwNackState *s, GstClockTime running_time)
+{
+  /* The fields rtpjitterbuffer sends. rtpsession reads ssrc, seqnum, delay,
+   * deadline and avg-rtt (a NACK it cannot send before deadline - delay -
+   * avg-rtt is dropped); rtprtxreceive reads ssrc and seqnum. */
+  guint rtt_ms = (guint)(MAX(s->rtt_us, 0) / 1000);
+  return gst_event_new_custom(
+      GST_EVENT_CUSTOM_UPSTREAM,
+      gst_structure_new("GstRTPRetransmissionRequest", "seqnum", G_TYPE_UINT, (guint)seq,
+                        "running-time", G_TYPE_UINT64, running_time, "delay", G_TYPE_UINT, 0u,
+                        "retry", G_TYPE_UINT, 0u, "frequency", G_TYPE_UINT,
+                        (guint)(nack_retry_us(s) / 1000), "period", G_TYPE_UINT,
+                        (guint)(NACK_GIVE_UP_US / 1000), "deadline", G_TYPE_UINT,
+                        (guint)NACK_DEADLINE_MS + rtt_ms, "avg-rtt", G_TYPE_UINT, rtt_ms, "ssrc",
+                        G_TYPE_UINT, ssrc, NULL));
+}
+
+/* Notes one packet; asks the sender for what is missing. On the streaming thread. */
+static void
+pass_track(GwRtpPass *self, GstBuffer *buffer)
+{
+  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+  if (!gst_rtp_buffer_map(buffer, GST_MAP_READ, &rtp))
+    return;
+  guint16 seq = gst_rtp_buffer_get_seq(&rtp);
+  guint32 ssrc = gst_rtp_buffer_get_ssrc(&rtp);
+  guint pt = gst_rtp_buffer_get_payload_type(&rtp);
+  gst_rtp_buffer_unmap(&rtp);
+  if (!self->nack)
+    self->nack = g_new0(GwNackState, 1);
+  else if (ssrc != self->ssrc) /* rtpbin gives each SSRC its own stream; be sure */
+    memset(self->nack, 0, sizeof *self->nack);
+  self->ssrc = ssrc;
+  if (!self->logged) {
+    self->logged = TRUE;
+    GST_INFO_OBJECT(self, "asking %08x (pt %u) for lost packets", ssrc, pt);
+  }
+  guint16 ask[GW_NACK_MAX_MISSING];
+  guint n = gw_nack_on_packet(self->nack, seq, g_get_monotonic_time(), ask, G_N_ELEMENTS(ask));
+  for (guint i = 0; i < n; i++)
+    gst_pad_push_event(self->sinkpad,
+                       nack_request(ssrc, ask[i], self->nack, GST_BUFFER_PTS(buffer)));
+}
+
 static GstFlowReturn
 pass_chain(GstPad *pad, GstObject *parent, GstBuffer *buffer)
 {
-  return gst_pad_push(GW_RTP_PASS(parent)->srcpad, buffer);
+  GwRtpPass *self = GW_RTP_PASS(parent);
+  if (g_atomic_int_get(&self->do_retransmission) && !self->audio)
+    pass_track(self, buffer);
+  return gst_pad_push(self->srcpad, buffer);
 }
 
 static GstFlowReturn
 pass_chain_list(GstPad *pad, GstObject *parent, GstBufferList *list)
 {
-  return gst_pad_push_list(GW_RTP_PASS(parent)->srcpad, list);
+  GwRtpPass *self = GW_RTP_PASS(parent);
+  if (g_atomic_int_get(&self->do_retransmission) && !self->audio)
+    for (guint i = 0; i < gst_buffer_list_length(list); i++)
+      pass_track(self, gst_buffer_list_get(list, i));
+  return gst_pad_push_list(self->srcpad, list);
 }
 
 /* Upstream events and queries go to the RTP sink only, never to the RTCP one. */
@@ -131,7 +321,7 @@ pass_set_property(GObject *object, guint id, const GValue *value, GParamSpec *ps
     self->latency = g_value_get_uint(value);
     break;
   case PROP_DO_RETRANSMISSION:
-    self->do_retransmission = g_value_get_boolean(value);
+    g_atomic_int_set(&self->do_retransmission, g_value_get_boolean(value));
     break;
   default:
     G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
@@ -147,7 +337,7 @@ pass_get_property(GObject *object, guint id, GValue *value, GParamSpec *pspec)
     g_value_set_uint(value, self->latency);
     break;
   case PROP_DO_RETRANSMISSION:
-    g_value_set_boolean(value, self->do_retransmission);
+    g_value_set_boolean(value, g_atomic_int_get(&self->do_retransmission));
     break;
   default:
     G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
@@ -171,9 +361,17 @@ gw_rtp_pass_init(GwRtpPass *self)
 }
 
 static void
+pass_finalize(GObject *object)
+{
+  g_free(GW_RTP_PASS(object)->nack);
+  G_OBJECT_CLASS(gw_rtp_pass_parent_class)->finalize(object);
+}
+
+static void
 gw_rtp_pass_class_init(GwRtpPassClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS(klass);
+  object_class->finalize = pass_finalize;
   object_class->set_property = pass_set_property;
   object_class->get_property = pass_get_property;
   /* The two properties rtpbin and webrtcbin set without checking they exist. */
@@ -184,7 +382,7 @@ gw_rtp_pass_class_init(GwRtpPassClass *klass)
   g_object_class_install_property(
       object_class, PROP_DO_RETRANSMISSION,
       g_param_spec_boolean("do-retransmission", "Do retransmission",
-                           "Ignored: audio is not retransmitted", FALSE,
+                           "Ask the sender for lost packets (video)", FALSE,
                            G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
   GstElementClass *element_class = GST_ELEMENT_CLASS(klass);
   element_class->request_new_pad = pass_request_new_pad;
@@ -192,14 +390,30 @@ gw_rtp_pass_class_init(GwRtpPassClass *klass)
   gst_element_class_add_static_pad_template(element_class, &pass_sink_template);
   gst_element_class_add_static_pad_template(element_class, &pass_src_template);
   gst_element_class_add_static_pad_template(element_class, &pass_rtcp_template);
-  gst_element_class_set_static_metadata(element_class, "Balie audio pass-through", "Filter/Network/RTP",
-                                        "Stands in for a jitter buffer on forwarded audio", "Balie");
+  gst_element_class_set_static_metadata(
+      element_class, "Balie RTP pass-through", "Filter/Network/RTP",
+      "Stands in for a jitter buffer on forwarded media", "Balie");
 }
 
 gboolean
 gw_lean_is_audio_pass(GstElement *element)
 {
   return GW_IS_RTP_PASS(element);
+}
+
+GstElement *
+gw_lean_pass_new(void)
+{
+  return g_object_new(GW_TYPE_RTP_PASS, NULL);
+}
+
+gboolean
+gw_lean_pass_get_stats(GstElement *pass, GwNackState *stats)
+{
+  if (!GW_IS_RTP_PASS(pass) || !GW_RTP_PASS(pass)->nack)
+    return FALSE;
+  *stats = *GW_RTP_PASS(pass)->nack; /* for tests: read after the stream stopped */
+  return TRUE;
 }
 
 /* ---- choosing, per new stream ---- */
@@ -263,6 +477,14 @@ static GstElement *
 on_request_jitterbuffer(GstElement *rtpbin, guint session, AudioPath *path)
 {
   guint pt1 = GPOINTER_TO_UINT(g_private_get(&current_pt));
+  if (path->video_too) {
+    /* webrtcbin sets do-retransmission where the m-line negotiated NACK (it
+     * does on audio too when a client lists nack there; audio is not asked). */
+    GwRtpPass *pass = g_object_new(GW_TYPE_RTP_PASS, NULL);
+    pass->audio = pt1 != 0 && path_is_audio(path, pt1 - 1);
+    g_debug("%s: stream (pt %d) without a jitter buffer", GST_OBJECT_NAME(rtpbin), (int)pt1 - 1);
+    return GST_ELEMENT(pass);
+  }
   if (pt1 == 0 || !path_is_audio(path, pt1 - 1))
     return NULL; /* rtpbin makes its usual rtpjitterbuffer */
   g_debug("%s: audio stream (pt %u) without a jitter buffer", GST_OBJECT_NAME(rtpbin), pt1 - 1);
@@ -286,7 +508,7 @@ on_new_storage(GstElement *rtpbin, GstElement *storage, guint session, gpointer 
 }
 
 gboolean
-gw_lean_install_peer(GstElement *webrtc)
+gw_lean_install_peer(GstElement *webrtc, gboolean video_too)
 {
   g_autoptr(GstElement) rtpbin = gst_bin_get_by_name(GST_BIN(webrtc), "rtpbin");
   if (!rtpbin)
@@ -296,6 +518,7 @@ gw_lean_install_peer(GstElement *webrtc)
   if (!g_signal_lookup("request-jitterbuffer", G_OBJECT_TYPE(rtpbin)))
     return FALSE;
   AudioPath *path = g_new0(AudioPath, 1);
+  path->video_too = video_too;
   g_object_set_data_full(G_OBJECT(webrtc), AUDIO_PATH_KEY, path, g_free);
   g_signal_connect(rtpbin, "element-added", G_CALLBACK(on_element_added), NULL);
   GstIterator *it = gst_bin_iterate_elements(GST_BIN(rtpbin));

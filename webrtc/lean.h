@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Forwarded audio skips rtpbin's jitter buffer (and its two threads); see lean.c. */
+/* Forwarded audio and video skip rtpbin's jitter buffer (and its two threads); see lean.c. */
 #pragma once
 
 #include <gst/gst.h>
@@ -8,18 +8,58 @@ G_BEGIN_DECLS
 
 /**
  * gw_lean_install_peer: from now on, a stream @webrtc receives on one of the
- * payload types given to gw_lean_add_audio_pt() gets a pass-through element
- * instead of an rtpjitterbuffer. Call once, before the first negotiation.
+ * payload types given to gw_lean_add_audio_pt() (with @video_too, every
+ * stream) gets a pass-through element instead of an rtpjitterbuffer; where
+ * webrtcbin sets its do-retransmission (video), it asks the sender for lost
+ * packets itself. Call once, before the first negotiation.
  * Returns: FALSE if this rtpbin cannot take a replacement (every stream then
  * keeps its jitter buffer).
  */
-gboolean gw_lean_install_peer(GstElement *webrtc);
+gboolean gw_lean_install_peer(GstElement *webrtc, gboolean video_too);
 
 /** gw_lean_add_audio_pt: @pt is an audio m-line @webrtc receives on (any thread). */
 void gw_lean_add_audio_pt(GstElement *webrtc, guint pt);
 
 /** gw_lean_is_audio_pass: @element is such a pass-through, not a jitter buffer. */
 gboolean gw_lean_is_audio_pass(GstElement *element);
+
+/* The missing-packet list behind the pass-through's retransmission requests
+ * (lean.c, 1b); public for tests. */
+#define GW_NACK_MAX_MISSING 128 /* sequence numbers waiting for a resend, per stream */
+
+typedef struct {
+  gint64 first_us; /* when the gap showed */
+  gint64 asked_us; /* when last asked for */
+  guint16 seq;
+  guint8 tries;
+} GwNackEntry;
+
+typedef struct {
+  gboolean started;
+  guint16 highest;
+  guint n; /* entries in missing, oldest first */
+  GwNackEntry missing[GW_NACK_MAX_MISSING];
+  gint64 next_due_us; /* nothing to ask before then */
+  gint64 rtt_us;      /* request to resend, smoothed; 0: not known yet */
+  double tokens;      /* requests that may go now */
+  gint64 tokens_us;
+  guint64 asked, recovered, given_up, restarts;
+} GwNackState;
+
+/**
+ * gw_nack_on_packet: notes packet @seq, arrived at @now_us, in @state (zeroed
+ * at first) and fills @ask with up to @max_ask sequence numbers to ask the
+ * sender for now (new gaps first seen, and those asked for a round trip ago
+ * and still missing). Returns: how many.
+ */
+guint gw_nack_on_packet(GwNackState *state, guint16 seq, gint64 now_us, guint16 *ask,
+                        guint max_ask);
+
+/** gw_lean_pass_new: a pass-through, as rtpbin would get (for tests). */
+GstElement *gw_lean_pass_new(void);
+
+/** gw_lean_pass_get_stats: copies @pass's missing-packet state; FALSE if it has none. */
+gboolean gw_lean_pass_get_stats(GstElement *pass, GwNackState *stats);
 
 /**
  * gw_lean_watch_pipeline: every rtpfunnel that appears in @pipeline passes

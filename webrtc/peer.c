@@ -128,6 +128,25 @@ on_jitterbuffer_first_buffer(GstPad *pad, GstPadProbeInfo *info, gpointer data)
   return GST_PAD_PROBE_REMOVE;
 }
 
+/*
+ * With media.video_jitterbuffer off (the default) video has no jitter buffer
+ * either (lean.c asks for lost packets itself and nothing waits), so
+ * media.video_jitterbuffer_ms has nothing to set: said once, if it was changed.
+ */
+static void
+note_video_path(const GwConfig *config)
+{
+  static gsize once;
+  if (!g_once_init_enter(&once))
+    return;
+  if (!config->video_jitterbuffer && config->video_jitterbuffer_ms != 200)
+    g_message("media.video_jitterbuffer_ms = %u has no effect: video has no jitter buffer "
+              "(media.video_jitterbuffer = false); the gateway forwards at once and asks for "
+              "lost packets itself",
+              config->video_jitterbuffer_ms);
+  g_once_init_leave(&once, 1);
+}
+
 static void
 on_new_jitterbuffer(GstElement *rtpbin, GstElement *jitterbuffer, guint session, guint ssrc,
                     gpointer audio_ms)
@@ -662,8 +681,9 @@ gw_peer_new(GwMediaRoom *room, const char *peer_id, GError **error)
     g_signal_connect(rtpbin, "new-jitterbuffer", G_CALLBACK(on_new_jitterbuffer),
                      GUINT_TO_POINTER(room->config->jitterbuffer_ms));
   limit_streams(room, peer_id, webrtc);
-  if (!gw_lean_install_peer(webrtc))
-    GW_MEDIA_LOG(G_LOG_LEVEL_INFO, room, peer_id, "audio keeps its jitter buffers (no request-jitterbuffer)");
+  note_video_path(room->config);
+  if (!gw_lean_install_peer(webrtc, !room->config->video_jitterbuffer))
+    GW_MEDIA_LOG(G_LOG_LEVEL_INFO, room, peer_id, "audio and video keep their jitter buffers (no request-jitterbuffer)");
   g_signal_connect_data(webrtc, "on-ice-candidate", G_CALLBACK(on_ice_candidate),
                         peer_handle_new(peer, 0), peer_handle_free, 0);
   g_signal_connect_data(webrtc, "pad-added", G_CALLBACK(on_pad_added), peer_handle_new(peer, 0),

@@ -45,6 +45,7 @@ assert_defaults(const GwConfig *config)
   g_assert_cmpstr(config->ice_local_addresses[0], ==, "127.0.0.1");
   g_assert_cmpuint(config->jitterbuffer_ms, ==, 200);
   g_assert_cmpuint(config->video_jitterbuffer_ms, ==, 200);
+  g_assert_false(config->video_jitterbuffer);
   g_assert_cmpuint(g_strv_length(config->video_codecs), ==, 2);
   g_assert_cmpstr(config->video_codecs[0], ==, "vp8");
   g_assert_cmpstr(config->video_codecs[1], ==, "h264");
@@ -524,6 +525,7 @@ test_sample(void)
                                           "ice_local_addresses",
                                           "jitterbuffer_ms",
                                           "video_jitterbuffer_ms",
+                                          "video_jitterbuffer",
                                           "start_kbps",
                                           "camera_max_kbps",
                                           "screen_max_kbps",

@@ -4,6 +4,7 @@
 #include <gst/rtp/rtp.h>
 #include <string.h>
 
+#include "tests/webrtc/element-pads.h"
 #include "webrtc/feedback.h"
 #include "webrtc/isolate.h"
 
@@ -84,90 +85,24 @@ test_near_capacity(void)
 
 /* ---- the isolate between a source pad and a collecting sink pad ---- */
 
-typedef struct {
-  GstElement *isolate;
-  GstPad *src;  /* pushes into the isolate */
-  GstPad *sink; /* collects what it lets through */
-  GPtrArray *got;
-} Branch;
-
-static GstFlowReturn
-collect(GstPad *pad, GstObject *parent, GstBuffer *buffer)
-{
-  Branch *b = g_object_get_data(G_OBJECT(pad), "branch");
-  g_ptr_array_add(b->got, buffer);
-  return GST_FLOW_OK;
-}
-
-static GstFlowReturn
-collect_list(GstPad *pad, GstObject *parent, GstBufferList *list)
-{
-  for (guint i = 0; i < gst_buffer_list_length(list); i++)
-    collect(pad, parent, gst_buffer_ref(gst_buffer_list_get(list, i)));
-  gst_buffer_list_unref(list);
-  return GST_FLOW_OK;
-}
+typedef GwTestPads Branch;
 
 static void
 branch_init(Branch *b)
 {
-  b->got = g_ptr_array_new_with_free_func((GDestroyNotify)gst_buffer_unref);
-  b->isolate = gst_object_ref_sink(gw_isolate_new());
-  b->src = gst_pad_new("src", GST_PAD_SRC);
-  b->sink = gst_pad_new("sink", GST_PAD_SINK);
-  g_object_set_data(G_OBJECT(b->sink), "branch", b);
-  gst_pad_set_chain_function(b->sink, collect);
-  gst_pad_set_chain_list_function(b->sink, collect_list);
-  g_autoptr(GstPad) isink = gst_element_get_static_pad(b->isolate, "sink");
-  g_autoptr(GstPad) isrc = gst_element_get_static_pad(b->isolate, "src");
-  g_assert_cmpint(gst_pad_link(b->src, isink), ==, GST_PAD_LINK_OK);
-  g_assert_cmpint(gst_pad_link(isrc, b->sink), ==, GST_PAD_LINK_OK);
-  gst_pad_set_active(b->src, TRUE);
-  gst_pad_set_active(b->sink, TRUE);
-  g_assert_cmpint(gst_element_set_state(b->isolate, GST_STATE_PLAYING), !=,
-                  GST_STATE_CHANGE_FAILURE);
-  g_assert_true(gst_pad_push_event(b->src, gst_event_new_stream_start("test")));
-  g_autoptr(GstCaps) caps = gst_caps_new_empty_simple("application/x-rtp");
-  g_assert_true(gst_pad_push_event(b->src, gst_event_new_caps(caps)));
-  GstSegment segment;
-  gst_segment_init(&segment, GST_FORMAT_TIME);
-  g_assert_true(gst_pad_push_event(b->src, gst_event_new_segment(&segment)));
+  gw_test_pads_init(b, gw_isolate_new());
 }
 
 static void
 branch_clear(Branch *b)
 {
-  gst_element_set_state(b->isolate, GST_STATE_NULL);
-  gst_pad_set_active(b->src, FALSE);
-  gst_pad_set_active(b->sink, FALSE);
-  gst_object_unref(b->src);
-  gst_object_unref(b->sink);
-  gst_object_unref(b->isolate);
-  g_ptr_array_unref(b->got);
+  gw_test_pads_clear(b);
 }
 
 static GstBuffer *
 rtp_packet(guint16 seq, guint payload_len)
 {
-  GstBuffer *buffer = gst_rtp_buffer_new_allocate(payload_len, 0, 0);
-  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
-  g_assert_true(gst_rtp_buffer_map(buffer, GST_MAP_WRITE, &rtp));
-  gst_rtp_buffer_set_seq(&rtp, seq);
-  gst_rtp_buffer_set_ssrc(&rtp, 0x1234abcd);
-  gst_rtp_buffer_set_payload_type(&rtp, 96);
-  memset(gst_rtp_buffer_get_payload(&rtp), seq & 0xff, payload_len);
-  gst_rtp_buffer_unmap(&rtp);
-  return buffer;
-}
-
-static guint16
-seq_of(GstBuffer *buffer)
-{
-  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
-  g_assert_true(gst_rtp_buffer_map(buffer, GST_MAP_READ, &rtp));
-  guint16 seq = gst_rtp_buffer_get_seq(&rtp);
-  gst_rtp_buffer_unmap(&rtp);
-  return seq;
+  return gw_test_rtp_packet(seq, 0x1234abcd, payload_len);
 }
 
 static void
@@ -175,7 +110,7 @@ test_resend(void)
 {
   Branch b = {0};
   branch_init(&b);
-  GwIsolate *iso = GW_ISOLATE(b.isolate);
+  GwIsolate *iso = GW_ISOLATE(b.element);
   guint32 ssrc = 0;
   g_assert_false(gw_isolate_get_ssrc(iso, &ssrc));
 
@@ -200,11 +135,11 @@ test_resend(void)
   g_assert_cmpuint(b.got->len, ==, 20);
   g_assert_cmpint(gst_pad_push(b.src, rtp_packet(21, 100)), ==, GST_FLOW_OK);
   g_assert_cmpuint(b.got->len, ==, 23);
-  g_assert_cmpuint(seq_of(g_ptr_array_index(b.got, 22)), ==, 21);
+  g_assert_cmpuint(gw_test_seq_of(g_ptr_array_index(b.got, 22)), ==, 21);
   for (guint i = 0; i < 2; i++) {
     GstBuffer *again = g_ptr_array_index(b.got, 20 + i);
     GstBuffer *first = g_ptr_array_index(b.got, asked[i] - 1);
-    g_assert_cmpuint(seq_of(again), ==, asked[i]);
+    g_assert_cmpuint(gw_test_seq_of(again), ==, asked[i]);
     g_assert_cmpuint(gst_buffer_get_size(again), ==, gst_buffer_get_size(first));
     GstMapInfo m;
     g_assert_true(gst_buffer_map(first, &m, GST_MAP_READ));
@@ -281,6 +216,11 @@ rtp_payload(guint16 seq, guint32 ts, const guint8 *head, gsize head_len)
   return buffer;
 }
 
+/* VP8 (RFC 7741): descriptor S=1 PID=0, then the frame header's P bit (0: key). */
+static const guint8 vp8_key[] = {0x10, 0x00};
+static const guint8 vp8_delta[] = {0x10, 0x01};
+static const guint8 vp8_more[] = {0x00, 0x00}; /* not a frame's first packet */
+
 static GstPadProbeReturn
 count_keyframe_requests(GstPad *pad, GstPadProbeInfo *info, gpointer data)
 {
@@ -294,15 +234,11 @@ count_keyframe_requests(GstPad *pad, GstPadProbeInfo *info, gpointer data)
 static void
 test_keyframes(void)
 {
-  /* VP8 (RFC 7741): descriptor S=1 PID=0, then the frame header's P bit (0: key). */
-  static const guint8 vp8_key[] = {0x10, 0x00};
-  static const guint8 vp8_delta[] = {0x10, 0x01};
-  static const guint8 vp8_more[] = {0x00, 0x00}; /* not a frame's first packet */
   /* with the extension byte, a 15-bit picture id, TL0PICIDX and TID/KEYIDX */
   static const guint8 vp8_key_ext[] = {0x90, 0xf0, 0x81, 0x23, 0x07, 0x40, 0x9c};
   Branch b = {0};
   branch_init(&b);
-  GwIsolate *iso = GW_ISOLATE(b.isolate);
+  GwIsolate *iso = GW_ISOLATE(b.element);
   guint requests = 0;
   gst_pad_add_probe(b.src, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, count_keyframe_requests, &requests,
                     NULL);
@@ -375,7 +311,7 @@ test_keyframes(void)
   for (guint i = 0; i < G_N_ELEMENTS(h264); i++) {
     Branch h = {0};
     branch_init(&h);
-    GwIsolate *hiso = GW_ISOLATE(h.isolate);
+    GwIsolate *hiso = GW_ISOLATE(h.element);
     gw_isolate_set_history(hiso, "h264");
     static const guint8 slice[] = {0x41};
     for (guint16 seq = 1; seq <= 10; seq++)
@@ -388,6 +324,92 @@ test_keyframes(void)
   }
 }
 
+/* Without a jitter buffer in front (lean.c), a branch gets packets late and
+ * out of order: a resend from the sender comes after the packets behind it. */
+static void
+test_late_packets(void)
+{
+  Branch b = {0};
+  branch_init(&b);
+  GwIsolate *iso = GW_ISOLATE(b.element);
+  guint requests = 0;
+  gst_pad_add_probe(b.src, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, count_keyframe_requests, &requests,
+                    NULL);
+  gw_isolate_set_history(iso, "vp8");
+  gw_isolate_set_late_input(iso, TRUE);
+  /* 1: a keyframe; 11 and 12 lost on the sender's leg. */
+  for (guint16 seq = 1; seq <= 20; seq++) {
+    if (seq == 11 || seq == 12)
+      continue;
+    const guint8 *head = seq == 1 ? vp8_key : seq % 4 == 1 ? vp8_delta : vp8_more;
+    g_assert_cmpint(gst_pad_push(b.src, rtp_payload(seq, 1000 + seq / 4 * 3000, head, 2)), ==,
+                    GST_FLOW_OK);
+  }
+  /* The receiver asks for them before the gateway has them: no hole, no keyframe. */
+  guint16 lost[] = {11, 12};
+  g_assert_cmpuint(gw_isolate_resend(iso, lost, 2), ==, 0);
+  g_assert_cmpuint(requests, ==, 0);
+  /* 11 comes late: passed on at once, and from then on in the history. */
+  guint before = b.got->len;
+  g_assert_cmpint(gst_pad_push(b.src, rtp_payload(11, 1000 + 2 * 3000, vp8_more, 2)), ==,
+                  GST_FLOW_OK);
+  g_assert_cmpuint(b.got->len, ==, before + 1);
+  g_assert_cmpuint(gw_test_seq_of(g_ptr_array_index(b.got, before)), ==, 11);
+  guint16 newest = 0;
+  g_assert_true(gw_isolate_get_newest(iso, &newest));
+  g_assert_cmpuint(newest, ==, 20); /* a late packet moves nothing back */
+  g_assert_cmpuint(gw_isolate_resend(iso, &lost[0], 1), ==, 1);
+  g_assert_cmpuint(gw_isolate_resend(iso, &lost[1], 1), ==, 0);
+  g_assert_cmpuint(requests, ==, 0);
+  g_autofree char *why = gw_isolate_describe_misses(iso);
+  g_assert_nonnull(strstr(why, "3 not arrived yet"));
+  g_assert_nonnull(strstr(why, "1 missing in what the branch got"));
+
+  /* A keyframe at 21; an older keyframe packet coming late does not take its place. */
+  g_assert_cmpint(gst_pad_push(b.src, rtp_payload(21, 90000, vp8_key, 2)), ==, GST_FLOW_OK);
+  g_assert_cmpint(gst_pad_push(b.src, rtp_payload(12, 500, vp8_key, 2)), ==, GST_FLOW_OK);
+  guint16 before_key = 15;
+  g_assert_cmpuint(gw_isolate_resend(iso, &before_key, 1), ==, 0); /* stale */
+  g_clear_pointer(&why, g_free);
+  why = gw_isolate_describe_misses(iso);
+  g_assert_nonnull(strstr(why, "1 before a newer keyframe"));
+  g_assert_nonnull(strstr(why, "0 missing in what the branch got"));
+  branch_clear(&b);
+
+  /* A packet older than the history holds does not overwrite the newer one in its slot. */
+  Branch f = {0};
+  branch_init(&f);
+  GwIsolate *fiso = GW_ISOLATE(f.element);
+  gw_isolate_set_history(fiso, "filler");
+  gw_isolate_set_late_input(fiso, TRUE);
+  for (guint16 seq = 1; seq <= 400; seq++)
+    if (seq != 100)
+      g_assert_cmpint(gst_pad_push(f.src, rtp_packet(seq, 200)), ==, GST_FLOW_OK);
+  g_assert_cmpint(gst_pad_push(f.src, rtp_packet(100, 50)), ==, GST_FLOW_OK); /* 300 late */
+  guint16 same_slot = 356;
+  g_assert_cmpuint(gw_isolate_resend(fiso, &same_slot, 1), ==, 1);
+  g_assert_cmpint(gst_pad_push(f.src, rtp_packet(401, 200)), ==, GST_FLOW_OK);
+  GstBuffer *again = g_ptr_array_index(f.got, f.got->len - 2);
+  g_assert_cmpuint(gw_test_seq_of(again), ==, 356);
+  g_assert_cmpuint(gst_buffer_get_size(again), ==, 212);
+  /* Given up (more than the gateway keeps asking): a hole as before. */
+  guint16 never[] = {380};
+  Branch g = {0};
+  branch_init(&g);
+  GwIsolate *giso = GW_ISOLATE(g.element);
+  gw_isolate_set_history(giso, "filler");
+  gw_isolate_set_late_input(giso, FALSE); /* with a jitter buffer in front: a gap is for good */
+  for (guint16 seq = 370; seq <= 390; seq++)
+    if (seq != never[0])
+      g_assert_cmpint(gst_pad_push(g.src, rtp_packet(seq, 200)), ==, GST_FLOW_OK);
+  g_assert_cmpuint(gw_isolate_resend(giso, never, 1), ==, 0);
+  g_autofree char *gwhy = gw_isolate_describe_misses(giso);
+  g_assert_nonnull(strstr(gwhy, "1 never kept"));
+  g_assert_nonnull(strstr(gwhy, "0 not arrived yet"));
+  branch_clear(&g);
+  branch_clear(&f);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -397,5 +419,6 @@ main(int argc, char **argv)
   g_test_add_func("/feedback/near-capacity", test_near_capacity);
   g_test_add_func("/feedback/resend", test_resend);
   g_test_add_func("/feedback/keyframes", test_keyframes);
+  g_test_add_func("/feedback/late-packets", test_late_packets);
   return g_test_run();
 }
