@@ -55,11 +55,9 @@ const MAX_KEYFRAME_REQUESTS_PER_S = 1.2; // "at most about one per second per se
 // The receiver's path is limited to this (all its packets: video, audio, RTCP).
 const LIMIT_KBYTES = 50; // 400 kbit/s
 const LIMIT_SETTLE_MS = 2000; // after the sender came down under the limit, before measuring
-// Under the limit, nine runs gave longest gaps of 0.18, 0.91, 0.91, 0.92, 1.21, 1.21,
-// 1.21, 1.37 and 2.13 s (what is left is the sender's encoder paying back a keyframe at
-// ~100 kbit/s); 4.6-8.1 s before the gateway waited longer for a slow sender's video and
-// capped its resends. Over this the gateway's part has regressed.
-const MAX_LIMITED_FREEZE_MS = 3000;
+// Under the limit, from 2 s after the sender came down: longest gaps of 0.31, 0.45, 0.46,
+// 0.60, 0.60 and 0.61 s in six runs without video jitter buffers (0.18-2.13 s with them,
+// 4.6-8.1 s before the gateway capped its resends): held to the issue's 1 s.
 const MEASURE_MS = 10000; // one measuring window under a condition
 const SETTLE_MS = 3000; // after a rule changes, before measuring
 
@@ -372,18 +370,9 @@ test('call quality in the browser', async (t) => {
     assert.ok(adaptedAfter !== null, `the sender kept a ${f2(last.targetMbps)} Mbps target under a ${f2(limitMbps)} Mbps limit on ${what}`);
     assert.ok(recoveredAfter !== null, `the sender did not raise its bitrate again within 25 s (target ${f2(recovered?.targetMbps)} Mbps)`);
     assert.ok(
-      during.maxGapMs <= MAX_LIMITED_FREEZE_MS,
-      `the receiver froze for ${Math.round(during.maxGapMs)} ms under the limit (${f1(during.fps)} fps, ${f1(during.lossPct)} % lost)`,
+      during.maxGapMs <= MAX_FREEZE_MS,
+      `the receiver froze for ${Math.round(during.maxGapMs)} ms under the limit (${f1(during.fps)} fps, ${f1(during.lossPct)} % lost, ${during.pli} PLI)`,
     );
-    if (during.maxGapMs > MAX_FREEZE_MS) {
-      // The gateway's part works (the sender came down and went back up); what
-      // misses is the picture right after the cut (docs/internals/webrtc.md, open problem 2).
-      return st.skip(
-        `gateway: the sender came down to ${f2(last.targetMbps)} Mbps after ${f1(adaptedAfter)} s and back up after ${f1(recoveredAfter)} s, ` +
-          `but the receiver froze for ${Math.round(during.maxGapMs)} ms under the limit (${f1(during.fps)} fps, ${f1(during.lossPct)} % lost, ${during.pli} PLI): ` +
-          'after the seconds at ~80 % loss before the REMB lands, its decoder waits for a keyframe',
-      );
-    }
   });
 
   await step('every inbound stream carries its m-line’s kind', async () => {
