@@ -231,18 +231,26 @@ count_keyframe_requests(GstPad *pad, GstPadProbeInfo *info, gpointer data)
   return GST_PAD_PROBE_OK;
 }
 
+/* A VP8 branch with history, counting the keyframe requests that leave it upstream. */
+static GwIsolate *
+vp8_branch_init(Branch *b, guint *requests)
+{
+  branch_init(b);
+  gst_pad_add_probe(b->src, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, count_keyframe_requests, requests,
+                    NULL);
+  GwIsolate *iso = GW_ISOLATE(b->element);
+  gw_isolate_set_history(iso, "vp8");
+  return iso;
+}
+
 static void
 test_keyframes(void)
 {
   /* with the extension byte, a 15-bit picture id, TL0PICIDX and TID/KEYIDX */
   static const guint8 vp8_key_ext[] = {0x90, 0xf0, 0x81, 0x23, 0x07, 0x40, 0x9c};
   Branch b = {0};
-  branch_init(&b);
-  GwIsolate *iso = GW_ISOLATE(b.element);
   guint requests = 0;
-  gst_pad_add_probe(b.src, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, count_keyframe_requests, &requests,
-                    NULL);
-  gw_isolate_set_history(iso, "vp8");
+  GwIsolate *iso = vp8_branch_init(&b, &requests);
   guint32 ts = 1000;
   for (guint16 seq = 1; seq <= 400; seq++) {
     if (seq % 4 == 1)
@@ -330,12 +338,8 @@ static void
 test_late_packets(void)
 {
   Branch b = {0};
-  branch_init(&b);
-  GwIsolate *iso = GW_ISOLATE(b.element);
   guint requests = 0;
-  gst_pad_add_probe(b.src, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, count_keyframe_requests, &requests,
-                    NULL);
-  gw_isolate_set_history(iso, "vp8");
+  GwIsolate *iso = vp8_branch_init(&b, &requests);
   gw_isolate_set_late_input(iso, TRUE);
   /* 1: a keyframe; 11 and 12 lost on the sender's leg. */
   for (guint16 seq = 1; seq <= 20; seq++) {
