@@ -29,7 +29,8 @@
 #define HISTORY_RESEND_SPACING_US 20000
 #define HISTORY_MAX_PENDING 128 /* resends waiting for the next packet of the stream */
 #define HISTORY_HOLE_SPACING_US 2000000 /* keyframe requests for unfillable holes */
-#define HISTORY_LATE_MAX 1000 /* a packet further back than this is a new start, not a late one */
+/* A packet further ahead or back than this is a new start, not a gap or a late one. */
+#define HISTORY_LATE_MAX 1000
 /* A packet missing on the way in may still come (the gateway asks the sender
  * for it, lean.c): until then a NACK for it is no hole. A little longer than
  * the gateway keeps asking. */
@@ -176,7 +177,7 @@ remember(GwIsolate *self, GstBuffer *buffer)
    * late packet fills its gap and its slot, and moves nothing back. */
   gint16 ahead = (gint16)(seq - self->newest);
   gboolean late = same && ahead <= 0 && ahead > -HISTORY_LATE_MAX;
-  if (same && ahead > 1 && ahead < 1000) {
+  if (same && ahead > 1 && ahead < HISTORY_LATE_MAX) {
     self->gaps += (guint)ahead - 1u;
     /* Mark the slots of what is missing: it may come yet. */
     if (self->entries && self->late_input) {

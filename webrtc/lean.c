@@ -395,12 +395,6 @@ gw_rtp_pass_class_init(GwRtpPassClass *klass)
       "Stands in for a jitter buffer on forwarded media", "Balie");
 }
 
-gboolean
-gw_lean_is_audio_pass(GstElement *element)
-{
-  return GW_IS_RTP_PASS(element);
-}
-
 GstElement *
 gw_lean_pass_new(void)
 {

@@ -20,9 +20,6 @@ gboolean gw_lean_install_peer(GstElement *webrtc, gboolean video_too);
 /** gw_lean_add_audio_pt: @pt is an audio m-line @webrtc receives on (any thread). */
 void gw_lean_add_audio_pt(GstElement *webrtc, guint pt);
 
-/** gw_lean_is_audio_pass: @element is such a pass-through, not a jitter buffer. */
-gboolean gw_lean_is_audio_pass(GstElement *element);
-
 /* The missing-packet list behind the pass-through's retransmission requests
  * (lean.c, 1b); public for tests. */
 #define GW_NACK_MAX_MISSING 128 /* sequence numbers waiting for a resend, per stream */

@@ -139,7 +139,7 @@ note_video_path(const GwConfig *config)
   static gsize once;
   if (!g_once_init_enter(&once))
     return;
-  if (!config->video_jitterbuffer && config->video_jitterbuffer_ms != 200)
+  if (!config->video_jitterbuffer && config->video_jitterbuffer_ms != GW_CONFIG_VIDEO_JITTERBUFFER_MS)
     g_message("media.video_jitterbuffer_ms = %u has no effect: video has no jitter buffer "
               "(media.video_jitterbuffer = false); the gateway forwards at once and asks for "
               "lost packets itself",
