@@ -373,8 +373,8 @@ gw_feedback_remove_branch(GwPeer *consumer, GstElement *isolate)
   g_autofree char *why = gw_isolate_describe_misses(GW_ISOLATE(isolate));
   if (resent || missed)
     GW_MEDIA_LOG(G_LOG_LEVEL_INFO, consumer->room, consumer->id,
-                 "branch closed: resent %" G_GUINT64_FORMAT " NACKed packets; not resent %" G_GUINT64_FORMAT
-                 " (%s)",
+                 "branch closed: resent %" G_GUINT64_FORMAT " NACKed packets, could not resend %" G_GUINT64_FORMAT
+                 "; NACKs left unanswered, by reason (some on purpose): %s",
                  resent, missed, why);
 }
 
