@@ -4,6 +4,7 @@
 #include "signaling/protocol.h"
 
 #include <json-glib/json-glib.h>
+#include <math.h>
 #include <string.h>
 
 /* clang-format off */
@@ -456,7 +457,11 @@ get_fraction(JsonObject *object, const char *name, double *out)
   /* Also refuses 1e999, which json-glib reads as infinity, and NaN. */
   if (!(value >= 0.0 && value <= 1.0))
     return FALSE;
-  *out = value;
+  /* To a ten-thousandth (a fraction of a pixel on any screen): json-glib 1.6
+   * writes a double whose shortest form has no '.' with ".0" appended, so a
+   * relayed 1e-99 went out as "1e-99.0", which no browser parses. From 0.0001
+   * up no double prints in exponent form. Found by fuzz-protocol. */
+  *out = round(value * 10000.0) / 10000.0;
   return TRUE;
 }
 

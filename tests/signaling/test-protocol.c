@@ -327,6 +327,23 @@ test_pointer(Fixture *fixture, gconstpointer data)
       GW_MESSAGE_POINTER);
   g_assert_cmpfloat(c->pointer.x, ==, 1.0);
 
+  /* Kept to a ten-thousandth, so the relayed message is valid JSON:
+   * json-glib wrote a relayed 1e-99 as "1e-99.0". */
+  g_autoptr(GwMessage) tiny = parse_ok(
+      fixture, "{\"type\":\"pointer\",\"screen\":\"p1\",\"action\":\"show\",\"x\":1e-99,\"y\":0.12345678}",
+      GW_MESSAGE_POINTER);
+  g_assert_cmpfloat(tiny->pointer.x, ==, 0.0);
+  g_assert_cmpfloat(tiny->pointer.y, ==, 0.1235);
+  g_autofree char *relayed =
+      gw_protocol_build_pointer("p0", "p1", TRUE, tiny->pointer.x, tiny->pointer.y);
+  g_autoptr(JsonParser) json = json_parser_new();
+  g_assert_true(json_parser_load_from_data(json, relayed, -1, NULL));
+  g_autoptr(GwMessage) small = parse_ok(
+      fixture, "{\"type\":\"pointer\",\"screen\":\"p1\",\"action\":\"show\",\"x\":0.00004,\"y\":0.00006}",
+      GW_MESSAGE_POINTER);
+  g_assert_cmpfloat(small->pointer.x, ==, 0.0);
+  g_assert_cmpfloat(small->pointer.y, ==, 0.0001);
+
   /* hide needs no place; one given is ignored. */
   g_autoptr(GwMessage) d =
       parse_ok(fixture, "{\"type\":\"pointer\",\"screen\":\"p1\",\"action\":\"hide\",\"x\":7}",
