@@ -3,6 +3,7 @@
 #include "gateway/insights-query.h"
 
 #include <json-glib/json-glib.h>
+#include <math.h>
 #include <string.h>
 
 /* $1..$5 in every query: period, then journey, queue, advisor (NULL = any). */
@@ -202,6 +203,34 @@ csv_text(GString *out, const char *text)
   g_string_append_c(out, '"');
 }
 
+/* A JSON string, escaped by json-glib. */
+static void
+json_text(GString *out, const char *text)
+{
+  g_autoptr(JsonNode) node = json_node_init_string(json_node_alloc(), text);
+  g_autofree char *quoted = json_to_string(node, FALSE);
+
+  g_string_append(out, quoted);
+}
+
+/*
+ * A JSON number, written here rather than by json-glib: json-glib 1.6 appends
+ * ".0" to any double printed without a '.', so 1e+20 became "1e+20.0" and
+ * infinity "inf.0", neither of them JSON. %.17g keeps every bit of a finite
+ * value; JSON has no infinity or NaN, so those are null.
+ */
+static void
+json_number(GString *out, double value)
+{
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+  if (!isfinite(value)) {
+    g_string_append(out, "null");
+    return;
+  }
+  g_string_append(out, g_ascii_dtostr(buf, sizeof(buf), value));
+}
+
 static gboolean
 export_row(const GwStoreValue *col, guint n, gpointer data)
 {
@@ -210,27 +239,22 @@ export_row(const GwStoreValue *col, guint n, gpointer data)
   if (++w->rows > GW_INSIGHTS_MAX_ROWS)
     return FALSE;
   if (w->format == GW_EXPORT_JSONL) {
-    g_autoptr(JsonBuilder) builder = json_builder_new();
-    g_autoptr(JsonNode) root = NULL;
-    g_autofree char *line = NULL;
-
-    json_builder_begin_object(builder);
+    g_string_append_c(w->out, '{');
     for (guint i = 0; i < n && w->columns[i] != NULL; i++) {
-      json_builder_set_member_name(builder, w->columns[i]);
+      if (i > 0)
+        g_string_append_c(w->out, ',');
+      json_text(w->out, w->columns[i]);
+      g_string_append_c(w->out, ':');
       if (col[i].type == GW_STORE_INT)
-        json_builder_add_int_value(builder, col[i].i);
+        g_string_append_printf(w->out, "%" G_GINT64_FORMAT, col[i].i);
       else if (col[i].type == GW_STORE_REAL)
-        json_builder_add_double_value(builder, col[i].r);
+        json_number(w->out, col[i].r);
       else if (col[i].type == GW_STORE_TEXT)
-        json_builder_add_string_value(builder, col[i].s);
+        json_text(w->out, col[i].s);
       else
-        json_builder_add_null_value(builder);
+        g_string_append(w->out, "null");
     }
-    json_builder_end_object(builder);
-    root = json_builder_get_root(builder);
-    line = json_to_string(root, FALSE);
-    g_string_append(w->out, line);
-    g_string_append_c(w->out, '\n');
+    g_string_append(w->out, "}\n");
     return TRUE;
   }
   for (guint i = 0; i < n; i++) {
@@ -238,7 +262,7 @@ export_row(const GwStoreValue *col, guint n, gpointer data)
       g_string_append_c(w->out, ',');
     if (col[i].type == GW_STORE_INT)
       g_string_append_printf(w->out, "%" G_GINT64_FORMAT, col[i].i);
-    else if (col[i].type == GW_STORE_REAL) {
+    else if (col[i].type == GW_STORE_REAL && isfinite(col[i].r)) {
       char buf[G_ASCII_DTOSTR_BUF_SIZE];
 
       g_string_append(w->out, g_ascii_dtostr(buf, sizeof(buf), col[i].r));

@@ -120,7 +120,7 @@ static void
 add_double(JsonBuilder *builder, const char *name, double value)
 {
   json_builder_set_member_name(builder, name);
-  if (isnan(value))
+  if (!isfinite(value))
     json_builder_add_null_value(builder);
   else
     json_builder_add_double_value(builder, round(value * 100) / 100); /* 2 decimals is enough */

@@ -6,6 +6,7 @@
  * the same figures.
  */
 #include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
 #include <math.h>
 #include <string.h>
 
@@ -294,6 +295,60 @@ test_replay_is_idempotent(void)
   g_assert_cmpstr(out, ==, "1000|1\n");
 }
 
+/* Exported numbers are JSON whatever their value: json-glib wrote 1e+20 as "1e+20.0". */
+static void
+test_export_numbers(void)
+{
+  g_autofree char *path = g_build_filename(tmp_dir, "export.db", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GwStoreBackend) backend = gw_store_sqlite_open(path, &error);
+  GwContactEvent e = {0};
+  g_autoptr(GwStoreEvent) stored = NULL;
+  GwInsightFilter filter = {T0 - 1, T0 + 1, NULL, NULL, NULL};
+  gint64 version = 0, changes = 0;
+
+  g_assert_no_error(error);
+  g_assert_true(gw_store_schema_migrate(backend, &version, &error));
+  e.type = GW_CONTACT_OFFERED;
+  e.contact_id = "c-numbers";
+  e.time_us = T0;
+  e.wait_ms = e.handle_ms = -1;
+  stored = gw_store_event_copy(&e, NULL, &error);
+  g_assert_no_error(error);
+  g_assert_true(backend->klass->begin(backend, &error));
+  g_assert_true(gw_store_contact_apply(backend, stored, &error));
+  g_assert_true(backend->klass->commit(backend, &error));
+  g_assert_true(backend->klass->exec(backend,
+                                     "UPDATE contact SET rtt_ms_sum = 1e20, loss_pct_sum = 1e-99, "
+                                     "kbps_sum = 9e999",
+                                     NULL, 0, &changes, &error));
+  g_assert_no_error(error);
+  g_assert_cmpint(changes, ==, 1);
+
+  g_autoptr(GBytes) jsonl =
+      gw_export_query(backend, GW_EXPORT_CONTACTS, GW_EXPORT_JSONL, &filter, &error);
+  g_assert_no_error(error);
+  g_autoptr(JsonParser) parser = json_parser_new();
+  gsize size = 0;
+  const char *text = g_bytes_get_data(jsonl, &size);
+  g_assert_cmpuint(size, >, 0);
+  g_assert_true(text[size - 1] == '\n');
+  g_assert_null(memchr(text, '\n', size - 1)); /* one contact, one line */
+  g_assert_true(json_parser_load_from_data(parser, text, (gssize)size, &error));
+  g_assert_no_error(error);
+  JsonObject *row = json_node_get_object(json_parser_get_root(parser));
+  g_assert_cmpstr(json_object_get_string_member(row, "id"), ==, "c-numbers");
+  g_assert_cmpfloat(json_object_get_double_member(row, "rtt_ms_sum"), ==, 1e20);
+  g_assert_cmpfloat(json_object_get_double_member(row, "loss_pct_sum"), ==, 1e-99);
+  g_assert_true(json_object_get_null_member(row, "kbps_sum")); /* infinity has no JSON */
+  g_assert_true(json_object_get_null_member(row, "answered_us"));
+
+  g_autoptr(GBytes) csv = gw_export_query(backend, GW_EXPORT_CONTACTS, GW_EXPORT_CSV, &filter, &error);
+  g_assert_no_error(error);
+  g_autofree char *csv_text = g_strndup(g_bytes_get_data(csv, NULL), g_bytes_get_size(csv));
+  g_assert_nonnull(strstr(csv_text, ",1e+20,1e-99,,"));
+}
+
 static void
 test_event_json_round_trip(void)
 {
@@ -338,6 +393,7 @@ main(int argc, char **argv)
   if (g_getenv("BALIE_TEST_PG_CONNINFO") == NULL) {
     g_test_add_func("/store/replay-is-idempotent", test_replay_is_idempotent);
     g_test_add_func("/store/event-json", test_event_json_round_trip);
+    g_test_add_func("/store/export-numbers", test_export_numbers);
   }
   status = g_test_run();
   g_autofree char *rm = g_strdup_printf("rm -rf %s", tmp_dir);
