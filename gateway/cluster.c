@@ -21,8 +21,8 @@
 /* Every this many polls: rows nobody will read again go (claims a node never answered,
  * sessions a day past their expiry). */
 #define PURGE_EVERY_POLLS 120
-#define STALE_CLAIM_US (10 * 60 * G_USEC_PER_SEC)
-#define STALE_SESSION_US (24 * 3600 * G_USEC_PER_SEC)
+#define STALE_CLAIM_US (10 * G_TIME_SPAN_MINUTE)
+#define STALE_SESSION_US G_TIME_SPAN_DAY
 /* Rows one poll reads at most (GW_QUEUE_MAX_WAITING per queue per node keeps it far below). */
 #define POLL_MAX_ROWS 5000
 
