@@ -4,6 +4,7 @@
 #include "webrtc/media-room-private.h"
 
 #include <gst/rtp/rtp.h>
+#include <stdatomic.h>
 #include <string.h>
 #ifdef __GLIBC__
 #include <malloc.h>
@@ -608,6 +609,94 @@ is_named(GstElement *element, const char *factory_name)
   return factory && g_str_equal(GST_OBJECT_NAME(factory), factory_name);
 }
 
+/*
+ * 3c. A received packet skips webrtcbin's receive queue once it is empty.
+ *
+ * webrtcbin puts a queue between nicesrc and dtlssrtpdec (transportreceivebin)
+ * so that packets arriving before the transport may pass wait there, leaking
+ * the oldest, without holding up nicesrc's thread, which also answers the
+ * ICE checks. Once the transport passes, the queue only hands every packet
+ * from nicesrc's thread to its own: one thread wake-up and two context
+ * switches per packet, the largest share of the kernel time in the profile.
+ * A probe on the queue's sink pad now gives the packet straight to
+ * dtlssrtpdec on nicesrc's thread while the queue is empty and its source pad
+ * is not blocked and has passed on nicesrc's first events, as Janus handles a
+ * packet on the thread that read it. When
+ * webrtcbin blocks the transport again (ICE lost), packets queue as before,
+ * and skip it again once it has drained. gst_pad_chain() takes dtlssrtpdec's
+ * stream lock, as the queue's own push does, so the two never run at once; a
+ * packet skipping ahead of the last one still leaving the queue at the
+ * switch is one reordered packet, which SRTP's replay window and the
+ * receiver accept. The queue's thread stays, idle.
+ */
+typedef struct {
+  GstElement *queue; /* borrowed: the probe lives on the queue's own pad */
+  GstPad *src;       /* the queue's source pad (ref) */
+  GstPad *next;      /* what it is linked to, dtlssrtpdec's sink (ref), once seen */
+  gboolean skipping; /* only nicesrc's thread reads and writes it */
+} ReceiveSkip;
+
+static atomic_uint_fast64_t receive_skipped; /* packets that skipped a receive queue */
+
+guint64
+gw_lean_receive_skipped(void)
+{
+  return atomic_load_explicit(&receive_skipped, memory_order_relaxed);
+}
+
+static void
+receive_skip_free(gpointer p)
+{
+  ReceiveSkip *skip = p;
+  gst_clear_object(&skip->src);
+  gst_clear_object(&skip->next);
+  g_free(skip);
+}
+
+static GstPadProbeReturn
+skip_receive_queue(GstPad *pad, GstPadProbeInfo *info, gpointer data)
+{
+  ReceiveSkip *skip = data;
+
+  if (gst_pad_is_blocked(skip->src)) {
+    skip->skipping = FALSE;
+    return GST_PAD_PROBE_OK;
+  }
+  if (!skip->skipping) {
+    guint level = 1;
+    g_object_get(skip->queue, "current-level-buffers", &level, NULL);
+    if (level > 0)
+      return GST_PAD_PROBE_OK;
+    if (skip->next == NULL)
+      skip->next = gst_pad_get_peer(skip->src);
+    if (skip->next == NULL)
+      return GST_PAD_PROBE_OK;
+    /* The queue's thread must have passed on nicesrc's stream-start, caps and segment. */
+    g_autoptr(GstEvent) segment = gst_pad_get_sticky_event(skip->next, GST_EVENT_SEGMENT, 0);
+    if (segment == NULL)
+      return GST_PAD_PROBE_OK;
+    skip->skipping = TRUE;
+  }
+  /* A refused packet (flushing at the end of the call) is dropped, as the queue would. */
+  atomic_fetch_add_explicit(&receive_skipped, 1, memory_order_relaxed);
+  (void)gst_pad_chain(skip->next, GST_PAD_PROBE_INFO_BUFFER(info));
+  GST_PAD_PROBE_INFO_DATA(info) = NULL;
+  return GST_PAD_PROBE_HANDLED;
+}
+
+static void
+watch_receive_queue(GstElement *queue)
+{
+  g_autoptr(GstObject) parent = gst_object_get_parent(GST_OBJECT(queue));
+  if (!parent || !g_str_equal(G_OBJECT_TYPE_NAME(parent), "TransportReceiveBin"))
+    return;
+  g_autoptr(GstPad) sink = gst_element_get_static_pad(queue, "sink");
+  ReceiveSkip *skip = g_new0(ReceiveSkip, 1);
+  skip->queue = queue;
+  skip->src = gst_element_get_static_pad(queue, "src");
+  gst_pad_add_probe(sink, GST_PAD_PROBE_TYPE_BUFFER, skip_receive_queue, skip, receive_skip_free);
+}
+
 static void
 trim_element(GstElement *element)
 {
@@ -627,9 +716,17 @@ trim_element(GstElement *element)
 }
 
 static void
-on_deep_element_added(GstBin *bin, GstBin *sub_bin, GstElement *element, gpointer unused)
+trim_element_and_queue(GstElement *element)
 {
-  gw_media_visit_added(element, trim_element);
+  trim_element(element);
+  if (is_named(element, "queue"))
+    watch_receive_queue(element);
+}
+
+static void
+on_deep_element_added(GstBin *bin, GstBin *sub_bin, GstElement *element, gpointer skip_queue)
+{
+  gw_media_visit_added(element, skip_queue ? trim_element_and_queue : trim_element);
 }
 
 /*
@@ -653,9 +750,10 @@ trim_heap(gpointer unused)
 #endif
 
 void
-gw_lean_watch_pipeline(GstElement *pipeline)
+gw_lean_watch_pipeline(GstElement *pipeline, gboolean skip_receive_queue)
 {
-  g_signal_connect(pipeline, "deep-element-added", G_CALLBACK(on_deep_element_added), NULL);
+  g_signal_connect(pipeline, "deep-element-added", G_CALLBACK(on_deep_element_added),
+                   GINT_TO_POINTER(skip_receive_queue));
 #ifdef __GLIBC__
   static gsize started;
   if (g_once_init_enter(&started)) {

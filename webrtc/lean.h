@@ -61,8 +61,13 @@ gboolean gw_lean_pass_get_stats(GstElement *pass, GwNackState *stats);
 /**
  * gw_lean_watch_pipeline: every rtpfunnel that appears in @pipeline passes
  * each of webrtcbin's "GstWebRtcBinUpdateTos" events once instead of at every
- * switch between its inputs (see lean.c).
+ * switch between its inputs, the funnel in front of dtlsenc passes sticky
+ * events once, and with @skip_receive_queue a received packet skips
+ * webrtcbin's receive queue while it is empty (see lean.c).
  */
-void gw_lean_watch_pipeline(GstElement *pipeline);
+void gw_lean_watch_pipeline(GstElement *pipeline, gboolean skip_receive_queue);
+
+/** gw_lean_receive_skipped: packets that skipped a receive queue so far, in this process. */
+guint64 gw_lean_receive_skipped(void);
 
 G_END_DECLS

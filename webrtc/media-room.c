@@ -235,7 +235,7 @@ gw_media_room_new(GwConfig *config, const char *room_id, const GwMediaRoomCallba
   room->context = g_main_context_ref_thread_default();
   room->pipeline = gst_object_ref_sink(pipeline);
   gw_feedback_watch_pipeline(pipeline);
-  gw_lean_watch_pipeline(pipeline);
+  gw_lean_watch_pipeline(pipeline, !config->receive_queue);
   room->peers = g_hash_table_new(g_str_hash, g_str_equal);
   room->order = g_ptr_array_new();
 

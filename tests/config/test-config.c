@@ -46,6 +46,7 @@ assert_defaults(const GwConfig *config)
   g_assert_cmpuint(config->jitterbuffer_ms, ==, 200);
   g_assert_cmpuint(config->video_jitterbuffer_ms, ==, 200);
   g_assert_false(config->video_jitterbuffer);
+  g_assert_false(config->receive_queue);
   g_assert_cmpuint(g_strv_length(config->video_codecs), ==, 2);
   g_assert_cmpstr(config->video_codecs[0], ==, "vp8");
   g_assert_cmpstr(config->video_codecs[1], ==, "h264");
@@ -526,6 +527,7 @@ test_sample(void)
                                           "jitterbuffer_ms",
                                           "video_jitterbuffer_ms",
                                           "video_jitterbuffer",
+                                          "receive_queue",
                                           "start_kbps",
                                           "camera_max_kbps",
                                           "screen_max_kbps",
