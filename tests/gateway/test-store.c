@@ -259,20 +259,42 @@ test_scripted_figures(void)
   g_clear_error(&acks.last_error);
 }
 
+/* A fresh SQLite store at its newest schema. */
+static GwStoreBackend *
+open_sqlite(const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  GwStoreBackend *backend = gw_store_sqlite_open(path, &error);
+  gint64 version = 0;
+
+  g_assert_no_error(error);
+  g_assert_true(gw_store_schema_migrate(backend, &version, &error));
+  g_assert_cmpint(version, ==, GW_STORE_SCHEMA_VERSION);
+  return backend;
+}
+
+/* Writes @stored in its own transaction, as the store's writer does. */
+static void
+apply(GwStoreBackend *backend, GwStoreEvent *stored)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true(backend->klass->begin(backend, &error));
+  g_assert_true(gw_store_contact_apply(backend, stored, &error));
+  g_assert_true(backend->klass->commit(backend, &error));
+}
+
 /* A replayed event (same id: the disk queue after a crash) is written once. */
 static void
 test_replay_is_idempotent(void)
 {
   g_autofree char *path = g_build_filename(tmp_dir, "replay.db", NULL);
   g_autoptr(GError) error = NULL;
-  g_autoptr(GwStoreBackend) backend = gw_store_sqlite_open(path, &error);
+  g_autoptr(GwStoreBackend) backend = open_sqlite(path);
   GwContactEvent e = {0};
   g_autoptr(GwStoreEvent) stored = NULL;
   gint64 version = 0;
 
-  g_assert_no_error(error);
-  g_assert_true(gw_store_schema_migrate(backend, &version, &error));
-  g_assert_cmpint(version, ==, GW_STORE_SCHEMA_VERSION);
   /* Migrating again is a no-op. */
   g_assert_true(gw_store_schema_migrate(backend, &version, &error));
   e.type = GW_CONTACT_SCREEN_STOPPED;
@@ -282,11 +304,8 @@ test_replay_is_idempotent(void)
   e.attrs_json = "{\"ms\":1000}";
   stored = gw_store_event_copy(&e, "fixed-id", &error);
   g_assert_no_error(error);
-  for (int i = 0; i < 2; i++) {
-    g_assert_true(backend->klass->begin(backend, &error));
-    g_assert_true(gw_store_contact_apply(backend, stored, &error));
-    g_assert_true(backend->klass->commit(backend, &error));
-  }
+  for (int i = 0; i < 2; i++)
+    apply(backend, stored);
   g_autofree char *sql = g_strdup_printf("sqlite3 %s 'SELECT screen_share_ms, "
                                          "(SELECT COUNT(*) FROM contact_event) FROM contact'",
                                          path);
@@ -301,23 +320,19 @@ test_export_numbers(void)
 {
   g_autofree char *path = g_build_filename(tmp_dir, "export.db", NULL);
   g_autoptr(GError) error = NULL;
-  g_autoptr(GwStoreBackend) backend = gw_store_sqlite_open(path, &error);
+  g_autoptr(GwStoreBackend) backend = open_sqlite(path);
   GwContactEvent e = {0};
   g_autoptr(GwStoreEvent) stored = NULL;
   GwInsightFilter filter = {T0 - 1, T0 + 1, NULL, NULL, NULL};
-  gint64 version = 0, changes = 0;
+  gint64 changes = 0;
 
-  g_assert_no_error(error);
-  g_assert_true(gw_store_schema_migrate(backend, &version, &error));
   e.type = GW_CONTACT_OFFERED;
   e.contact_id = "c-numbers";
   e.time_us = T0;
   e.wait_ms = e.handle_ms = -1;
   stored = gw_store_event_copy(&e, NULL, &error);
   g_assert_no_error(error);
-  g_assert_true(backend->klass->begin(backend, &error));
-  g_assert_true(gw_store_contact_apply(backend, stored, &error));
-  g_assert_true(backend->klass->commit(backend, &error));
+  apply(backend, stored);
   g_assert_true(backend->klass->exec(backend,
                                      "UPDATE contact SET rtt_ms_sum = 1e20, loss_pct_sum = 1e-99, "
                                      "kbps_sum = 9e999",
