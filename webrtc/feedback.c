@@ -77,6 +77,10 @@ typedef struct {
   guint64 resent_bytes; /* by its branches, at the last tick */
   guint64 logged_nacked;
   guint logged_misses; /* under lock */
+
+  /* quality samples (control thread) */
+  guint64 sampled_bytes; /* sent to this peer, at the last sample */
+  gint64 sampled_us;     /* the last sample, or when the RTP session was hooked */
 } PeerFeedback;
 
 #define PEER_FEEDBACK_KEY "gw-feedback"
@@ -340,6 +344,7 @@ peer_feedback(GwPeer *peer)
   }
   pf->session = session;
   pf->session_element = element;
+  pf->sampled_us = g_get_monotonic_time(); /* the first quality sample's kbit/s counts from here */
   g_object_get(session, "internal-ssrc", &pf->sender_ssrc, NULL);
   pf->feedback_id =
       g_signal_connect(session, "on-feedback-rtcp", G_CALLBACK(on_feedback_rtcp), pf);
@@ -348,6 +353,61 @@ peer_feedback(GwPeer *peer)
       g_signal_connect(element, "notify::twcc-stats", G_CALLBACK(on_twcc_stats), pf);
   GW_MEDIA_LOG(G_LOG_LEVEL_DEBUG, peer->room, peer->id, "feedback hooked to the RTP session");
   return pf;
+}
+
+#define RTCP_FIXED_16_16_TO_MS(v) ((double)(v)*1000.0 / 65536.0)
+
+gboolean
+gw_feedback_sample_quality(GwPeer *peer, GwMediaQuality *quality)
+{
+  PeerFeedback *pf = peer_feedback(peer);
+  if (!pf->session)
+    return FALSE;
+  g_autoptr(GstStructure) stats = NULL;
+  g_object_get(pf->session, "stats", &stats, NULL);
+  const GValue *value = stats ? gst_structure_get_value(stats, "source-stats") : NULL;
+  /* A GValueArray (deprecated in GLib, still what rtpsession 1.22 returns). */
+  if (!value || !G_VALUE_HOLDS_BOXED(value) ||
+      !g_str_equal(G_VALUE_TYPE_NAME(value), "GValueArray"))
+    return FALSE;
+
+  /* What the gateway sends this peer goes out from the session's internal
+   * sources; the peer's receiver reports land on its own (remote) sources,
+   * which keep the last report block about us: round trip and loss. */
+  const GValueArray *sources = g_value_get_boxed(value);
+  guint64 bytes = 0;
+  guint reports = 0;
+  double rtt_ms = -1, lost = 0;
+  for (guint i = 0; sources && i < sources->n_values; i++) {
+    const GstStructure *s = gst_value_get_structure(&sources->values[i]);
+    gboolean internal = FALSE, have_rb = FALSE;
+    guint64 octets = 0;
+    guint rtt = 0, fraction = 0;
+    gst_structure_get(s, "internal", G_TYPE_BOOLEAN, &internal, NULL);
+    if (internal) {
+      if (gst_structure_get(s, "octets-sent", G_TYPE_UINT64, &octets, NULL))
+        bytes += octets;
+      continue;
+    }
+    if (!gst_structure_get(s, "have-rb", G_TYPE_BOOLEAN, &have_rb, NULL) || !have_rb ||
+        !gst_structure_get(s, "rb-round-trip", G_TYPE_UINT, &rtt, "rb-fractionlost", G_TYPE_UINT,
+                           &fraction, NULL))
+      continue;
+    rtt_ms = MAX(rtt_ms, RTCP_FIXED_16_16_TO_MS(rtt));
+    lost += fraction / 256.0;
+    reports++;
+  }
+
+  gint64 now = g_get_monotonic_time();
+  double seconds = pf->sampled_us > 0 ? (double)(now - pf->sampled_us) / G_USEC_PER_SEC : 0;
+  quality->rtt_ms = rtt_ms;
+  quality->loss_pct = reports > 0 ? 100.0 * lost / reports : -1;
+  quality->kbps = seconds > 0 && bytes >= pf->sampled_bytes
+                      ? (double)(bytes - pf->sampled_bytes) * 8 / 1000 / seconds
+                      : 0;
+  pf->sampled_bytes = bytes;
+  pf->sampled_us = now;
+  return TRUE;
 }
 
 void

@@ -13,6 +13,10 @@ void gw_feedback_add_branch(GwPeer *consumer, GstElement *isolate);
 /* The branch is going: no more NACKs answered from it. Control thread. */
 void gw_feedback_remove_branch(GwPeer *consumer, GstElement *isolate);
 
+/* @peer's link as its receiver reports describe it; FALSE before its RTP
+ * session exists. Control thread. */
+gboolean gw_feedback_sample_quality(GwPeer *peer, GwMediaQuality *quality);
+
 /* Lets every SRTP encoder that appears in @pipeline send a packet twice (a
  * NACK answer). Call once, before any webrtcbin is added. */
 void gw_feedback_watch_pipeline(GstElement *pipeline);

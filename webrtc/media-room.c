@@ -485,6 +485,13 @@ gw_media_room_start_screen(GwMediaRoom *room, const char *peer_id, GError **erro
   return TRUE;
 }
 
+gboolean
+gw_media_room_sample_quality(GwMediaRoom *room, const char *peer_id, GwMediaQuality *quality)
+{
+  GwPeer *peer = g_hash_table_lookup(room->peers, peer_id);
+  return peer != NULL && gw_feedback_sample_quality(peer, quality);
+}
+
 guint
 gw_media_room_get_peer_count(GwMediaRoom *room)
 {

@@ -143,6 +143,21 @@ gboolean gw_media_room_add_ice_candidate(GwMediaRoom *room, const char *peer_id,
  */
 gboolean gw_media_room_start_screen(GwMediaRoom *room, const char *peer_id, GError **error);
 
+/* How the gateway's media reaches one participant, from its receiver reports. */
+typedef struct {
+  double rtt_ms;   /* round trip, the largest its receiver reports give; < 0: no report yet */
+  double loss_pct; /* the fraction lost in its latest report blocks, in percent; < 0: none */
+  double kbps;     /* what the gateway sent it since the previous sample (or since it joined) */
+} GwMediaQuality;
+
+/**
+ * gw_media_room_sample_quality: fills @quality for @peer_id from its RTP
+ * session. Control thread.
+ * Returns: FALSE if there is no such peer or its media never came up.
+ */
+gboolean gw_media_room_sample_quality(GwMediaRoom *room, const char *peer_id,
+                                      GwMediaQuality *quality);
+
 /** gw_media_room_get_peer_count: peers currently in the room. */
 guint gw_media_room_get_peer_count(GwMediaRoom *room);
 

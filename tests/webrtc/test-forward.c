@@ -255,6 +255,19 @@ test_forward_both_ways(Fixture *f, gconstpointer data)
   else
     g_assert_cmpuint(skipped, >, 200);
 
+  /* What reaches a, as its RTP session sees it: a first sample, then one over 500 ms. */
+  GwMediaQuality quality = {0};
+  g_assert_true(gw_media_room_sample_quality(f->room, "a", &quality));
+  g_usleep(500 * 1000);
+  while (g_main_context_iteration(NULL, FALSE))
+    ;
+  g_assert_true(gw_media_room_sample_quality(f->room, "a", &quality));
+  g_test_message("a: rtt %.1f ms, loss %.1f %%, %.0f kbit/s", quality.rtt_ms, quality.loss_pct,
+                 quality.kbps);
+  g_assert_cmpfloat(quality.kbps, >, 10);
+  g_assert_cmpfloat(quality.loss_pct, <=, 100);
+  g_assert_false(gw_media_room_sample_quality(f->room, "nobody", &quality));
+
   /* b leaves: a's stream from b stops, a stays in the room alone. */
   gw_media_room_remove_peer(f->room, "b");
   client_stop(&f->b);
