@@ -2,6 +2,8 @@
 /* One contact's lifecycle: the one place where GwContactEvents leave signaling/. */
 #include "signaling/contact.h"
 
+#include <math.h>
+
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <string.h>
@@ -172,7 +174,9 @@ emit(GwContact *contact, GwContactEvent *event)
   event->node = contact->node;
   event->advisor_ref = contact->advisor_ref;
   event->customer_ref = contact->customer_ref;
-  gw_signaling_log(G_LOG_LEVEL_INFO, contact->room_id, NULL,
+  /* A quality sample comes every few seconds of a call: debug only. */
+  gw_signaling_log(event->type == GW_CONTACT_QUALITY ? G_LOG_LEVEL_DEBUG : G_LOG_LEVEL_INFO,
+                   contact->room_id, NULL,
                    "contact %s %s (journey %s, wait %" G_GINT64_FORMAT
                    " ms, handle %" G_GINT64_FORMAT " ms%s%s%s%s)",
                    contact->id, name, contact->journey != NULL ? contact->journey : "-",
@@ -319,6 +323,26 @@ gw_contact_screen(GwContact *contact, const char *peer_id, const char *by, gbool
                             ms_since(share->start_us));
     g_hash_table_remove(contact->screens, peer_id);
   }
+  event.attrs_json = attrs;
+  emit(contact, &event);
+  return TRUE;
+}
+
+gboolean
+gw_contact_quality(GwContact *contact, double rtt_ms, double loss_pct, double kbps)
+{
+  char rtt[G_ASCII_DTOSTR_BUF_SIZE], loss[G_ASCII_DTOSTR_BUF_SIZE], rate[G_ASCII_DTOSTR_BUF_SIZE];
+
+  if (contact->phase != GW_CONTACT_PHASE_ANSWERED || !isfinite(rtt_ms) || !isfinite(loss_pct) ||
+      !isfinite(kbps))
+    return FALSE;
+  GwContactEvent event = event_init(GW_CONTACT_QUALITY);
+  /* Not printf's %f: the locale could make the decimal point a comma. */
+  g_ascii_formatd(rtt, sizeof rtt, "%.1f", CLAMP(rtt_ms, 0, 60000));
+  g_ascii_formatd(loss, sizeof loss, "%.2f", CLAMP(loss_pct, 0, 100));
+  g_ascii_formatd(rate, sizeof rate, "%.0f", CLAMP(kbps, 0, 1000000));
+  g_autofree char *attrs =
+      g_strdup_printf("{\"rtt_ms\":%s,\"loss_pct\":%s,\"kbps\":%s}", rtt, loss, rate);
   event.attrs_json = attrs;
   emit(contact, &event);
   return TRUE;

@@ -92,6 +92,12 @@ gboolean gw_contact_rejoin(GwContact *contact, const char *role);
  * so a stop without a start (or a second start) emits nothing. @by is the role.
  */
 gboolean gw_contact_screen(GwContact *contact, const char *peer_id, const char *by, gboolean start);
+/**
+ * gw_contact_quality: ANSWERED only (no phase change). One sample of how the
+ * customer's media arrives: round trip in ms, loss in percent, kbit/s.
+ * Values are clamped to 0..60000, 0..100 and 0..1000000.
+ */
+gboolean gw_contact_quality(GwContact *contact, double rtt_ms, double loss_pct, double kbps);
 
 /**
  * gw_contact_close:

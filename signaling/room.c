@@ -15,7 +15,14 @@ struct _GwRoom {
   gboolean media_connected; /* some peer's media came up at least once */
   char *first_leaver;       /* role of the first to leave an answered call, for ended_by */
   guint expiry_source;      /* while empty and waiting for a rejoin, see gw_room_set_expiry */
+  guint quality_source;     /* samples the customer's media while the call is answered */
 };
+
+/* How often an answered call's quality is sampled into the metrics store. */
+#define QUALITY_INTERVAL_S 20
+
+static void sample_all(GwRoom *room);
+static gboolean on_quality_tick(gpointer data);
 
 static GwSession *
 find_session(GwRoom *room, const char *peer_id)
@@ -106,6 +113,7 @@ gw_room_new(GwConfig *config, const char *room_id, const GwContactSink *sink,
   room->config = gw_config_ref(config);
   room->sessions = g_ptr_array_new();
   room->contact = gw_contact_new(sink, &info);
+  room->quality_source = g_timeout_add_seconds(QUALITY_INTERVAL_S, on_quality_tick, room);
   /* The room is the callbacks' user data: it outlives its media room. */
   room->media = gw_media_room_new(config, room_id, &media_callbacks, room, &media_error);
   if (room->media == NULL) {
@@ -125,8 +133,12 @@ gw_room_free(GwRoom *room)
   if (room == NULL)
     return;
   gw_room_set_expiry(room, 0);
-  if (room->contact != NULL)
+  g_clear_handle_id(&room->quality_source, g_source_remove);
+  if (room->contact != NULL) {
+    if (room->media != NULL)
+      sample_all(room); /* the last sample of a call cut by a shutdown */
     gw_contact_close(room->contact, "shutdown", "system");
+  }
   g_clear_pointer(&room->contact, gw_contact_free);
   g_clear_pointer(&room->media, gw_media_room_free);
   g_ptr_array_unref(room->sessions);
@@ -186,6 +198,49 @@ find_advisor(GwRoom *room)
       return session;
   }
   return NULL;
+}
+
+/*
+ * One quality sample of the customer's side of an answered call: how the
+ * gateway's media reaches the customer, from the receiver reports of its
+ * browser (docs/metrics.md). Nothing is recorded until the browser has
+ * reported at least once: a sample without round trip and loss would pull
+ * the means towards zero.
+ */
+static void
+sample_quality(GwRoom *room, GwSession *session)
+{
+  const char *peer_id = gw_session_get_peer_id(session);
+  GwMediaQuality quality;
+
+  if (gw_session_get_role(session) != GW_ROLE_CUSTOMER ||
+      gw_contact_get_phase(room->contact) != GW_CONTACT_PHASE_ANSWERED)
+    return;
+  if (!gw_media_room_sample_quality(room->media, peer_id, &quality)) {
+    gw_signaling_log(G_LOG_LEVEL_DEBUG, room->id, peer_id, "no quality sample: no media yet");
+    return;
+  }
+  gw_signaling_log(
+      G_LOG_LEVEL_DEBUG, room->id, peer_id,
+      "quality: round trip %.1f ms, %.2f %% lost, %.0f kbit/s%s", quality.rtt_ms, quality.loss_pct,
+      quality.kbps,
+      quality.rtt_ms < 0 || quality.loss_pct < 0 ? " (no receiver report yet: not kept)" : "");
+  if (quality.rtt_ms >= 0 && quality.loss_pct >= 0)
+    gw_contact_quality(room->contact, quality.rtt_ms, quality.loss_pct, quality.kbps);
+}
+
+static void
+sample_all(GwRoom *room)
+{
+  for (guint i = 0; i < room->sessions->len; i++)
+    sample_quality(room, g_ptr_array_index(room->sessions, i));
+}
+
+static gboolean
+on_quality_tick(gpointer data)
+{
+  sample_all(data);
+  return G_SOURCE_CONTINUE;
 }
 
 /* Runs once @session is listed: what its arrival means for the contact. */
@@ -375,8 +430,11 @@ gw_room_remove_session(GwRoom *room, GwSession *session, const char *reason)
 {
   const char *peer_id = gw_session_get_peer_id(session);
 
-  if (!g_ptr_array_remove(room->sessions, session))
+  if (!g_ptr_array_find(room->sessions, session, NULL))
     return;
+  /* The last sample of the customer's media, while it is still there (short calls get one). */
+  sample_quality(room, session);
+  g_ptr_array_remove(room->sessions, session);
   gw_media_room_remove_peer(room->media, peer_id);
   /* Only a call that was answered waits for someone to come back. */
   guint grace = gw_contact_get_phase(room->contact) == GW_CONTACT_PHASE_ANSWERED
@@ -406,6 +464,8 @@ gw_room_hang_up(GwRoom *room, GwSession *by)
       gw_protocol_build_ended("hangup", gw_session_get_peer_id(by), NULL, NULL);
   g_autofree char *rating_token = NULL;
   g_autofree char *ended_rated = NULL;
+
+  sample_all(room); /* the last quality sample of an answered call */
   /* Take the list first: ending a session must not find itself still listed. */
   g_autoptr(GPtrArray) sessions = g_steal_pointer(&room->sessions);
 

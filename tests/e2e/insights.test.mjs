@@ -17,6 +17,7 @@ import { VIEWPORTS, checkAxe, checkLayout, screenshot } from './page-checks.mjs'
 import { seedSql } from './seed-metrics.mjs';
 
 const PASSWORD = 'een lang wachtwoord voor sam';
+const QUALITY_REPORT_MS = 4000;
 let browser;
 const contexts = [];
 
@@ -33,6 +34,9 @@ test('after an answered call the customer rates it once; a replay and a bad link
   const customer = await openSide(browser, 'customer', room);
   contexts.push(advisor.context, customer.context);
   await waitForStatus(customer.page, /Connected/);
+  // Long enough for the customer's browser to report on what the gateway sends it
+  // (receiver reports, about once a second): the call's quality sample comes from those.
+  await customer.page.waitForTimeout(QUALITY_REPORT_MS);
   await advisor.page.getByRole('button', { name: 'Hang up', exact: true }).click();
   // The customer's page goes on to the rating form by itself; the advisor stays.
   await waitForAfterCall(customer.page, 'rate');
@@ -41,6 +45,25 @@ test('after an answered call the customer rates it once; a replay and a bad link
   const page = customer.page;
   await page.getByText('The call has ended. The advisor hung up.').waitFor({ timeout: UI_TIMEOUT_MS });
   const rateUrl = page.url();
+
+  // The hang-up took the call's last quality sample: round trip, loss and bitrate to the customer.
+  const dataDir = process.env.BALIE_SERVER_DATA_DIR;
+  assert.ok(dataDir, 'run through tests/e2e/run-in-netns.sh (BALIE_SERVER_DATA_DIR)');
+  let quality = '';
+  await waitFor(
+    'the call\'s quality sample in the store',
+    async () => {
+      quality = execFileSync('sqlite3', [join(dataDir, 'metrics.db'),
+        'SELECT quality_samples, kbps_sum, rtt_ms_sum, loss_pct_sum FROM contact WHERE answered_us IS NOT NULL ORDER BY offered_us DESC LIMIT 1'])
+        .toString().trim();
+      return Number(quality.split('|')[0]) >= 1;
+    },
+    UI_TIMEOUT_MS,
+  );
+  const [, kbps, rtt, loss] = quality.split('|').map(Number);
+  console.log(`quality of the call as stored (samples|kbps|rtt ms|loss %): ${quality}`);
+  assert.ok(kbps > 100, `the gateway sent the customer video (${kbps} kbit/s)`);
+  assert.ok(rtt >= 0 && rtt < 1000 && loss >= 0 && loss <= 100, `round trip and loss are plausible (${quality})`);
 
   const nps = page.getByRole('group', { name: /recommend us/ });
   assert.equal(await nps.getByRole('radio').count(), 11);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for signaling/contact: the lifecycle state machine and what it hands the sink. */
 #include <json-glib/json-glib.h>
+#include <math.h>
 #include <string.h>
 
 #include "signaling/contact.h"
@@ -178,11 +179,41 @@ test_pseudonym(void)
   g_assert_null(strstr(a, "42"));
 }
 
+/* Quality samples: only while answered, JSON whatever the locale, clamped, never NaN. */
+static void
+test_quality(void)
+{
+  g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func(recorded_free);
+  GwContactSink sink = {record, events};
+  GwContactInfo info = {.id = "c-q", .journey = "hypotheek", .queue = "hypotheek", .node = "n1"};
+  g_autoptr(GwContact) contact = gw_contact_new(&sink, &info);
+
+  g_assert_false(gw_contact_quality(contact, 10, 0, 500));
+  g_assert_true(gw_contact_offer(contact));
+  g_assert_false(gw_contact_quality(contact, 10, 0, 500));
+  g_assert_true(gw_contact_answer(contact, "a1"));
+  g_assert_true(gw_contact_quality(contact, 12.34, 0.5, 1234.4));
+  g_assert_true(gw_contact_quality(contact, -5, 250, 1e12));
+  g_assert_false(gw_contact_quality(contact, NAN, 0, 500));
+  g_assert_false(gw_contact_quality(contact, 10, 0, INFINITY));
+  g_assert_true(gw_contact_end(contact, "hangup", "customer"));
+  g_assert_false(gw_contact_quality(contact, 10, 0, 500));
+
+  g_assert_cmpuint(events->len, ==, 5);
+  g_assert_cmpint(nth(events, 2)->type, ==, GW_CONTACT_QUALITY);
+  g_assert_cmpstr(nth(events, 2)->attrs, ==, "{\"rtt_ms\":12.3,\"loss_pct\":0.50,\"kbps\":1234}");
+  g_assert_cmpstr(nth(events, 3)->attrs, ==,
+                  "{\"rtt_ms\":0.0,\"loss_pct\":100.00,\"kbps\":1000000}");
+  g_assert_cmpstr(nth(events, 3)->advisor_ref, ==, "a1");
+  g_assert_cmpint(nth(events, 4)->type, ==, GW_CONTACT_ENDED);
+}
+
 int
 main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/contact/answered-call", test_answered_call);
+  g_test_add_func("/contact/quality", test_quality);
   g_test_add_func("/contact/abandoned-and-failed", test_abandoned_and_failed);
   g_test_add_func("/contact/no-sink", test_no_sink);
   g_test_add_func("/contact/pseudonym", test_pseudonym);
