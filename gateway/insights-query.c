@@ -243,8 +243,8 @@ export_row(const GwStoreValue *col, guint n, gpointer data)
     for (guint i = 0; i < n && w->columns[i] != NULL; i++) {
       if (i > 0)
         g_string_append_c(w->out, ',');
-      json_text(w->out, w->columns[i]);
-      g_string_append_c(w->out, ':');
+      /* Column names are our own lower-case identifiers: nothing to escape. */
+      g_string_append_printf(w->out, "\"%s\":", w->columns[i]);
       if (col[i].type == GW_STORE_INT)
         g_string_append_printf(w->out, "%" G_GINT64_FORMAT, col[i].i);
       else if (col[i].type == GW_STORE_REAL)

@@ -429,12 +429,13 @@ void
 gw_room_remove_session(GwRoom *room, GwSession *session, const char *reason)
 {
   const char *peer_id = gw_session_get_peer_id(session);
+  guint index = 0;
 
-  if (!g_ptr_array_find(room->sessions, session, NULL))
+  if (!g_ptr_array_find(room->sessions, session, &index))
     return;
   /* The last sample of the customer's media, while it is still there (short calls get one). */
   sample_quality(room, session);
-  g_ptr_array_remove(room->sessions, session);
+  g_ptr_array_remove_index(room->sessions, index);
   gw_media_room_remove_peer(room->media, peer_id);
   /* Only a call that was answered waits for someone to come back. */
   guint grace = gw_contact_get_phase(room->contact) == GW_CONTACT_PHASE_ANSWERED
