@@ -393,6 +393,9 @@ gw_feedback_sample_quality(GwPeer *peer, GwMediaQuality *quality)
         !gst_structure_get(s, "rb-round-trip", G_TYPE_UINT, &rtt, "rb-fractionlost", G_TYPE_UINT,
                            &fraction, NULL))
       continue;
+    /* 0 is kept: on loopback a round trip rounds to 0 (units of 15 us); the only
+     * other 0, a report before the browser had any sender report from us, is
+     * limited to the first second or so of a call. */
     rtt_ms = MAX(rtt_ms, RTCP_FIXED_16_16_TO_MS(rtt));
     lost += fraction / 256.0;
     reports++;
