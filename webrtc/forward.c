@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Forwarding branches: a producer's tee -> leaky queue -> isolate -> a consumer's sink pad. */
+/* Forwarding branches: a producer's tee -> [leaky queue] -> isolate -> a consumer's sink pad. */
 #include "webrtc/feedback.h"
 #include "webrtc/isolate.h"
 #include "webrtc/media-room-private.h"
@@ -258,13 +258,22 @@ signal_ssrc_later(GwMediaRoom *room, GwSlot *downstream)
   gw_peer_request_offer(downstream->peer);
 }
 
+/* Where the producer's tee feeds the branch: its queue, or with
+ * media.branch_queue off its isolate. */
+static GstPad *
+branch_sink(GwSlot *downstream)
+{
+  return gst_element_get_static_pad(downstream->queue ? downstream->queue : downstream->isolate,
+                                    "sink");
+}
+
 /* The branch exists and its producer's stream moved to a new tee (webrtcbin
  * replaced the pad after a renegotiation) or a new producer took the slot:
  * keep the branch (and its retransmission history), change its tee. */
 static void
 move_branch(GwMediaRoom *room, GwSlot *upstream, GwSlot *downstream)
 {
-  g_autoptr(GstPad) qsink = gst_element_get_static_pad(downstream->queue, "sink");
+  g_autoptr(GstPad) qsink = branch_sink(downstream);
   gst_pad_unlink(downstream->tee_pad, qsink);
   gst_element_release_request_pad(downstream->tee_of_branch, downstream->tee_pad);
   gst_clear_object(&downstream->tee_pad);
@@ -298,19 +307,24 @@ gw_forward_link(GwMediaRoom *room, GwSlot *upstream, GwSlot *downstream)
     return;
   }
 
-  /* The queue gives the branch its own thread. Without it (tried: 4 threads
-   * less per call, ~10 % less CPU) the producer's jitter-buffer thread carries
-   * every packet out through the consumer's session, SRTP and socket, and
-   * anything holding that thread up stalls the stream: p99 delays of 0.65-0.9 s
-   * under load and freezes on the sending leg (docs/benchmarks.md). */
-  GstElement *queue = gst_element_factory_make("queue", NULL);
-  g_object_set(queue, "leaky", 2 /* downstream: drop the oldest */, "max-size-buffers",
-               GW_FORWARD_QUEUE_PACKETS, "max-size-bytes", 0, "max-size-time", (guint64)0, NULL);
-  gst_object_ref_sink(queue);
-  gst_bin_add(GST_BIN(room->pipeline), queue);
+  /* With media.branch_queue the branch gets a queue and its own thread. By
+   * default the thread that read the producer's packet from its socket carries
+   * it on through the consumer's session, SRTP and socket, as in Janus: four
+   * threads and one hand-off per packet fewer per call. Nothing on that path
+   * waits (the isolate drops until the consumer is connected, sockets do not
+   * block). The queue was needed while a jitter-buffer thread carried packets
+   * (p99 delays of 0.65-0.9 s and freezes then, docs/benchmarks.md). */
+  GstElement *queue = NULL;
   GstElement *isolate = gst_object_ref_sink(gw_isolate_new());
   gst_bin_add(GST_BIN(room->pipeline), isolate);
-  gst_element_link(queue, isolate);
+  if (room->config->branch_queue) {
+    queue = gst_element_factory_make("queue", NULL);
+    g_object_set(queue, "leaky", 2 /* downstream: drop the oldest */, "max-size-buffers",
+                 GW_FORWARD_QUEUE_PACKETS, "max-size-bytes", 0, "max-size-time", (guint64)0, NULL);
+    gst_object_ref_sink(queue);
+    gst_bin_add(GST_BIN(room->pipeline), queue);
+    gst_element_link(queue, isolate);
+  }
   /* A push into a consumer whose DTLS is not done yet blocks (webrtcbin's pad
    * block): drop until then, so the queue does not fill with stale packets. */
   GstElement *consumer = downstream->peer->webrtc;
@@ -325,7 +339,7 @@ gw_forward_link(GwMediaRoom *room, GwSlot *upstream, GwSlot *downstream)
       open_when_connected(consumer, NULL, isolate);
   }
 
-  g_autoptr(GstPad) qsink = gst_element_get_static_pad(queue, "sink");
+  g_autoptr(GstPad) qsink = gst_element_get_static_pad(queue ? queue : isolate, "sink");
   g_autoptr(GstPad) qsrc = gst_element_get_static_pad(isolate, "src");
   gst_pad_add_probe(qsink,
                     GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST |
@@ -337,7 +351,8 @@ gw_forward_link(GwMediaRoom *room, GwSlot *upstream, GwSlot *downstream)
     GW_MEDIA_LOG(G_LOG_LEVEL_WARNING, room, downstream->peer->id, "cannot link branch: %s",
                  gst_pad_link_get_name(ret));
   gst_element_sync_state_with_parent(isolate);
-  gst_element_sync_state_with_parent(queue);
+  if (queue)
+    gst_element_sync_state_with_parent(queue);
 
   GstPad *tee_pad = gst_element_request_pad_simple(upstream->tee, "src_%u");
   ret = gst_pad_link(tee_pad, qsink);
@@ -377,15 +392,17 @@ gw_forward_unlink(GwMediaRoom *room, GwSlot *downstream)
   gw_feedback_remove_branch(downstream->peer, downstream->isolate);
   g_signal_handlers_disconnect_by_func(downstream->peer->webrtc, open_when_connected,
                                        downstream->isolate);
-  g_autoptr(GstPad) qsink = gst_element_get_static_pad(downstream->queue, "sink");
+  g_autoptr(GstPad) qsink = branch_sink(downstream);
   gst_pad_unlink(downstream->tee_pad, qsink);
   gst_element_release_request_pad(downstream->tee_of_branch, downstream->tee_pad);
   gst_clear_object(&downstream->tee_pad);
   gst_clear_object(&downstream->tee_of_branch);
 
-  gst_element_set_state(downstream->queue, GST_STATE_NULL);
+  if (downstream->queue) {
+    gst_element_set_state(downstream->queue, GST_STATE_NULL);
+    gst_bin_remove(GST_BIN(room->pipeline), downstream->queue);
+  }
   gst_element_set_state(downstream->isolate, GST_STATE_NULL);
-  gst_bin_remove(GST_BIN(room->pipeline), downstream->queue);
   gst_bin_remove(GST_BIN(room->pipeline), downstream->isolate);
   gst_clear_object(&downstream->queue);
   gst_clear_object(&downstream->isolate);

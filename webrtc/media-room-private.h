@@ -36,10 +36,10 @@ struct _GwSlot {
 
   /* downstream */
   GstPad *sink_pad;  /* webrtcbin request pad, owned reference */
-  GstElement *queue; /* the branch's leaky queue, while linked (owned) */
+  GstElement *queue; /* the branch's leaky queue, while linked, with media.branch_queue (owned) */
   GstElement *isolate; /* after the queue, feeding sink_pad: keeps sink_pad's errors from
                           the producer, answers NACKs (owned) */
-  GstPad *tee_pad;   /* the producer tee's request pad feeding queue, owned reference */
+  GstPad *tee_pad;     /* the producer tee's request pad feeding the branch, owned reference */
   GstElement *tee_of_branch; /* the tee tee_pad belongs to, owned reference */
 };
 

@@ -5,6 +5,7 @@
 #include <gst/webrtc/webrtc.h>
 
 #include "webrtc/lean.h"
+#include "webrtc/media-room-private.h"
 #include "webrtc/media-room.h"
 
 typedef struct _Fixture Fixture;
@@ -216,7 +217,9 @@ static void
 fixture_setup(Fixture *f, gconstpointer data)
 {
   f->config = gw_config_new_default();
+  /* "queues": every thread hand-off the lean path leaves out is put back. */
   f->config->receive_queue = data != NULL;
+  f->config->branch_queue = data != NULL;
   g_autoptr(GError) error = NULL;
   f->room = gw_media_room_new(f->config, "fwd", &callbacks, f, &error);
   g_assert_no_error(error);
@@ -231,6 +234,27 @@ fixture_teardown(Fixture *f, gconstpointer data)
   while (g_main_context_iteration(NULL, FALSE))
     ;
   gw_config_unref(f->config);
+}
+
+static void
+count_queue(const GValue *item, gpointer data)
+{
+  GstElementFactory *factory = gst_element_get_factory(g_value_get_object(item));
+  if (factory && g_str_equal(gst_plugin_feature_get_name(factory), "queue"))
+    (*(guint *)data)++;
+}
+
+/* The queues directly in the room's pipeline (webrtcbin's own are inside it). */
+static guint
+count_queues(GstElement *pipeline)
+{
+  guint n = 0;
+  g_autoptr(GstIterator) it = gst_bin_iterate_elements(GST_BIN(pipeline));
+  while (gst_iterator_foreach(it, count_queue, &n) == GST_ITERATOR_RESYNC) {
+    n = 0;
+    gst_iterator_resync(it);
+  }
+  return n;
 }
 
 static void
@@ -254,6 +278,9 @@ test_forward_both_ways(Fixture *f, gconstpointer data)
     g_assert_cmpuint(skipped, ==, 0);
   else
     g_assert_cmpuint(skipped, >, 200);
+  /* Each of the four branches (two tracks each way) has a queue only with branch_queue. */
+  guint queues = count_queues(f->room->pipeline);
+  g_assert_cmpuint(queues, ==, f->config->branch_queue ? 4 : 0);
 
   /* What reaches a, as its RTP session sees it: a first sample, then one over 500 ms. */
   GwMediaQuality quality = {0};
@@ -287,7 +314,7 @@ main(int argc, char **argv)
   g_test_init(&argc, &argv, NULL);
   g_test_add("/forward/both-ways", Fixture, NULL, fixture_setup, test_forward_both_ways,
              fixture_teardown);
-  g_test_add("/forward/both-ways-receive-queue", Fixture, "receive_queue", fixture_setup,
-             test_forward_both_ways, fixture_teardown);
+  g_test_add("/forward/both-ways-queues", Fixture, "queues", fixture_setup, test_forward_both_ways,
+             fixture_teardown);
   return g_test_run();
 }
