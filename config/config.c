@@ -217,7 +217,7 @@ config_fill_defaults(GwConfig *config)
 
   config->ice_local_addresses = g_new0(char *, 2);
   config->ice_local_addresses[0] = g_strdup("127.0.0.1");
-  config->jitterbuffer_ms = 200;
+  config->jitterbuffer_ms = GW_CONFIG_JITTERBUFFER_MS;
   config->video_jitterbuffer_ms = GW_CONFIG_VIDEO_JITTERBUFFER_MS;
   config->start_kbps = 1000;
   config->camera_max_kbps = 2000;

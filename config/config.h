@@ -7,6 +7,7 @@
 G_BEGIN_DECLS
 
 #define GW_CONFIG_ERROR (gw_config_error_quark())
+#define GW_CONFIG_JITTERBUFFER_MS 200       /* media.jitterbuffer_ms unless set */
 #define GW_CONFIG_VIDEO_JITTERBUFFER_MS 200 /* media.video_jitterbuffer_ms unless set */
 GQuark gw_config_error_quark(void);
 

@@ -129,16 +129,22 @@ on_jitterbuffer_first_buffer(GstPad *pad, GstPadProbeInfo *info, gpointer data)
 }
 
 /*
- * With media.video_jitterbuffer off (the default) video has no jitter buffer
- * either (lean.c asks for lost packets itself and nothing waits), so
- * media.video_jitterbuffer_ms has nothing to set: said once, if it was changed.
+ * Forwarded audio has no jitter buffer (lean.c), so media.jitterbuffer_ms has
+ * nothing to set (it would only apply if rtpbin lacked request-jitterbuffer);
+ * with media.video_jitterbuffer off (the default) video has none either
+ * (lean.c asks for lost packets itself and nothing waits), so
+ * media.video_jitterbuffer_ms has nothing to set. Said once each, if changed.
  */
 static void
-note_video_path(const GwConfig *config)
+note_jitterbuffer_keys(const GwConfig *config)
 {
   static gsize once;
   if (!g_once_init_enter(&once))
     return;
+  if (config->jitterbuffer_ms != GW_CONFIG_JITTERBUFFER_MS)
+    g_message("media.jitterbuffer_ms = %u has no effect: forwarded audio has no jitter buffer "
+              "in the gateway; the receiving browser reorders and conceals",
+              config->jitterbuffer_ms);
   if (!config->video_jitterbuffer && config->video_jitterbuffer_ms != GW_CONFIG_VIDEO_JITTERBUFFER_MS)
     g_message("media.video_jitterbuffer_ms = %u has no effect: video has no jitter buffer "
               "(media.video_jitterbuffer = false); the gateway forwards at once and asks for "
@@ -681,7 +687,7 @@ gw_peer_new(GwMediaRoom *room, const char *peer_id, GError **error)
     g_signal_connect(rtpbin, "new-jitterbuffer", G_CALLBACK(on_new_jitterbuffer),
                      GUINT_TO_POINTER(room->config->jitterbuffer_ms));
   limit_streams(room, peer_id, webrtc);
-  note_video_path(room->config);
+  note_jitterbuffer_keys(room->config);
   if (!gw_lean_install_peer(webrtc, !room->config->video_jitterbuffer))
     GW_MEDIA_LOG(G_LOG_LEVEL_INFO, room, peer_id, "audio and video keep their jitter buffers (no request-jitterbuffer)");
   g_signal_connect_data(webrtc, "on-ice-candidate", G_CALLBACK(on_ice_candidate),
