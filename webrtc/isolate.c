@@ -8,7 +8,7 @@
 
 /*
  * Without it, a flow error from one consumer's webrtcbin (not negotiated,
- * an error state, a vanished browser) travels back through the branch queue
+ * an error state, a vanished browser) travels back through the branch
  * and the tee and halts the producer's receive path: every other viewer
  * loses the stream. Here such errors end: they are logged once per branch
  * and the branch drops until the consumer accepts data again.
@@ -19,10 +19,16 @@
  * a received packet's memory can be a much larger block (libnice reads into
  * 64 KiB buffers), and a held reference would make every later writer downstream
  * (the TWCC sequence number) copy it anyway. Packets larger than a slot are not
- * kept; browsers send RTP packets of at most ~1200 bytes.
+ * kept; browsers send RTP packets of at most ~1200 bytes. A copy is let go after
+ * HISTORY_KEEP_US (or when its slot is taken), so what the history holds follows
+ * the stream's rate: ~110 KB at 1 Mbit/s, at most 256 packets (~1.2 s at 2 Mbit/s).
+ * A browser asks again for a lost packet once per round trip, ten times at most
+ * (Chrome), so a second covers round trips up to ~100 ms fully and longer ones for
+ * the first few requests; Janus keeps ~200 ms (min_nack_queue).
  */
-#define HISTORY_PACKETS 256 /* ~1.5 s at 2 Mbit/s */
+#define HISTORY_PACKETS 256
 #define HISTORY_SLOT_BYTES 1280
+#define HISTORY_KEEP_US 1000000
 #define HISTORY_MAX_RESENDS 6 /* per packet: a NACK for a resend lost again is answered */
 /* Chrome re-sends a NACK every round trip (~1 ms on a LAN) until the packet
  * arrives: answer one packet at most this often, not every NACK. */
@@ -42,10 +48,15 @@ typedef struct {
   GstClockTime pts;
   gint64 resent_us; /* monotonic time of the last resend */
   gint64 gap_us;    /* size 0: when the packet was found missing on the way in; 0: not so */
+  gint64 kept_us;   /* when bytes were copied: they go HISTORY_KEEP_US later */
+  guint8 *bytes;    /* size bytes (owned), or NULL */
   guint16 seq;
   guint16 size; /* 0: empty */
   guint8 resent;
+  guint8 why_empty; /* size 0 and no gap: EMPTY_TOO_LARGE or EMPTY_EXPIRED */
 } HistoryEntry;
+
+enum { EMPTY_TOO_LARGE = 1, EMPTY_EXPIRED };
 
 struct _GwIsolate {
   GstElement parent;
@@ -71,12 +82,13 @@ struct _GwIsolate {
   gboolean congested;   /* the consumer's link loses most packets: a keyframe would too */
   guint64 resent_bytes;
   HistoryEntry *entries; /* HISTORY_PACKETS, allocated with the first packet */
-  guint8 *bytes;         /* HISTORY_PACKETS * HISTORY_SLOT_BYTES */
+  gint64 keep_us;        /* HISTORY_KEEP_US, shorter in tests */
+  guint16 expire_seq;    /* the oldest packet that may still hold bytes */
   guint32 ssrc;
   guint16 newest; /* the last sequence number passed */
   gboolean have_ssrc;
   guint64 resent, missed;
-  guint64 missed_unseen, missed_big, missed_often; /* why, for the log */
+  guint64 missed_unseen, missed_big, missed_often, missed_expired; /* why, for the log */
   guint64 missed_upstream; /* not arrived yet: asked of the sender (lean.c) */
   guint64 gaps; /* packets missing in what came in (lost before the gateway forwarded) */
   GstBufferList *pending; /* resends waiting for the branch's own thread */
@@ -159,6 +171,42 @@ is_keyframe(Codec codec, const guint8 *p, guint len)
   return FALSE;
 }
 
+/* Sets *e to value, letting go of the bytes it held. */
+static void
+entry_set(HistoryEntry *e, HistoryEntry value)
+{
+  g_free(e->bytes);
+  *e = value;
+}
+
+static void
+history_clear(GwIsolate *self)
+{
+  for (guint i = 0; self->entries && i < HISTORY_PACKETS; i++)
+    entry_set(&self->entries[i], (HistoryEntry){0});
+}
+
+/* Lets go of the bytes of packets kept longer than keep_us, oldest first,
+ * up to the first one still young enough. Called with the object lock held. */
+static void
+history_expire(GwIsolate *self, gint64 now)
+{
+  /* What is further back than the ring went with its slot; a jump of the
+   * sequence numbers (a new start) begins again from the ring's oldest slot. */
+  gint16 behind = (gint16)(self->newest - self->expire_seq);
+  if (behind >= HISTORY_PACKETS || behind <= -HISTORY_LATE_MAX)
+    self->expire_seq = (guint16)(self->newest - (HISTORY_PACKETS - 1));
+  for (guint i = 0; i < HISTORY_PACKETS && (gint16)(self->newest - self->expire_seq) >= 0; i++) {
+    HistoryEntry *e = &self->entries[self->expire_seq % HISTORY_PACKETS];
+    if (e->seq == self->expire_seq && e->bytes) {
+      if (now - e->kept_us < self->keep_us)
+        return;
+      entry_set(e, (HistoryEntry){.seq = e->seq, .why_empty = EMPTY_EXPIRED});
+    }
+    self->expire_seq++;
+  }
+}
+
 /* Called with the object lock held. */
 static void
 remember(GwIsolate *self, GstBuffer *buffer)
@@ -170,8 +218,10 @@ remember(GwIsolate *self, GstBuffer *buffer)
   guint32 ssrc = gst_rtp_buffer_get_ssrc(&rtp);
   /* Another stream (a new producer in this slot): the history is not its. */
   gboolean same = self->have_ssrc && ssrc == self->ssrc;
-  if (self->entries && self->have_ssrc && !same)
-    memset(self->entries, 0, HISTORY_PACKETS * sizeof(HistoryEntry));
+  if (self->have_ssrc && !same) {
+    history_clear(self);
+    self->expire_seq = seq;
+  }
   /* Without a jitter buffer before the branch (lean.c) packets come out of
    * order: a resend from the sender arrives after the packets behind it. A
    * late packet fills its gap and its slot, and moves nothing back. */
@@ -183,7 +233,7 @@ remember(GwIsolate *self, GstBuffer *buffer)
     if (self->entries && self->late_input) {
       gint64 now = g_get_monotonic_time();
       for (guint16 m = (guint16)(seq - MIN(ahead - 1, HISTORY_PACKETS - 1)); m != seq; m++)
-        self->entries[m % HISTORY_PACKETS] = (HistoryEntry){.seq = m, .gap_us = now};
+        entry_set(&self->entries[m % HISTORY_PACKETS], (HistoryEntry){.seq = m, .gap_us = now});
     }
   } else if (late && ahead < 0 && self->gaps > 0) {
     self->gaps--;
@@ -192,6 +242,8 @@ remember(GwIsolate *self, GstBuffer *buffer)
     gst_rtp_buffer_unmap(&rtp); /* its slot holds a newer packet now */
     return;
   }
+  if (!self->have_ssrc)
+    self->expire_seq = seq;
   self->ssrc = ssrc;
   if (!late)
     self->newest = seq;
@@ -211,26 +263,31 @@ remember(GwIsolate *self, GstBuffer *buffer)
     return;
   if (!self->entries) {
     self->entries = g_new0(HistoryEntry, HISTORY_PACKETS);
-    self->bytes = g_malloc((gsize)HISTORY_PACKETS * HISTORY_SLOT_BYTES);
+    self->expire_seq = seq;
   }
   HistoryEntry *e = &self->entries[seq % HISTORY_PACKETS];
   gsize size = gst_buffer_get_size(buffer);
+  gint64 now = g_get_monotonic_time();
   if (size > HISTORY_SLOT_BYTES) {
-    *e = (HistoryEntry){.seq = seq}; /* passed, not kept: "too large" */
-    return;
+    entry_set(e, (HistoryEntry){.seq = seq, .why_empty = EMPTY_TOO_LARGE}); /* passed, not kept */
+  } else {
+    /* The slot's old copy is mostly the same size: realloc keeps the block. */
+    guint8 *bytes = g_realloc(e->bytes, size);
+    gst_buffer_extract(buffer, 0, bytes, size);
+    *e = (HistoryEntry){.seq = seq,
+                        .size = (guint16)size,
+                        .bytes = bytes,
+                        .kept_us = now,
+                        .pts = GST_BUFFER_PTS(buffer)};
   }
-  gst_buffer_extract(buffer, 0, self->bytes + (gsize)(seq % HISTORY_PACKETS) * HISTORY_SLOT_BYTES,
-                     size);
-  e->seq = seq;
-  e->size = (guint16)size;
-  e->resent = 0;
-  e->gap_us = 0;
-  e->pts = GST_BUFFER_PTS(buffer);
+  history_expire(self, now);
 }
 
-/* Resends go out from the branch's own streaming thread, before the next
- * packet: the thread that read the NACK (the consumer's receive path, which
- * also carries that consumer's own media in) must never wait on this pad. */
+/* Resends go out from the thread that carries the branch's packets (the
+ * producer's nicesrc thread, or the branch queue's with media.branch_queue),
+ * before the next packet: the thread that read the NACK (the consumer's
+ * receive path, which also carries that consumer's own media in) must never
+ * wait on this pad. */
 static void
 push_pending(GwIsolate *self, GstBufferList *pending)
 {
@@ -326,6 +383,8 @@ gw_isolate_resend(GwIsolate *self, const guint16 *seqnums, guint n)
       }
       if (e->seq != seqnums[i])
         self->missed_unseen++;
+      else if (e->size == 0 && e->why_empty == EMPTY_EXPIRED)
+        self->missed_expired++;
       else if (e->size == 0 && e->gap_us == 0)
         self->missed_big++;
       else if (e->size == 0)
@@ -348,8 +407,7 @@ gw_isolate_resend(GwIsolate *self, const guint16 *seqnums, guint n)
     e->resent++;
     e->resent_us = now;
     self->resent_bytes += e->size;
-    GstBuffer *copy = gst_buffer_new_memdup(
-        self->bytes + (gsize)(seqnums[i] % HISTORY_PACKETS) * HISTORY_SLOT_BYTES, e->size);
+    GstBuffer *copy = gst_buffer_new_memdup(e->bytes, e->size);
     GST_BUFFER_PTS(copy) = e->pts;
     gst_buffer_list_add(self->pending, copy);
     count++;
@@ -427,6 +485,14 @@ gw_isolate_set_history(GwIsolate *self, const char *video_codec)
 }
 
 void
+gw_isolate_set_history_keep(GwIsolate *self, guint ms)
+{
+  GST_OBJECT_LOCK(self);
+  self->keep_us = ms ? (gint64)ms * 1000 : HISTORY_KEEP_US;
+  GST_OBJECT_UNLOCK(self);
+}
+
+void
 gw_isolate_set_late_input(GwIsolate *self, gboolean late_input)
 {
   GST_OBJECT_LOCK(self);
@@ -448,17 +514,16 @@ char *
 gw_isolate_describe_misses(GwIsolate *self)
 {
   GST_OBJECT_LOCK(self);
-  char *text = g_strdup_printf("%" G_GUINT64_FORMAT " before a newer keyframe, %" G_GUINT64_FORMAT
-                               " after a hole (waiting for a keyframe), %" G_GUINT64_FORMAT
-                               " never kept or overwritten, %" G_GUINT64_FORMAT
-                               " too large, %" G_GUINT64_FORMAT " resent too often, %" G_GUINT64_FORMAT
-                               " not arrived yet, %" G_GUINT64_FORMAT
-                               " over the budget of a full link; %" G_GUINT64_FORMAT
-                               " missing in what the branch got; %" G_GUINT64_FORMAT
-                               " keyframes asked for holes",
-                               self->missed_stale, self->missed_broken, self->missed_unseen, self->missed_big, self->missed_often,
-                               self->missed_upstream,
-                               self->missed_budget, self->gaps, self->holes);
+  char *text = g_strdup_printf(
+      "%" G_GUINT64_FORMAT " before a newer keyframe, %" G_GUINT64_FORMAT
+      " after a hole (waiting for a keyframe), %" G_GUINT64_FORMAT
+      " never kept or overwritten, %" G_GUINT64_FORMAT " kept too long ago, %" G_GUINT64_FORMAT
+      " too large, %" G_GUINT64_FORMAT " resent too often, %" G_GUINT64_FORMAT
+      " not arrived yet, %" G_GUINT64_FORMAT " over the budget of a full link; %" G_GUINT64_FORMAT
+      " missing in what the branch got; %" G_GUINT64_FORMAT " keyframes asked for holes",
+      self->missed_stale, self->missed_broken, self->missed_unseen, self->missed_expired,
+      self->missed_big, self->missed_often, self->missed_upstream, self->missed_budget, self->gaps,
+      self->holes);
   GST_OBJECT_UNLOCK(self);
   return text;
 }
@@ -485,6 +550,7 @@ gw_isolate_get_resent(GwIsolate *self, guint64 *resent, guint64 *missed)
 static void
 gw_isolate_init(GwIsolate *self)
 {
+  self->keep_us = HISTORY_KEEP_US;
   self->sinkpad = gst_pad_new_from_static_template(&sink_template, "sink");
   gst_pad_set_chain_function(self->sinkpad, isolate_chain);
   gst_pad_set_chain_list_function(self->sinkpad, isolate_chain_list);
@@ -503,8 +569,8 @@ static void
 gw_isolate_finalize(GObject *object)
 {
   GwIsolate *self = GW_ISOLATE(object);
+  history_clear(self);
   g_free(self->entries);
-  g_free(self->bytes);
   if (self->pending)
     gst_buffer_list_unref(self->pending);
   G_OBJECT_CLASS(gw_isolate_parent_class)->finalize(object);

@@ -31,6 +31,12 @@ void gw_isolate_set_open(GwIsolate *self, gboolean open);
 void gw_isolate_set_history(GwIsolate *self, const char *video_codec);
 
 /**
+ * gw_isolate_set_history_keep: how long a kept packet can still be resent
+ * (its copy is let go after that); 0: the default, one second. For tests.
+ */
+void gw_isolate_set_history_keep(GwIsolate *self, guint ms);
+
+/**
  * gw_isolate_set_late_input: packets missing on the way in may still come,
  * late and out of order (the producer's video has no jitter buffer, lean.c):
  * a NACK for one is not a hole until some time has passed.
