@@ -287,6 +287,9 @@ def derive(r):
         "d50": r["delay_ms"]["p50"],
         "d99": r["delay_ms"]["p99"],
         "lg_cpu": r["loadgen"]["cpu_pct"],
+        # The load generator does the same work per call behind every gateway, so
+        # the gateway's CPU in units of its CPU takes out the machine's speed drift.
+        "cpu_lg": g["cpu_pct"] / r["loadgen"]["cpu_pct"] if r["loadgen"]["cpu_pct"] else nan,
         # /proc/stat and per-process ticks round differently: small negatives mean ~0.
         "rcvbuf": r.get("udp_rcvbuf_errors", nan),
         "others": max(r.get("machine", {}).get("others_pct", nan), 0),
@@ -324,6 +327,7 @@ COLUMNS = [
     ("one-way delay ms p50", "d50", "{:.2f}"),
     ("one-way delay ms p99", "d99", "{:.2f}"),
     ("load generator CPU %", "lg_cpu", "{:.0f}"),
+    ("gateway CPU / load generator CPU", "cpu_lg", "{:.3f}"),
     ("rest of machine CPU %", "others", "{:.0f}"),
     ("UDP receive-buffer drops", "rcvbuf", "{:.0f}"),
 ]
@@ -518,10 +522,14 @@ def report(args, results, names, rev):
         rows = [derive(r) for r in results if r["gateway_name"] == name]
         # Only runs without loss: a starved gateway's CPU figure is its share, not its need.
         fit = {k: slope([(d["n"], d[k]) for d in rows if lossless(d, args.loss_tolerance)])
-               for k in ("cpu", "rss_mb", "thr")}
+               for k in ("cpu", "rss_mb", "thr", "lg_cpu")}
+        # Per further call, the gateway's CPU over the load generator's: the same
+        # yardstick for every gateway in the run, whatever the machine's speed.
+        rel = fit["cpu"] / fit["lg_cpu"] if fit["lg_cpu"] > 0 else float("nan")
         summary.append(f"{name}: marginal cost per further call (least squares over the N "
                        f"without loss): "
-                       f"CPU {fit['cpu']:.2f} % of a core, RSS {fit['rss_mb']:.2f} MB, "
+                       f"CPU {fit['cpu']:.2f} % of a core ({rel:.3f} of the load generator's "
+                       f"{fit['lg_cpu']:.2f} %), RSS {fit['rss_mb']:.2f} MB, "
                        f"threads {fit['thr']:.1f}")
     for name in [n for n in names if n != "direct"]:
         rows = [r for r in results if r["gateway_name"] == name and r.get("thread_census")]
