@@ -502,6 +502,30 @@ on_new_storage(GstElement *rtpbin, GstElement *storage, guint session, gpointer 
     g_object_set(storage, "size-time", (guint64)0, NULL);
 }
 
+/*
+ * 3b. No FEC decoder in the received packets' way.
+ *
+ * For the same reason webrtcbin's FEC decoders only pass packets on: it answers
+ * rtpbin's request-fec-decoder(-full) with an rtpulpfecdec for every stream a
+ * peer sends, whatever was negotiated. With webrtcbin's handlers for these
+ * blocked, rtpbin's accumulator gets no element and links the stream straight:
+ * one element fewer on every received packet's way. (Its FEC encoders, an
+ * rtpulpfecenc and an rtpredenc in a bin behind every sink pad, are linked by
+ * webrtcbin itself, not through rtpbin, and stay.) rtpbin's aux sender and
+ * receiver stay too (RTX from the browsers; rule 7 in docs/internals/webrtc.md).
+ */
+static void
+block_fec_decoders(GstElement *rtpbin, GstElement *webrtc)
+{
+  static const char *const signals[] = {"request-fec-decoder", "request-fec-decoder-full"};
+  for (guint i = 0; i < G_N_ELEMENTS(signals); i++) {
+    guint id = g_signal_lookup(signals[i], G_OBJECT_TYPE(rtpbin));
+    if (id)
+      g_signal_handlers_block_matched(rtpbin, G_SIGNAL_MATCH_ID | G_SIGNAL_MATCH_DATA, id, 0, NULL,
+                                      NULL, webrtc);
+  }
+}
+
 gboolean
 gw_lean_install_peer(GstElement *webrtc, gboolean video_too)
 {
@@ -510,6 +534,7 @@ gw_lean_install_peer(GstElement *webrtc, gboolean video_too)
     return FALSE;
   if (g_signal_lookup("new-storage", G_OBJECT_TYPE(rtpbin)))
     g_signal_connect(rtpbin, "new-storage", G_CALLBACK(on_new_storage), NULL);
+  block_fec_decoders(rtpbin, webrtc);
   if (!g_signal_lookup("request-jitterbuffer", G_OBJECT_TYPE(rtpbin)))
     return FALSE;
   AudioPath *path = g_new0(AudioPath, 1);

@@ -236,25 +236,33 @@ fixture_teardown(Fixture *f, gconstpointer data)
   gw_config_unref(f->config);
 }
 
+typedef struct {
+  const char *factory;
+  guint n;
+} Count;
+
 static void
-count_queue(const GValue *item, gpointer data)
+count_element(const GValue *item, gpointer data)
 {
+  Count *count = data;
   GstElementFactory *factory = gst_element_get_factory(g_value_get_object(item));
-  if (factory && g_str_equal(gst_plugin_feature_get_name(factory), "queue"))
-    (*(guint *)data)++;
+  if (factory && g_str_equal(gst_plugin_feature_get_name(factory), count->factory))
+    count->n++;
 }
 
-/* The queues directly in the room's pipeline (webrtcbin's own are inside it). */
+/* Elements made by @factory in @pipeline, or also inside its bins with @recurse
+ * (webrtcbin's own elements). */
 static guint
-count_queues(GstElement *pipeline)
+count_elements(GstElement *pipeline, const char *factory, gboolean recurse)
 {
-  guint n = 0;
-  g_autoptr(GstIterator) it = gst_bin_iterate_elements(GST_BIN(pipeline));
-  while (gst_iterator_foreach(it, count_queue, &n) == GST_ITERATOR_RESYNC) {
-    n = 0;
+  Count count = {factory, 0};
+  g_autoptr(GstIterator) it = recurse ? gst_bin_iterate_recurse(GST_BIN(pipeline))
+                                      : gst_bin_iterate_elements(GST_BIN(pipeline));
+  while (gst_iterator_foreach(it, count_element, &count) == GST_ITERATOR_RESYNC) {
+    count.n = 0;
     gst_iterator_resync(it);
   }
-  return n;
+  return count.n;
 }
 
 static void
@@ -279,8 +287,11 @@ test_forward_both_ways(Fixture *f, gconstpointer data)
   else
     g_assert_cmpuint(skipped, >, 200);
   /* Each of the four branches (two tracks each way) has a queue only with branch_queue. */
-  guint queues = count_queues(f->room->pipeline);
+  guint queues = count_elements(f->room->pipeline, "queue", FALSE);
   g_assert_cmpuint(queues, ==, f->config->branch_queue ? 4 : 0);
+  /* No FEC decoder behind the received streams (lean.c); rtpbin's aux receivers stay. */
+  g_assert_cmpuint(count_elements(f->room->pipeline, "rtpulpfecdec", TRUE), ==, 0);
+  g_assert_cmpuint(count_elements(f->room->pipeline, "rtprtxreceive", TRUE), ==, 2);
 
   /* What reaches a, as its RTP session sees it: a first sample, then one over 500 ms. */
   GwMediaQuality quality = {0};
