@@ -258,13 +258,12 @@ signal_ssrc_later(GwMediaRoom *room, GwSlot *downstream)
   gw_peer_request_offer(downstream->peer);
 }
 
-/* Where the producer's tee feeds the branch: its queue, or with
- * media.branch_queue off its isolate. */
+/* Where the producer's tee feeds a branch: its queue, or with
+ * media.branch_queue off (no queue) its isolate. */
 static GstPad *
-branch_sink(GwSlot *downstream)
+branch_sink(GstElement *queue, GstElement *isolate)
 {
-  return gst_element_get_static_pad(downstream->queue ? downstream->queue : downstream->isolate,
-                                    "sink");
+  return gst_element_get_static_pad(queue ? queue : isolate, "sink");
 }
 
 /* The branch exists and its producer's stream moved to a new tee (webrtcbin
@@ -273,7 +272,7 @@ branch_sink(GwSlot *downstream)
 static void
 move_branch(GwMediaRoom *room, GwSlot *upstream, GwSlot *downstream)
 {
-  g_autoptr(GstPad) qsink = branch_sink(downstream);
+  g_autoptr(GstPad) qsink = branch_sink(downstream->queue, downstream->isolate);
   gst_pad_unlink(downstream->tee_pad, qsink);
   gst_element_release_request_pad(downstream->tee_of_branch, downstream->tee_pad);
   gst_clear_object(&downstream->tee_pad);
@@ -339,7 +338,7 @@ gw_forward_link(GwMediaRoom *room, GwSlot *upstream, GwSlot *downstream)
       open_when_connected(consumer, NULL, isolate);
   }
 
-  g_autoptr(GstPad) qsink = gst_element_get_static_pad(queue ? queue : isolate, "sink");
+  g_autoptr(GstPad) qsink = branch_sink(queue, isolate);
   g_autoptr(GstPad) qsrc = gst_element_get_static_pad(isolate, "src");
   gst_pad_add_probe(qsink,
                     GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST |
@@ -392,7 +391,7 @@ gw_forward_unlink(GwMediaRoom *room, GwSlot *downstream)
   gw_feedback_remove_branch(downstream->peer, downstream->isolate);
   g_signal_handlers_disconnect_by_func(downstream->peer->webrtc, open_when_connected,
                                        downstream->isolate);
-  g_autoptr(GstPad) qsink = branch_sink(downstream);
+  g_autoptr(GstPad) qsink = branch_sink(downstream->queue, downstream->isolate);
   gst_pad_unlink(downstream->tee_pad, qsink);
   gst_element_release_request_pad(downstream->tee_of_branch, downstream->tee_pad);
   gst_clear_object(&downstream->tee_pad);

@@ -242,8 +242,6 @@ remember(GwIsolate *self, GstBuffer *buffer)
     gst_rtp_buffer_unmap(&rtp); /* its slot holds a newer packet now */
     return;
   }
-  if (!self->have_ssrc)
-    self->expire_seq = seq;
   self->ssrc = ssrc;
   if (!late)
     self->newest = seq;
