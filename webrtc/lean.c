@@ -77,8 +77,8 @@ static GstStaticPadTemplate pass_rtcp_template = GST_STATIC_PAD_TEMPLATE(
  *
  * As Janus does: every packet goes on at once, and a gap in the sequence
  * numbers asks the sender for the missing ones at once (a
- * GstRTPRetransmissionRequest upstream, which rtprtxreceive notes and the RTP
- * session turns into a NACK, as it did for rtpjitterbuffer). A packet still
+ * GstRTPRetransmissionRequest upstream, as rtpjitterbuffer sends: rtprtxreceive
+ * notes it, and section 1c turns it into a NACK in the session's next RTCP). A packet still
  * missing is asked for again about once a round trip, a few times, driven by
  * the arrival of later packets (no timer, no thread). The resend arrives out
  * of order (rtprtxreceive has made it the original packet again) and goes on
@@ -96,7 +96,7 @@ static GstStaticPadTemplate pass_rtcp_template = GST_STATIC_PAD_TEMPLATE(
 #define NACK_DEFAULT_RETRY_US 40000 /* between requests while no round trip is known */
 #define NACK_MIN_RETRY_US 10000
 #define NACK_MAX_RETRY_US 200000
-#define NACK_DEADLINE_MS 200 /* how long the RTP session keeps a NACK it could not send yet */
+#define NACK_DEADLINE_MS 200 /* how long a NACK may wait for an RTCP packet (1c) */
 /* Requests a second per stream, at most (each one is an event through
  * rtprtxreceive and the RTP session): 5 % loss at 2 Mbit/s asks ~40 a second;
  * a peer making up sequence numbers would otherwise have asked ~20 per packet. */
@@ -205,9 +205,9 @@ gw_nack_on_packet(GwNackState *s, guint16 seq, gint64 now_us, guint16 *ask, guin
 static GstEvent *
 nack_request(guint32 ssrc, guint16 seq, const GwNackState *s, GstClockTime running_time)
 {
-  /* The fields rtpjitterbuffer sends. rtpsession reads ssrc, seqnum, delay,
-   * deadline and avg-rtt (a NACK it cannot send before deadline - delay -
-   * avg-rtt is dropped); rtprtxreceive reads ssrc and seqnum. */
+  /* The fields rtpjitterbuffer sends. Section 1c reads ssrc, seqnum, delay,
+   * deadline and avg-rtt as rtpsession would (a NACK it cannot send before
+   * deadline - delay - avg-rtt is dropped); rtprtxreceive reads ssrc and seqnum. */
   guint rtt_ms = (guint)(MAX(s->rtt_us, 0) / 1000);
   return gst_event_new_custom(
       GST_EVENT_CUSTOM_UPSTREAM,
@@ -411,6 +411,282 @@ gw_lean_pass_get_stats(GstElement *pass, GwNackState *stats)
   return TRUE;
 }
 
+/*
+ * 1c. The gateway's NACKs are written here, not by the RTP session.
+ *
+ * rtpsession (1.22; the same code is in GStreamer main) keeps a NACK it has
+ * not sent yet on its source and, after each RTCP packet, schedules the rest
+ * from inside a g_hash_table_foreach over its sources with its lock released
+ * (schedule_remaining_nacks). A source another thread adds meanwhile (the
+ * sender's RTX stream, which the first NACK starts, or a new stream's first
+ * packet) changes the table under the iteration: "GLib-CRITICAL:
+ * g_hash_table_foreach: assertion 'version == hash_table->version' failed",
+ * and the remaining NACKs are not scheduled. It failed webrtc-forward about
+ * once in 70 runs.
+ *
+ * So the retransmission requests (the pass-through's, or a video jitter
+ * buffer's) still travel upstream through rtprtxreceive, which notes them to
+ * recognise the resends, but stop at the RTP session's receive pad. A probe
+ * there notes the sequence number and asks the session for an early RTCP
+ * packet within the same delay rtpsession would have allowed (its
+ * "send-rtcp" action, as rtp_session_request_nack does); the session's
+ * "on-sending-rtcp" then appends Generic NACKs, as feedback.c appends REMB.
+ * The session never holds a NACK of its own, so it never schedules one.
+ */
+
+typedef struct {
+  guint32 ssrc;
+  guint16 seq;
+  gint64 expires_us;
+} NackAsk;
+
+struct _GwNackOut {
+  GMutex lock;                   /* streaming threads add, the RTCP thread writes */
+  NackAsk asks[GW_NACK_OUT_MAX]; /* oldest first */
+  guint n;
+  guint64 written, expired, dropped;
+};
+
+GwNackOut *
+gw_nack_out_new(void)
+{
+  GwNackOut *out = g_new0(GwNackOut, 1);
+  g_mutex_init(&out->lock);
+  return out;
+}
+
+void
+gw_nack_out_free(GwNackOut *out)
+{
+  if (!out)
+    return;
+  g_mutex_clear(&out->lock);
+  g_free(out);
+}
+
+gboolean
+gw_nack_out_add(GwNackOut *out, guint32 ssrc, guint16 seq, gint64 expires_us)
+{
+  g_mutex_lock(&out->lock);
+  for (guint i = 0; i < out->n; i++) {
+    NackAsk *a = &out->asks[i];
+    if (a->ssrc == ssrc && a->seq == seq) {
+      a->expires_us = MAX(a->expires_us, expires_us);
+      g_mutex_unlock(&out->lock);
+      return FALSE;
+    }
+  }
+  if (out->n == GW_NACK_OUT_MAX) { /* the oldest gives way */
+    memmove(out->asks, out->asks + 1, (out->n - 1) * sizeof out->asks[0]);
+    out->n--;
+    out->dropped++;
+  }
+  out->asks[out->n++] = (NackAsk){ssrc, seq, expires_us};
+  g_mutex_unlock(&out->lock);
+  return TRUE;
+}
+
+void
+gw_nack_out_counts(GwNackOut *out, guint64 *written, guint64 *expired, guint64 *dropped)
+{
+  g_mutex_lock(&out->lock);
+  *written = out->written;
+  *expired = out->expired;
+  *dropped = out->dropped;
+  g_mutex_unlock(&out->lock);
+}
+
+/* One Generic NACK packet for the oldest waiting SSRC: pairs of a sequence
+ * number and a bitmask of the 16 after it. Writes as many pairs as fit and
+ * drops what they carry from the list. Returns: sequence numbers written; 0
+ * when the buffer has no room. Under the lock. */
+static guint
+nack_out_write_one(GwNackOut *out, GstRTCPBuffer *rtcp, guint32 sender_ssrc)
+{
+  guint32 ssrc = out->asks[0].ssrc;
+  guint16 pid[GW_NACK_OUT_MAX], blp[GW_NACK_OUT_MAX];
+  guint16 pair_of[GW_NACK_OUT_MAX];
+  guint pairs = 0;
+  for (guint i = 0; i < out->n; i++) {
+    if (out->asks[i].ssrc != ssrc)
+      continue;
+    guint16 seq = out->asks[i].seq;
+    guint p = 0;
+    for (; p < pairs; p++) {
+      guint16 after = (guint16)(seq - pid[p]);
+      if (after >= 1 && after <= 16) {
+        blp[p] |= (guint16)(1u << (after - 1));
+        break;
+      }
+    }
+    if (p == pairs) {
+      pid[pairs] = seq;
+      blp[pairs] = 0;
+      pairs++;
+    }
+    pair_of[i] = (guint16)p;
+  }
+
+  GstRTCPPacket packet;
+  if (!gst_rtcp_buffer_add_packet(rtcp, GST_RTCP_TYPE_RTPFB, &packet))
+    return 0;
+  gst_rtcp_packet_fb_set_type(&packet, GST_RTCP_RTPFB_TYPE_NACK);
+  gst_rtcp_packet_fb_set_sender_ssrc(&packet, sender_ssrc);
+  gst_rtcp_packet_fb_set_media_ssrc(&packet, ssrc);
+  guint fit = pairs;
+  while (fit > 0 && !gst_rtcp_packet_fb_set_fci_length(&packet, (guint16)fit))
+    fit /= 2;
+  if (fit == 0) {
+    gst_rtcp_packet_remove(&packet);
+    return 0;
+  }
+  guint8 *fci = gst_rtcp_packet_fb_get_fci(&packet);
+  for (guint p = 0; p < fit; p++) {
+    GST_WRITE_UINT16_BE(fci + 4 * p, pid[p]);
+    GST_WRITE_UINT16_BE(fci + 4 * p + 2, blp[p]);
+  }
+  guint kept = 0, written = 0;
+  for (guint i = 0; i < out->n; i++) {
+    if (out->asks[i].ssrc == ssrc && pair_of[i] < fit)
+      written++;
+    else
+      out->asks[kept++] = out->asks[i];
+  }
+  out->n = kept;
+  return written;
+}
+
+guint
+gw_nack_out_write(GwNackOut *out, GstBuffer *buffer, guint32 sender_ssrc, gboolean early,
+                  gint64 now_us)
+{
+  g_mutex_lock(&out->lock);
+  guint kept = 0;
+  for (guint i = 0; i < out->n; i++) {
+    /* As rtpsession does, an early packet carries the newest one anyway: a
+     * late NACK still gets a resend the receiving browser may use. */
+    if (out->asks[i].expires_us < now_us && !(early && i == out->n - 1))
+      out->expired++;
+    else
+      out->asks[kept++] = out->asks[i];
+  }
+  out->n = kept;
+  guint written = 0;
+  GstRTCPBuffer rtcp = GST_RTCP_BUFFER_INIT;
+  if (out->n > 0 && gst_rtcp_buffer_map(buffer, GST_MAP_READWRITE, &rtcp)) {
+    for (guint n; out->n > 0 && (n = nack_out_write_one(out, &rtcp, sender_ssrc)) > 0;)
+      written += n;
+    gst_rtcp_buffer_unmap(&rtcp);
+  }
+  out->written += written;
+  g_mutex_unlock(&out->lock);
+  return written;
+}
+
+/* On the RTP session element, from its receive pad's first appearance. */
+typedef struct {
+  GObject *session; /* the RTPSession (reference) */
+  GwNackOut *out;
+  gulong sending_id;
+} SessionNacks;
+
+#define SESSION_NACKS_KEY "gw-session-nacks"
+
+static void
+session_nacks_free(gpointer p)
+{
+  SessionNacks *sn = p;
+  guint64 written, expired, dropped;
+  gw_nack_out_counts(sn->out, &written, &expired, &dropped);
+  if (written || expired || dropped)
+    g_debug("RTP session closed: asked for %" G_GUINT64_FORMAT " packets; %" G_GUINT64_FORMAT
+            " requests expired before an RTCP packet, %" G_GUINT64_FORMAT " pushed out by newer",
+            written, expired, dropped);
+  g_signal_handler_disconnect(sn->session, sn->sending_id);
+  g_object_unref(sn->session);
+  gw_nack_out_free(sn->out);
+  g_free(sn);
+}
+
+/* The RTCP thread, without the session's lock. */
+static gboolean
+append_nacks(GObject *session, GstBuffer *buffer, gboolean early, SessionNacks *sn)
+{
+  g_mutex_lock(&sn->out->lock);
+  gboolean waiting = sn->out->n > 0;
+  g_mutex_unlock(&sn->out->lock);
+  if (!waiting)
+    return FALSE;
+  guint sender = 0;
+  g_object_get(session, "internal-ssrc", &sender, NULL);
+  return gw_nack_out_write(sn->out, buffer, sender, early, g_get_monotonic_time()) > 0;
+}
+
+static GstPadProbeReturn
+take_nack_request(GstPad *pad, GstPadProbeInfo *info, gpointer data)
+{
+  SessionNacks *sn = data;
+  GstEvent *event = GST_PAD_PROBE_INFO_EVENT(info);
+  if (GST_EVENT_TYPE(event) != GST_EVENT_CUSTOM_UPSTREAM ||
+      !gst_event_has_name(event, "GstRTPRetransmissionRequest"))
+    return GST_PAD_PROBE_OK;
+  const GstStructure *s = gst_event_get_structure(event);
+  guint ssrc, seqnum, delay = 0, deadline = 100, avg_rtt = 40;
+  if (!gst_structure_get_uint(s, "ssrc", &ssrc) || !gst_structure_get_uint(s, "seqnum", &seqnum) ||
+      seqnum > G_MAXUINT16)
+    return GST_PAD_PROBE_OK; /* not one to write: the session does what it does with it */
+  gst_structure_get_uint(s, "delay", &delay);
+  gst_structure_get_uint(s, "deadline", &deadline);
+  gst_structure_get_uint(s, "avg-rtt", &avg_rtt);
+  /* rtpsession's own reading: what is left of the deadline after the packet
+   * spacing and a round trip is how long the NACK may wait for an RTCP packet. */
+  guint max_delay_ms = deadline > delay ? deadline - delay : deadline;
+  max_delay_ms = max_delay_ms > avg_rtt ? max_delay_ms - avg_rtt : 0;
+  gint64 now_us = g_get_monotonic_time();
+  /* Every request asks for an early packet, as rtp_session_request_nack does
+   * (the session allows one per regular interval). */
+  gw_nack_out_add(sn->out, ssrc, (guint16)seqnum, now_us + (gint64)max_delay_ms * 1000);
+  g_signal_emit_by_name(sn->session, "send-rtcp", (guint64)max_delay_ms * GST_MSECOND);
+  return GST_PAD_PROBE_DROP;
+}
+
+static void
+on_session_pad_added(GstElement *element, GstPad *pad, gpointer unused)
+{
+  if (!g_str_equal(GST_OBJECT_NAME(pad), "recv_rtp_src"))
+    return;
+  SessionNacks *sn = g_object_get_data(G_OBJECT(element), SESSION_NACKS_KEY);
+  if (!sn) {
+    GObject *session = NULL;
+    g_object_get(element, "internal-session", &session, NULL);
+    if (!session || !g_signal_lookup("send-rtcp", G_OBJECT_TYPE(session))) {
+      g_clear_object(&session);
+      g_warning("%s has no RTP session to send NACKs with: the session keeps sending them",
+                GST_OBJECT_NAME(element));
+      return;
+    }
+    sn = g_new0(SessionNacks, 1);
+    sn->session = session;
+    sn->out = gw_nack_out_new();
+    sn->sending_id = g_signal_connect(session, "on-sending-rtcp", G_CALLBACK(append_nacks), sn);
+    g_object_set_data_full(G_OBJECT(element), SESSION_NACKS_KEY, sn, session_nacks_free);
+    g_debug("%s: NACKs written by the gateway", GST_OBJECT_NAME(element));
+  }
+  gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, take_nack_request, sn, NULL);
+}
+
+static void
+watch_session(GstElement *element)
+{
+  GstElementFactory *factory = gst_element_get_factory(element);
+  if (!factory || !g_str_equal(GST_OBJECT_NAME(factory), "rtpsession"))
+    return;
+  g_signal_connect(element, "pad-added", G_CALLBACK(on_session_pad_added), NULL);
+  g_autoptr(GstPad) pad = gst_element_get_static_pad(element, "recv_rtp_src");
+  if (pad)
+    on_session_pad_added(element, pad, NULL);
+}
+
 /* ---- choosing, per new stream ---- */
 
 static gboolean
@@ -466,6 +742,7 @@ static void
 on_element_added(GstBin *rtpbin, GstElement *element, gpointer unused)
 {
   watch_demux(element);
+  watch_session(element);
 }
 
 static GstElement *
@@ -550,7 +827,7 @@ gw_lean_install_peer(GstElement *webrtc, gboolean video_too)
     }
     if (r == GST_ITERATOR_ERROR)
       break;
-    watch_demux(g_value_get_object(&item));
+    on_element_added(GST_BIN(rtpbin), g_value_get_object(&item), NULL);
     g_value_reset(&item);
   }
   g_value_unset(&item);

@@ -58,6 +58,30 @@ GstElement *gw_lean_pass_new(void);
 /** gw_lean_pass_get_stats: copies @pass's missing-packet state; FALSE if it has none. */
 gboolean gw_lean_pass_get_stats(GstElement *pass, GwNackState *stats);
 
+/*
+ * The NACKs the gateway sends, written into the RTP session's outgoing RTCP
+ * by lean.c rather than by rtpsession (lean.c, 1c); public for tests.
+ */
+#define GW_NACK_OUT_MAX 512 /* sequence numbers waiting for the next RTCP packet, per session */
+typedef struct _GwNackOut GwNackOut;
+GwNackOut *gw_nack_out_new(void);
+void gw_nack_out_free(GwNackOut *out);
+/**
+ * gw_nack_out_add: asks @ssrc for packet @seq in the next RTCP packet, unless
+ * that is sent after @expires_us (monotonic). Returns: FALSE if it was
+ * already waiting (its expiry is moved on).
+ */
+gboolean gw_nack_out_add(GwNackOut *out, guint32 ssrc, guint16 seq, gint64 expires_us);
+/**
+ * gw_nack_out_write: appends Generic NACK packets (RFC 4585) from @sender_ssrc
+ * for what is waiting and not expired at @now_us (in an @early packet, the
+ * newest is written even if it expired) to the RTCP @buffer, as far as it has
+ * room; the rest waits for the next one. Returns: sequence numbers written.
+ */
+guint gw_nack_out_write(GwNackOut *out, GstBuffer *buffer, guint32 sender_ssrc, gboolean early,
+                        gint64 now_us);
+/** gw_nack_out_counts: sequence numbers written so far, expired unsent, pushed out by newer. */
+void gw_nack_out_counts(GwNackOut *out, guint64 *written, guint64 *expired, guint64 *dropped);
 /**
  * gw_lean_watch_pipeline: every rtpfunnel that appears in @pipeline passes
  * each of webrtcbin's "GstWebRtcBinUpdateTos" events once instead of at every

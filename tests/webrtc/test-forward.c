@@ -2,6 +2,7 @@
 /* Two GStreamer "browsers" call through a media room on loopback; we count what arrives. */
 #define GST_USE_UNSTABLE_API
 #include <gst/gst.h>
+#include <gst/rtp/rtp.h>
 #include <gst/webrtc/webrtc.h>
 
 #include "webrtc/lean.h"
@@ -18,6 +19,8 @@ typedef struct {
   guint answers;
   gint received_video; /* RTP buffers, counted on streaming threads */
   gint received_audio;
+  gint dropped; /* video packets a's sender drops before its webrtcbin */
+  gint nacks;   /* Generic NACKs a's RTP session got from the gateway */
 } Client;
 
 struct _Fixture {
@@ -105,6 +108,64 @@ deliver_answer(gpointer p)
   return G_SOURCE_REMOVE;
 }
 
+/* Every tenth video packet a sends is lost on its way: the gateway asks for it. */
+static gboolean
+lost_on_the_way(GstBuffer *buffer, gint *dropped)
+{
+  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+  if (!gst_rtp_buffer_map(buffer, GST_MAP_READ, &rtp))
+    return FALSE;
+  guint16 seq = gst_rtp_buffer_get_seq(&rtp);
+  gst_rtp_buffer_unmap(&rtp);
+  if (seq % 10 != 0)
+    return FALSE;
+  g_atomic_int_inc(dropped);
+  return TRUE;
+}
+
+static gboolean
+drop_from_list(GstBuffer **buffer, guint idx, gpointer data)
+{
+  if (lost_on_the_way(*buffer, data))
+    gst_clear_buffer(buffer); /* removed from the list */
+  return TRUE;
+}
+
+static GstPadProbeReturn
+drop_some(GstPad *pad, GstPadProbeInfo *info, gpointer data)
+{
+  if (info->type & GST_PAD_PROBE_TYPE_BUFFER)
+    return lost_on_the_way(GST_PAD_PROBE_INFO_BUFFER(info), data) ? GST_PAD_PROBE_DROP
+                                                                  : GST_PAD_PROBE_OK;
+  GstBufferList *list = gst_buffer_list_make_writable(GST_PAD_PROBE_INFO_BUFFER_LIST(info));
+  gst_buffer_list_foreach(list, drop_from_list, data);
+  GST_PAD_PROBE_INFO_DATA(info) = list;
+  return gst_buffer_list_length(list) > 0 ? GST_PAD_PROBE_OK : GST_PAD_PROBE_DROP;
+}
+
+static void
+on_client_feedback(GObject *session, guint type, guint fbtype, guint sender_ssrc, guint media_ssrc,
+                   GstBuffer *fci, gpointer data)
+{
+  if (type == GST_RTCP_TYPE_RTPFB && fbtype == GST_RTCP_RTPFB_TYPE_NACK)
+    g_atomic_int_inc((gint *)data);
+}
+
+/* Counts the NACKs @c's RTP session receives, once webrtcbin made it. */
+static gboolean
+watch_client_nacks(Client *c)
+{
+  g_autoptr(GstElement) rtpbin = gst_bin_get_by_name(GST_BIN(c->webrtc), "rtpbin");
+  GObject *session = NULL;
+  if (rtpbin)
+    g_signal_emit_by_name(rtpbin, "get-internal-session", 0u, &session);
+  if (!session)
+    return FALSE;
+  g_signal_connect(session, "on-feedback-rtcp", G_CALLBACK(on_client_feedback), &c->nacks);
+  g_object_unref(session);
+  return TRUE;
+}
+
 static void
 on_answer_created(GstPromise *promise, gpointer data)
 {
@@ -132,6 +193,11 @@ on_offer(gpointer user_data, const char *peer_id, const char *sdp, const GwTrack
       gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_OFFER, msg);
   g_signal_emit_by_name(c->webrtc, "set-remote-description", offer, NULL);
   gst_webrtc_session_description_free(offer);
+  /* Like a browser, the client takes NACKs (and resends on RTX). */
+  g_autoptr(GArray) transceivers = NULL;
+  g_signal_emit_by_name(c->webrtc, "get-transceivers", &transceivers);
+  for (guint i = 0; transceivers && i < transceivers->len; i++)
+    g_object_set(g_array_index(transceivers, GObject *, i), "do-nack", TRUE, NULL);
   g_signal_emit_by_name(c->webrtc, "create-answer", NULL,
                         gst_promise_new_with_change_func(on_answer_created, c, NULL));
 }
@@ -162,11 +228,17 @@ client_start(Fixture *f, Client *c, const char *id)
       "audiotestsrc is-live=true wave=sine ! opusenc ! rtpopuspay pt=96 ! "
       "application/x-rtp,media=audio,encoding-name=OPUS,payload=96 ! w. "
       "videotestsrc is-live=true pattern=ball ! video/x-raw,width=320,height=240,framerate=15/1 ! "
-      "vp8enc deadline=1 cpu-used=8 ! rtpvp8pay pt=97 ! "
+      "vp8enc deadline=1 cpu-used=8 ! rtpvp8pay name=vpay pt=97 ! "
       "application/x-rtp,media=video,encoding-name=VP8,payload=97 ! w.",
       &error);
   g_assert_no_error(error);
   c->webrtc = gst_bin_get_by_name(GST_BIN(c->pipeline), "w");
+  if (g_str_equal(id, "a")) {
+    g_autoptr(GstElement) pay = gst_bin_get_by_name(GST_BIN(c->pipeline), "vpay");
+    g_autoptr(GstPad) pad = gst_element_get_static_pad(pay, "src");
+    gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST, drop_some,
+                      &c->dropped, NULL);
+  }
   g_signal_connect(c->webrtc, "pad-added", G_CALLBACK(on_client_pad), c);
   g_signal_connect(c->webrtc, "on-ice-candidate", G_CALLBACK(on_client_candidate), c);
   GstObject *ice = NULL;
@@ -213,13 +285,21 @@ both_receive(Fixture *f)
          g_atomic_int_get(&f->a.received_audio) > 50 && g_atomic_int_get(&f->b.received_audio) > 50;
 }
 
+static gboolean
+a_got_nacks(Fixture *f)
+{
+  return g_atomic_int_get(&f->a.nacks) >= 3;
+}
+
 static void
 fixture_setup(Fixture *f, gconstpointer data)
 {
   f->config = gw_config_new_default();
-  /* "queues": every thread hand-off the lean path leaves out is put back. */
-  f->config->receive_queue = data != NULL;
-  f->config->branch_queue = data != NULL;
+  /* "queues": every thread hand-off the lean path leaves out is put back;
+   * "jitterbuffer": video keeps rtpbin's jitter buffer, which asks for lost packets. */
+  f->config->receive_queue = g_strcmp0(data, "queues") == 0;
+  f->config->branch_queue = g_strcmp0(data, "queues") == 0;
+  f->config->video_jitterbuffer = g_strcmp0(data, "jitterbuffer") == 0;
   g_autoptr(GError) error = NULL;
   f->room = gw_media_room_new(f->config, "fwd", &callbacks, f, &error);
   g_assert_no_error(error);
@@ -293,6 +373,14 @@ test_forward_both_ways(Fixture *f, gconstpointer data)
   g_assert_cmpuint(count_elements(f->room->pipeline, "rtpulpfecdec", TRUE), ==, 0);
   g_assert_cmpuint(count_elements(f->room->pipeline, "rtprtxreceive", TRUE), ==, 2);
 
+  /* a's lost video is asked for: the NACKs the gateway writes into its RTCP
+   * (lean.c, 1c) reach a's RTP session. */
+  g_assert_true(watch_client_nacks(&f->a));
+  ok = run_until(f, a_got_nacks, 10);
+  g_test_message("a dropped %d video packets and got %d NACKs", g_atomic_int_get(&f->a.dropped),
+                 g_atomic_int_get(&f->a.nacks));
+  g_assert_true(ok);
+
   /* What reaches a, as its RTP session sees it: a first sample, then one over 500 ms. */
   GwMediaQuality quality = {0};
   g_assert_true(gw_media_room_sample_quality(f->room, "a", &quality));
@@ -327,5 +415,7 @@ main(int argc, char **argv)
              fixture_teardown);
   g_test_add("/forward/both-ways-queues", Fixture, "queues", fixture_setup, test_forward_both_ways,
              fixture_teardown);
+  g_test_add("/forward/both-ways-jitterbuffer", Fixture, "jitterbuffer", fixture_setup,
+             test_forward_both_ways, fixture_teardown);
   return g_test_run();
 }

@@ -5,6 +5,8 @@
 #include "tests/webrtc/element-pads.h"
 #include "webrtc/lean.h"
 
+#include <gst/rtp/rtp.h>
+
 #define MS 1000
 
 static guint
@@ -240,6 +242,128 @@ test_element(void)
   harness_clear(&w);
 }
 
+/* ---- the NACKs written into the session's RTCP (lean.c, 1c) ---- */
+
+/* An RTCP packet as the session hands it to on-sending-rtcp: a receiver report. */
+static GstBuffer *
+session_rtcp(guint mtu)
+{
+  GstBuffer *buffer = gst_rtcp_buffer_new(mtu);
+  GstRTCPBuffer rtcp = GST_RTCP_BUFFER_INIT;
+  GstRTCPPacket packet;
+  g_assert_true(gst_rtcp_buffer_map(buffer, GST_MAP_READWRITE, &rtcp));
+  g_assert_true(gst_rtcp_buffer_add_packet(&rtcp, GST_RTCP_TYPE_RR, &packet));
+  gst_rtcp_packet_rr_set_ssrc(&packet, 0x5e5);
+  gst_rtcp_buffer_unmap(&rtcp);
+  return buffer;
+}
+
+/* The sequence numbers @buffer's Generic NACKs ask @media_ssrc for, counted
+ * into @asked (index: sequence number); checks the sender SSRC. */
+static guint
+nacked(GstBuffer *buffer, guint32 media_ssrc, guint8 *asked)
+{
+  GstRTCPBuffer rtcp = GST_RTCP_BUFFER_INIT;
+  GstRTCPPacket packet;
+  guint n = 0;
+  g_assert_true(gst_rtcp_buffer_validate_reduced(buffer));
+  g_assert_true(gst_rtcp_buffer_map(buffer, GST_MAP_READ, &rtcp));
+  for (gboolean more = gst_rtcp_buffer_get_first_packet(&rtcp, &packet); more;
+       more = gst_rtcp_packet_move_to_next(&packet)) {
+    if (gst_rtcp_packet_get_type(&packet) != GST_RTCP_TYPE_RTPFB ||
+        gst_rtcp_packet_fb_get_type(&packet) != GST_RTCP_RTPFB_TYPE_NACK ||
+        gst_rtcp_packet_fb_get_media_ssrc(&packet) != media_ssrc)
+      continue;
+    g_assert_cmpuint(gst_rtcp_packet_fb_get_sender_ssrc(&packet), ==, 0x5e5);
+    const guint8 *fci = gst_rtcp_packet_fb_get_fci(&packet);
+    for (guint p = 0; p < gst_rtcp_packet_fb_get_fci_length(&packet); p++) {
+      guint16 pid = GST_READ_UINT16_BE(fci + 4 * p), blp = GST_READ_UINT16_BE(fci + 4 * p + 2);
+      asked[pid]++;
+      n++;
+      for (guint bit = 0; bit < 16; bit++)
+        if (blp & (1u << bit)) {
+          asked[(guint16)(pid + bit + 1)]++;
+          n++;
+        }
+    }
+  }
+  gst_rtcp_buffer_unmap(&rtcp);
+  return n;
+}
+
+static void
+test_nack_out(void)
+{
+  const gint64 now = 10 * G_USEC_PER_SEC, later = now + 200 * MS;
+  g_autofree guint8 *asked = g_malloc0(65536);
+  g_autofree guint8 *other = g_malloc0(65536);
+
+  /* Two SSRCs; one asked twice; numbers across a wrap share one mask. */
+  GwNackOut *out = gw_nack_out_new();
+  static const guint16 seqs[] = {100, 101, 116, 117, 65535, 3};
+  for (guint i = 0; i < G_N_ELEMENTS(seqs); i++)
+    g_assert_true(gw_nack_out_add(out, 0xa, seqs[i], later));
+  g_assert_true(gw_nack_out_add(out, 0xb, 5, later));
+  g_assert_false(gw_nack_out_add(out, 0xa, 101, later + 1));
+  GstBuffer *buffer = session_rtcp(1200);
+  g_assert_cmpuint(gw_nack_out_write(out, buffer, 0x5e5, FALSE, now), ==, 7);
+  g_assert_cmpuint(nacked(buffer, 0xa, asked), ==, 6);
+  for (guint i = 0; i < G_N_ELEMENTS(seqs); i++)
+    g_assert_cmpuint(asked[seqs[i]], ==, 1);
+  g_assert_cmpuint(nacked(buffer, 0xb, other), ==, 1);
+  g_assert_cmpuint(other[5], ==, 1);
+  gst_buffer_unref(buffer);
+  /* Written once: nothing waits now. */
+  buffer = session_rtcp(1200);
+  g_assert_cmpuint(gw_nack_out_write(out, buffer, 0x5e5, TRUE, now), ==, 0);
+  gst_buffer_unref(buffer);
+
+  /* Expired before an RTCP packet went: dropped, except the newest in an early one. */
+  g_assert_true(gw_nack_out_add(out, 0xa, 500, now - 1));
+  g_assert_true(gw_nack_out_add(out, 0xa, 600, now - 1));
+  buffer = session_rtcp(1200);
+  g_assert_cmpuint(gw_nack_out_write(out, buffer, 0x5e5, TRUE, now), ==, 1);
+  memset(asked, 0, 65536);
+  g_assert_cmpuint(nacked(buffer, 0xa, asked), ==, 1);
+  g_assert_cmpuint(asked[600], ==, 1);
+  gst_buffer_unref(buffer);
+  g_assert_true(gw_nack_out_add(out, 0xa, 700, now - 1));
+  buffer = session_rtcp(1200);
+  g_assert_cmpuint(gw_nack_out_write(out, buffer, 0x5e5, FALSE, now), ==, 0);
+  gst_buffer_unref(buffer);
+  guint64 written, expired, dropped;
+  gw_nack_out_counts(out, &written, &expired, &dropped);
+  g_assert_cmpuint(written, ==, 8);
+  g_assert_cmpuint(expired, ==, 2);
+  g_assert_cmpuint(dropped, ==, 0);
+  gw_nack_out_free(out);
+
+  /* More than a packet holds: the rest waits for the next one; none twice,
+   * none lost. Past the list's bound the oldest give way. */
+  out = gw_nack_out_new();
+  for (guint i = 0; i < GW_NACK_OUT_MAX + 10; i++)
+    gw_nack_out_add(out, 0xc, (guint16)(i * 20), later);
+  memset(asked, 0, 65536);
+  guint total = 0, packets = 0;
+  for (guint n; packets < 100; packets++) {
+    buffer = session_rtcp(200);
+    n = gw_nack_out_write(out, buffer, 0x5e5, FALSE, now);
+    g_assert_cmpuint(nacked(buffer, 0xc, asked), ==, n);
+    g_assert_cmpuint(gst_buffer_get_size(buffer), <=, 200);
+    gst_buffer_unref(buffer);
+    if (n == 0)
+      break;
+    total += n;
+  }
+  g_assert_cmpuint(total, ==, GW_NACK_OUT_MAX);
+  for (guint i = 0; i < GW_NACK_OUT_MAX + 10; i++)
+    g_assert_cmpuint(asked[(guint16)(i * 20)], ==, i < 10 ? 0 : 1);
+  gw_nack_out_counts(out, &written, &expired, &dropped);
+  g_assert_cmpuint(dropped, ==, 10);
+  g_test_message("%u numbers 20 apart in %u RTCP packets of 200 bytes", total, packets);
+  gw_nack_out_free(out);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -249,5 +373,6 @@ main(int argc, char **argv)
   g_test_add_func("/lean/nack/jumps", test_jumps);
   g_test_add_func("/lean/nack/wild", test_wild);
   g_test_add_func("/lean/pass", test_element);
+  g_test_add_func("/lean/nack/out", test_nack_out);
   return g_test_run();
 }
