@@ -911,6 +911,14 @@ is_named(GstElement *element, const char *factory_name)
   return factory && g_str_equal(GST_OBJECT_NAME(factory), factory_name);
 }
 
+/* @pad belongs to an element made by @factory_name. */
+static gboolean
+pad_belongs_to(GstPad *pad, const char *factory_name)
+{
+  g_autoptr(GstObject) parent = pad ? gst_pad_get_parent(pad) : NULL;
+  return parent && GST_IS_ELEMENT(parent) && is_named(GST_ELEMENT(parent), factory_name);
+}
+
 /*
  * 3c. A received packet skips webrtcbin's receive queue once it is empty.
  *
@@ -929,16 +937,29 @@ is_named(GstElement *element, const char *factory_name)
  * never run at once; a packet skipping ahead of the last one still leaving
  * the queue at the switch is one reordered packet, which SRTP's replay window
  * and the receiver accept. Nothing downstream may block nicesrc's thread: the
- * branch queues leak. The queue's thread stays, idle.
+ * branch queues leak. The first time packets skip, the queue is empty and its
+ * thread only waits: its source pad is deactivated, which ends that thread
+ * (one thread fewer per peer; the queue keeps the packets that arrive before
+ * DTLS, its one use). After that a packet that cannot skip, because webrtcbin
+ * blocked the transport again (ICE lost), is dropped rather than queued.
  */
 typedef struct {
   GstElement *queue; /* borrowed: the probe lives on the queue's own pad */
   GstPad *src;       /* the queue's source pad (ref) */
   GstPad *next;      /* what it is linked to, dtlssrtpdec's sink (ref), once seen */
-  gboolean skipping; /* only nicesrc's thread reads and writes it */
+  gboolean skipping; /* only nicesrc's thread reads and writes these three */
+  gboolean retire;   /* let the queue's thread go once packets skip */
+  gboolean retired;
 } ReceiveSkip;
 
 static atomic_uint_fast64_t receive_skipped; /* packets that skipped a receive queue */
+static atomic_uint_fast64_t receive_retired; /* receive queues whose thread was let go */
+
+guint64
+gw_lean_receive_retired(void)
+{
+  return atomic_load_explicit(&receive_retired, memory_order_relaxed);
+}
 
 guint64
 gw_lean_receive_skipped(void)
@@ -955,6 +976,11 @@ receive_skip_free(gpointer p)
   g_free(skip);
 }
 
+/* The queue's thread is let go (its source pad deactivated) once the first
+ * packet skipped: from then on a packet that cannot skip is dropped, as a
+ * packet arriving at a blocked transport is useless anyway (ICE is lost;
+ * Janus drops these too), and must not reach the inactive queue, which would
+ * answer nicesrc with FLUSHING and stop it. */
 static GstPadProbeReturn
 skip_receive_queue(GstPad *pad, GstPadProbeInfo *info, gpointer data)
 {
@@ -962,22 +988,28 @@ skip_receive_queue(GstPad *pad, GstPadProbeInfo *info, gpointer data)
 
   if (gst_pad_is_blocked(skip->src)) {
     skip->skipping = FALSE;
-    return GST_PAD_PROBE_OK;
+    return skip->retired ? GST_PAD_PROBE_DROP : GST_PAD_PROBE_OK;
   }
   if (!skip->skipping) {
     guint level = 1;
     g_object_get(skip->queue, "current-level-buffers", &level, NULL);
     if (level > 0)
-      return GST_PAD_PROBE_OK;
+      return skip->retired ? GST_PAD_PROBE_DROP : GST_PAD_PROBE_OK;
     if (skip->next == NULL)
       skip->next = gst_pad_get_peer(skip->src);
     if (skip->next == NULL)
-      return GST_PAD_PROBE_OK;
+      return skip->retired ? GST_PAD_PROBE_DROP : GST_PAD_PROBE_OK;
     /* The queue's thread must have passed on nicesrc's stream-start, caps and segment. */
     g_autoptr(GstEvent) segment = gst_pad_get_sticky_event(skip->next, GST_EVENT_SEGMENT, 0);
     if (segment == NULL)
-      return GST_PAD_PROBE_OK;
+      return skip->retired ? GST_PAD_PROBE_DROP : GST_PAD_PROBE_OK;
     skip->skipping = TRUE;
+    if (!skip->retired && skip->retire) {
+      /* Empty and not blocked: its thread waits for data that will not come. */
+      skip->retired = gst_pad_set_active(skip->src, FALSE);
+      if (skip->retired)
+        atomic_fetch_add_explicit(&receive_retired, 1, memory_order_relaxed);
+    }
   }
   /* A refused packet (flushing at the end of the call) is dropped, as the queue would. */
   atomic_fetch_add_explicit(&receive_skipped, 1, memory_order_relaxed);
@@ -993,10 +1025,35 @@ watch_receive_queue(GstElement *queue)
   if (!parent || !g_str_equal(G_OBJECT_TYPE_NAME(parent), "TransportReceiveBin"))
     return;
   g_autoptr(GstPad) sink = gst_element_get_static_pad(queue, "sink");
+  /* webrtcbin links nicesrc -> capsfilter -> queue: skip the capsfilter as well
+   * (its caps event went by with nicesrc's first events). */
+  g_autoptr(GstPad) before = gst_pad_get_peer(sink);
+  if (before && pad_belongs_to(before, "capsfilter")) {
+    g_autoptr(GstObject) capsfilter = gst_pad_get_parent(before);
+    GstPad *capsfilter_sink = gst_element_get_static_pad(GST_ELEMENT(capsfilter), "sink");
+    if (capsfilter_sink) {
+      gst_object_unref(sink);
+      sink = capsfilter_sink;
+    }
+  }
+  g_debug("%s: received packets skip the queue from %s:%s on", GST_OBJECT_NAME(parent),
+          GST_DEBUG_PAD_NAME(sink));
   ReceiveSkip *skip = g_new0(ReceiveSkip, 1);
   skip->queue = queue;
   skip->src = gst_element_get_static_pad(queue, "src");
+  skip->retire = TRUE;
   gst_pad_add_probe(sink, GST_PAD_PROBE_TYPE_BUFFER, skip_receive_queue, skip, receive_skip_free);
+}
+
+/* An element inside webrtcbin can be seen twice as its bins are added (as a
+ * bin's child and on its own): the first time counts. */
+static gboolean
+first_sight(GstElement *element)
+{
+  if (g_object_get_data(G_OBJECT(element), "gw-lean-seen"))
+    return FALSE;
+  g_object_set_data(G_OBJECT(element), "gw-lean-seen", GINT_TO_POINTER(1));
+  return TRUE;
 }
 
 static void
@@ -1026,9 +1083,114 @@ trim_element_and_queue(GstElement *element)
 }
 
 static void
+trim_element_once(GstElement *element)
+{
+  if (first_sight(element))
+    trim_element(element);
+}
+
+static void
+trim_element_and_queue_once(GstElement *element)
+{
+  if (first_sight(element))
+    trim_element_and_queue(element);
+}
+
+static void
 on_deep_element_added(GstBin *bin, GstBin *sub_bin, GstElement *element, gpointer skip_queue)
 {
-  gw_media_visit_added(element, skip_queue ? trim_element_and_queue : trim_element);
+  gw_media_visit_added(element, skip_queue ? trim_element_and_queue_once : trim_element_once);
+}
+
+/*
+ * 3d. A sent packet skips webrtcbin's clocksync and FEC encoders.
+ *
+ * webrtcbin 1.22 links each of its sink pads through a clocksync and a bin
+ * of an rtpulpfecenc and an rtpredenc into the BUNDLE rtpfunnel (or rtpbin):
+ * sink_%u -> clocksync -> [ulpfecenc -> redenc] -> rtpfunnel. The gateway
+ * negotiates neither ULPFEC nor RED, so both encoders only pass each packet
+ * on, and the clocksync has nothing to wait for (the forwarded packets carry
+ * no timestamps it could sync to): four elements and two ghost-pad hops on
+ * every forwarded packet, each a pad push with its locks, probes and cast
+ * checks. With the first packet, the sink pad's target becomes what the
+ * encoder bin fed (unlinked from it), and the three elements stay in
+ * webrtcbin, idle. webrtcbin builds that chain once per sink pad and never
+ * looks at the links again (1.22: release only drops the transceiver). The
+ * first packet goes the new way: its probe runs before the ghost pad's chain
+ * function pushes it on. If the chain is not what is described here (another
+ * GStreamer, or FEC negotiated after all), nothing is changed.
+ */
+static atomic_uint_fast64_t send_trimmed; /* sink pads whose chain was cut short */
+
+guint64
+gw_lean_send_trimmed(void)
+{
+  return atomic_load_explicit(&send_trimmed, memory_order_relaxed);
+}
+
+/* An rtpulpfecenc without a payload type (255) or overhead, or an rtpredenc
+ * that adds no redundant block, as webrtcbin sets them when neither was
+ * negotiated, pushes each packet on as it is. */
+static gboolean
+fec_encoder_is_idle(GstPad *encoder_pad)
+{
+  g_autoptr(GstObject) parent = gst_pad_get_parent(encoder_pad);
+  if (is_named(GST_ELEMENT(parent), "rtpulpfecenc")) {
+    guint pt = 0, percentage = 1, important = 1;
+    g_object_get(parent, "pt", &pt, "percentage", &percentage, "percentage-important", &important,
+                 NULL);
+    return pt == 255 || (percentage == 0 && important == 0);
+  }
+  guint distance = 1;
+  gboolean always = TRUE;
+  g_object_get(parent, "distance", &distance, "allow-no-red-blocks", &always, NULL);
+  return distance == 0 && !always;
+}
+
+static void
+trim_send_chain(GstGhostPad *sink)
+{
+  g_autoptr(GstPad) clock_sink = gst_ghost_pad_get_target(sink);
+  if (!pad_belongs_to(clock_sink, "clocksync"))
+    return;
+  g_autoptr(GstObject) clocksync = gst_pad_get_parent(clock_sink);
+  g_autoptr(GstPad) clock_src = gst_element_get_static_pad(GST_ELEMENT(clocksync), "src");
+  g_autoptr(GstPad) bin_sink = clock_src ? gst_pad_get_peer(clock_src) : NULL;
+  if (!bin_sink || !GST_IS_GHOST_PAD(bin_sink))
+    return;
+  g_autoptr(GstObject) bin = gst_pad_get_parent(bin_sink);
+  g_autoptr(GstPad) bin_src = bin ? gst_element_get_static_pad(GST_ELEMENT(bin), "src") : NULL;
+  if (!bin_src || !GST_IS_GHOST_PAD(bin_src))
+    return;
+  g_autoptr(GstPad) fec_sink = gst_ghost_pad_get_target(GST_GHOST_PAD(bin_sink));
+  g_autoptr(GstPad) red_src = gst_ghost_pad_get_target(GST_GHOST_PAD(bin_src));
+  if (!pad_belongs_to(fec_sink, "rtpulpfecenc") || !pad_belongs_to(red_src, "rtpredenc") ||
+      !fec_encoder_is_idle(fec_sink) || !fec_encoder_is_idle(red_src))
+    return;
+  g_autoptr(GstPad) next = gst_pad_get_peer(bin_src);
+  if (!next || !gst_pad_unlink(bin_src, next))
+    return;
+  if (!gst_ghost_pad_set_target(sink, next)) {
+    g_warning("%s:%s: cannot skip the FEC encoders; linking them back", GST_DEBUG_PAD_NAME(sink));
+    (void)gst_pad_link(bin_src, next);
+    return;
+  }
+  atomic_fetch_add_explicit(&send_trimmed, 1, memory_order_relaxed);
+}
+
+static GstPadProbeReturn
+on_first_sent(GstPad *pad, GstPadProbeInfo *info, gpointer unused)
+{
+  trim_send_chain(GST_GHOST_PAD(pad));
+  return GST_PAD_PROBE_REMOVE;
+}
+
+void
+gw_lean_trim_send_pad(GstPad *sink_pad)
+{
+  if (GST_IS_GHOST_PAD(sink_pad))
+    gst_pad_add_probe(sink_pad, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST,
+                      on_first_sent, NULL, NULL);
 }
 
 /*

@@ -94,4 +94,17 @@ void gw_lean_watch_pipeline(GstElement *pipeline, gboolean skip_receive_queue);
 /** gw_lean_receive_skipped: packets that skipped a receive queue so far, in this process. */
 guint64 gw_lean_receive_skipped(void);
 
+/** gw_lean_receive_retired: receive queues whose thread was let go so far, in this process. */
+guint64 gw_lean_receive_retired(void);
+
+/**
+ * gw_lean_trim_send_pad: from its first packet on, what is pushed into
+ * webrtcbin's @sink_pad skips the clocksync and FEC encoders webrtcbin put
+ * behind it (lean.c, 3d). Call once per sink pad.
+ */
+void gw_lean_trim_send_pad(GstPad *sink_pad);
+
+/** gw_lean_send_trimmed: sink pads whose chain was cut short so far, in this process. */
+guint64 gw_lean_send_trimmed(void);
+
 G_END_DECLS

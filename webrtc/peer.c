@@ -196,8 +196,10 @@ gw_peer_add_slot(GwPeer *peer, GwMediaSource source, GwTrackDirection direction,
     /* Request the pad first, then set preferences on its transceiver: the other
      * order makes webrtcbin 1.22 create an empty extra transceiver. */
     sink_pad = gst_element_request_pad_simple(peer->webrtc, "sink_%u");
-    if (sink_pad)
+    if (sink_pad) {
       g_object_get(sink_pad, "transceiver", &trans, NULL);
+      gw_lean_trim_send_pad(sink_pad); /* no clocksync and FEC encoders (lean.c) */
+    }
     if (trans)
       g_object_set(trans, "direction", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY,
                    "codec-preferences", caps, NULL);

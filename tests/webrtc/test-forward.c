@@ -345,10 +345,51 @@ count_elements(GstElement *pipeline, const char *factory, gboolean recurse)
   return count.n;
 }
 
+typedef struct {
+  const char *factory;
+  guint n;
+} Into;
+
+static void
+count_pads_into(const GValue *item, gpointer data)
+{
+  Into *into = data;
+  GstElement *element = g_value_get_object(item);
+  if (!GST_IS_BIN(element) || !g_str_equal(G_OBJECT_TYPE_NAME(element), "GstWebRTCBin"))
+    return;
+  GST_OBJECT_LOCK(element);
+  for (GList *l = GST_ELEMENT(element)->sinkpads; l; l = l->next) {
+    if (!GST_IS_GHOST_PAD(l->data) || !g_str_has_prefix(GST_PAD_NAME(l->data), "sink_"))
+      continue;
+    g_autoptr(GstPad) target = gst_ghost_pad_get_target(GST_GHOST_PAD(l->data));
+    g_autoptr(GstObject) parent = target ? gst_pad_get_parent(target) : NULL;
+    GstElementFactory *factory =
+        parent && GST_IS_ELEMENT(parent) ? gst_element_get_factory(GST_ELEMENT(parent)) : NULL;
+    if (factory && g_str_equal(GST_OBJECT_NAME(factory), into->factory))
+      into->n++;
+  }
+  GST_OBJECT_UNLOCK(element);
+}
+
+/* webrtcbin sink pads in @pipeline whose target belongs to an element made by @factory. */
+static guint
+count_sink_pads_into(GstElement *pipeline, const char *factory)
+{
+  Into into = {factory, 0};
+  g_autoptr(GstIterator) it = gst_bin_iterate_elements(GST_BIN(pipeline));
+  while (gst_iterator_foreach(it, count_pads_into, &into) == GST_ITERATOR_RESYNC) {
+    into.n = 0;
+    gst_iterator_resync(it);
+  }
+  return into.n;
+}
+
 static void
 test_forward_both_ways(Fixture *f, gconstpointer data)
 {
   guint64 skipped = gw_lean_receive_skipped();
+  guint64 trimmed = gw_lean_send_trimmed();
+  guint64 retired = gw_lean_receive_retired();
 
   client_start(f, &f->a, "a");
   client_start(f, &f->b, "b");
@@ -362,13 +403,22 @@ test_forward_both_ways(Fixture *f, gconstpointer data)
   /* By default received packets skip webrtcbin's receive queue once it drained (lean.c). */
   skipped = gw_lean_receive_skipped() - skipped;
   g_test_message("%" G_GUINT64_FORMAT " packets skipped a receive queue", skipped);
-  if (f->config->receive_queue)
+  /* ...and then the two receive queues' threads are let go. */
+  retired = gw_lean_receive_retired() - retired;
+  if (f->config->receive_queue) {
     g_assert_cmpuint(skipped, ==, 0);
-  else
+    g_assert_cmpuint(retired, ==, 0);
+  } else {
     g_assert_cmpuint(skipped, >, 200);
+    g_assert_cmpuint(retired, ==, 2);
+  }
   /* Each of the four branches (two tracks each way) has a queue only with branch_queue. */
   guint queues = count_elements(f->room->pipeline, "queue", FALSE);
   g_assert_cmpuint(queues, ==, f->config->branch_queue ? 4 : 0);
+  /* Each of the four sink pads feeds the BUNDLE funnel straight, past webrtcbin's
+   * clocksync and FEC encoders (lean.c, 3d). */
+  g_assert_cmpuint(gw_lean_send_trimmed() - trimmed, ==, 4);
+  g_assert_cmpuint(count_sink_pads_into(f->room->pipeline, "rtpfunnel"), ==, 4);
   /* No FEC decoder behind the received streams (lean.c); rtpbin's aux receivers stay. */
   g_assert_cmpuint(count_elements(f->room->pipeline, "rtpulpfecdec", TRUE), ==, 0);
   g_assert_cmpuint(count_elements(f->room->pipeline, "rtprtxreceive", TRUE), ==, 2);
