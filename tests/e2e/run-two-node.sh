@@ -144,7 +144,19 @@ for node in 127.0.0.11 127.0.0.12; do
 done
 # HAProxy only now: a health check that finds a node still starting marks it down.
 haproxy -f "$work/haproxy.cfg" -db >"$work/haproxy.log" 2>&1 &
-pids="$pids $!"
+haproxy_pid=$!
+pids="$pids $haproxy_pid"
+# It takes a moment to listen (under load, longer than the test's first request took).
+i=0
+until curl -fsSk "https://127.0.0.1:8443/readyz" >/dev/null 2>&1; do
+  i=$((i + 1))
+  if [ $i -ge 200 ] || ! kill -0 "$haproxy_pid" 2>/dev/null; then
+    echo "two-node: HAProxy does not answer on 127.0.0.1:8443 within 20 s:" >&2
+    cat "$work/haproxy.log" >&2
+    exit 1
+  fi
+  sleep 0.1
+done
 echo "two-node: node-a 127.0.0.11, node-b 127.0.0.12, HAProxy https://127.0.0.1:8443, PostgreSQL $work"
 
 cd "$root"
