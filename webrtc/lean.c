@@ -650,9 +650,18 @@ take_nack_request(GstPad *pad, GstPadProbeInfo *info, gpointer data)
   return GST_PAD_PROBE_DROP;
 }
 
+/* 3e: packets past webrtcbin's ghost pads */
+static atomic_uint_fast64_t send_shortcuts, receive_shortcuts;
+static void add_shortcut(GstPad *from, const char *to, atomic_uint_fast64_t *counter);
+static void watch_session_send(GstPad *session_src);
+
 static void
 on_session_pad_added(GstElement *element, GstPad *pad, gpointer unused)
 {
+  if (g_str_equal(GST_OBJECT_NAME(pad), "send_rtp_src")) {
+    watch_session_send(pad);
+    return;
+  }
   if (!g_str_equal(GST_OBJECT_NAME(pad), "recv_rtp_src"))
     return;
   SessionNacks *sn = g_object_get_data(G_OBJECT(element), SESSION_NACKS_KEY);
@@ -682,9 +691,12 @@ watch_session(GstElement *element)
   if (!factory || !g_str_equal(GST_OBJECT_NAME(factory), "rtpsession"))
     return;
   g_signal_connect(element, "pad-added", G_CALLBACK(on_session_pad_added), NULL);
-  g_autoptr(GstPad) pad = gst_element_get_static_pad(element, "recv_rtp_src");
-  if (pad)
-    on_session_pad_added(element, pad, NULL);
+  const char *const names[] = {"recv_rtp_src", "send_rtp_src"};
+  for (guint i = 0; i < G_N_ELEMENTS(names); i++) {
+    g_autoptr(GstPad) pad = gst_element_get_static_pad(element, names[i]);
+    if (pad)
+      on_session_pad_added(element, pad, NULL);
+  }
 }
 
 /* ---- choosing, per new stream ---- */
@@ -1059,7 +1071,11 @@ first_sight(GstElement *element)
 static void
 trim_element(GstElement *element)
 {
-  if (is_named(element, "rtpfunnel")) {
+  if (is_named(element, "srtpdec")) {
+    g_autoptr(GstPad) rtp_src = gst_element_get_static_pad(element, "rtp_src");
+    if (rtp_src)
+      add_shortcut(rtp_src, "rtpsession", &receive_shortcuts);
+  } else if (is_named(element, "rtpfunnel")) {
     g_autoptr(GstPad) src = gst_element_get_static_pad(element, "src");
     if (!src)
       return;
@@ -1191,6 +1207,211 @@ gw_lean_trim_send_pad(GstPad *sink_pad)
   if (GST_IS_GHOST_PAD(sink_pad))
     gst_pad_add_probe(sink_pad, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST,
                       on_first_sent, NULL, NULL);
+}
+
+/*
+ * 3e. Packets go from element to element past webrtcbin's ghost pads.
+ *
+ * A sent packet leaves a peer's rtpsession (send_rtp_src) through the ghost
+ * pads of rtpbin, transportsendbin and dtlssrtpenc to its srtpenc
+ * (rtp_sink_%u); a received one leaves srtpdec (rtp_src) through those of
+ * dtlssrtpdec, transportreceivebin and rtpbin to the rtpsession
+ * (recv_rtp_sink). Each ghost pad is one more pad push, with its locks,
+ * probe checks and cast checks, on every packet. A probe on the first pad
+ * now chains each packet into the last one itself, on the same thread, while
+ * none of the ghost pads on the way is blocked: transportsendbin blocks
+ * rtpbin's send_rtp_src until DTLS is done and again when it shuts down, and
+ * a packet then goes the usual way and waits there as before. Events always
+ * go the usual way; both are pushed by one thread at a time (the funnel's or
+ * nicesrc's stream lock), so their order holds.
+ *
+ * Where rtpbin has put its aux sender (an rtprtxsend) on the sent packets'
+ * way, a packet whose payload type has an RTX type in the session still goes
+ * the usual way, to be kept for retransmission; the gateway's sent m-lines
+ * have none (its NACK answers come from the branch history, forward.c). If
+ * the way is not as described here, nothing changes.
+ */
+#define SHORTCUT_GATES 8
+
+typedef struct {
+  const char *to;                    /* factory of the element at the end of the way */
+  atomic_uint_fast64_t *counter;     /* packets (or lists) that took it */
+  gboolean resolved, usable, primed; /* only the pushing thread reads and writes these */
+  GstPad *target;                    /* that element's sink pad (ref) */
+  GstPad *gates[SHORTCUT_GATES];     /* the ghost pads on the usual way (refs) */
+  guint n_gates;
+  GstElement *rtxsend; /* ref, if one is on the way */
+  gulong rtx_notify;
+  gint rtx_pts[4]; /* atomic bitmap: payload types rtprtxsend keeps */
+} Shortcut;
+
+guint64
+gw_lean_send_skipped(void)
+{
+  return atomic_load_explicit(&send_shortcuts, memory_order_relaxed);
+}
+
+guint64
+gw_lean_receive_shortcuts(void)
+{
+  return atomic_load_explicit(&receive_shortcuts, memory_order_relaxed);
+}
+
+static void
+shortcut_free(gpointer p)
+{
+  Shortcut *cut = p;
+  if (cut->rtx_notify)
+    g_signal_handler_disconnect(cut->rtxsend, cut->rtx_notify);
+  gst_clear_object(&cut->rtxsend);
+  gst_clear_object(&cut->target);
+  for (guint i = 0; i < cut->n_gates; i++)
+    gst_object_unref(cut->gates[i]);
+  g_free(cut);
+}
+
+static gboolean
+note_rtx_pt(GQuark field, const GValue *value, gpointer data)
+{
+  guint *pts = data;
+  gint64 pt = g_ascii_strtoll(g_quark_to_string(field), NULL, 10);
+  if (pt >= 0 && pt < 128)
+    pts[pt / 32] |= 1u << (pt % 32);
+  return TRUE;
+}
+
+static void
+on_rtx_map(GObject *rtxsend, GParamSpec *pspec, Shortcut *cut)
+{
+  guint pts[4] = {0};
+  GstStructure *map = NULL;
+  g_object_get(rtxsend, "payload-type-map", &map, NULL);
+  if (map) {
+    gst_structure_foreach(map, note_rtx_pt, pts);
+    gst_structure_free(map);
+  }
+  for (guint i = 0; i < 4; i++)
+    g_atomic_int_set(&cut->rtx_pts[i], (gint)pts[i]);
+}
+
+/* Follows @src's peer through ghost pads (noting them as @cut's gates) to the
+ * next element's sink pad. Returns: that pad (ref), or NULL. */
+static GstPad *
+walk_to_element(Shortcut *cut, GstPad *src)
+{
+  GstPad *pad = gst_pad_get_peer(src);
+  while (pad && cut->n_gates < SHORTCUT_GATES) {
+    GstObject *parent = gst_pad_get_parent(pad);
+    GstPad *next;
+    if (GST_IS_GHOST_PAD(pad)) {
+      /* A sink ghost pad: on to its target, inside its bin. */
+      cut->gates[cut->n_gates++] = gst_object_ref(pad);
+      next = gst_ghost_pad_get_target(GST_GHOST_PAD(pad));
+    } else if (parent && GST_IS_GHOST_PAD(parent)) {
+      /* The inner side of a source ghost pad: out through it. */
+      cut->gates[cut->n_gates++] = gst_object_ref(GST_PAD(parent));
+      next = gst_pad_get_peer(GST_PAD(parent));
+    } else {
+      gst_clear_object(&parent);
+      return pad;
+    }
+    gst_clear_object(&parent);
+    gst_object_unref(pad);
+    pad = next;
+  }
+  gst_clear_object(&pad);
+  return NULL;
+}
+
+static void
+resolve_shortcut(Shortcut *cut, GstPad *from)
+{
+  cut->resolved = TRUE;
+  GstPad *target = walk_to_element(cut, from);
+  if (pad_belongs_to(target, "rtprtxsend")) {
+    cut->rtxsend = GST_ELEMENT(gst_pad_get_parent(target));
+    gst_object_unref(target);
+    g_autoptr(GstPad) rtx_src = gst_element_get_static_pad(cut->rtxsend, "src");
+    target = rtx_src ? walk_to_element(cut, rtx_src) : NULL;
+  }
+  if (cut->n_gates == 0 || !pad_belongs_to(target, cut->to)) {
+    gst_clear_object(&target);
+    return;
+  }
+  cut->target = target;
+  if (cut->rtxsend) {
+    cut->rtx_notify =
+        g_signal_connect(cut->rtxsend, "notify::payload-type-map", G_CALLBACK(on_rtx_map), cut);
+    on_rtx_map(G_OBJECT(cut->rtxsend), NULL, cut);
+  }
+  cut->usable = TRUE;
+  g_debug("%s:%s: packets go straight to %s:%s (%u ghost pads%s skipped)", GST_DEBUG_PAD_NAME(from),
+          GST_DEBUG_PAD_NAME(cut->target), cut->n_gates, cut->rtxsend ? " and rtprtxsend" : "");
+}
+
+static gboolean
+rtx_keeps(Shortcut *cut, GstBuffer *buffer)
+{
+  if (!cut->rtxsend)
+    return FALSE;
+  guint8 b;
+  if (gst_buffer_extract(buffer, 1, &b, 1) != 1)
+    return TRUE;
+  guint pt = b & 0x7f;
+  return (g_atomic_int_get(&cut->rtx_pts[pt / 32]) & (1u << (pt % 32))) != 0;
+}
+
+static GstPadProbeReturn
+take_shortcut(GstPad *pad, GstPadProbeInfo *info, gpointer data)
+{
+  Shortcut *cut = data;
+  if (!cut->resolved)
+    resolve_shortcut(cut, pad);
+  if (!cut->usable)
+    return GST_PAD_PROBE_REMOVE;
+  for (guint i = 0; i < cut->n_gates; i++)
+    if (GST_PAD_IS_BLOCKED(cut->gates[i]))
+      return GST_PAD_PROBE_OK;
+  if (!cut->primed) {
+    /* The usual way must have brought stream-start, caps and segment first. */
+    g_autoptr(GstEvent) segment = gst_pad_get_sticky_event(cut->target, GST_EVENT_SEGMENT, 0);
+    if (segment == NULL)
+      return GST_PAD_PROBE_OK;
+    cut->primed = TRUE;
+  }
+  GstFlowReturn ret;
+  if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
+    GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER(info);
+    if (rtx_keeps(cut, buffer))
+      return GST_PAD_PROBE_OK;
+    ret = gst_pad_chain(cut->target, buffer);
+  } else {
+    GstBufferList *list = GST_PAD_PROBE_INFO_BUFFER_LIST(info);
+    for (guint i = 0, n = gst_buffer_list_length(list); i < n; i++)
+      if (rtx_keeps(cut, gst_buffer_list_get(list, i)))
+        return GST_PAD_PROBE_OK;
+    ret = gst_pad_chain_list(cut->target, list);
+  }
+  atomic_fetch_add_explicit(cut->counter, 1, memory_order_relaxed);
+  GST_PAD_PROBE_INFO_DATA(info) = NULL;
+  GST_PAD_PROBE_INFO_FLOW_RETURN(info) = ret;
+  return GST_PAD_PROBE_HANDLED;
+}
+
+static void
+add_shortcut(GstPad *from, const char *to, atomic_uint_fast64_t *counter)
+{
+  Shortcut *cut = g_new0(Shortcut, 1);
+  cut->to = to;
+  cut->counter = counter;
+  gst_pad_add_probe(from, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST, take_shortcut,
+                    cut, shortcut_free);
+}
+
+static void
+watch_session_send(GstPad *session_src)
+{
+  add_shortcut(session_src, "srtpenc", &send_shortcuts);
 }
 
 /*

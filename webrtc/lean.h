@@ -104,6 +104,14 @@ guint64 gw_lean_receive_retired(void);
  */
 void gw_lean_trim_send_pad(GstPad *sink_pad);
 
+/** gw_lean_send_skipped: sent packets (or lists) that went from an RTP session straight to SRTP
+ * (lean.c, 3e). */
+guint64 gw_lean_send_skipped(void);
+
+/** gw_lean_receive_shortcuts: received packets that went from SRTP straight to an RTP session
+ * (lean.c, 3e). */
+guint64 gw_lean_receive_shortcuts(void);
+
 /** gw_lean_send_trimmed: sink pads whose chain was cut short so far, in this process. */
 guint64 gw_lean_send_trimmed(void);
 
