@@ -330,30 +330,34 @@ count_element(const GValue *item, gpointer data)
     count->n++;
 }
 
-/* Elements made by @factory in @pipeline, or also inside its bins with @recurse
- * (webrtcbin's own elements). */
+/* Calls @fn with a Count for @factory on every element of @pipeline (and inside
+ * its bins with @recurse). Returns: the count. */
 static guint
-count_elements(GstElement *pipeline, const char *factory, gboolean recurse)
+count_over(GstElement *pipeline, gboolean recurse, GstIteratorForeachFunction fn,
+           const char *factory)
 {
   Count count = {factory, 0};
   g_autoptr(GstIterator) it = recurse ? gst_bin_iterate_recurse(GST_BIN(pipeline))
                                       : gst_bin_iterate_elements(GST_BIN(pipeline));
-  while (gst_iterator_foreach(it, count_element, &count) == GST_ITERATOR_RESYNC) {
+  while (gst_iterator_foreach(it, fn, &count) == GST_ITERATOR_RESYNC) {
     count.n = 0;
     gst_iterator_resync(it);
   }
   return count.n;
 }
 
-typedef struct {
-  const char *factory;
-  guint n;
-} Into;
+/* Elements made by @factory in @pipeline, or also inside its bins with @recurse
+ * (webrtcbin's own elements). */
+static guint
+count_elements(GstElement *pipeline, const char *factory, gboolean recurse)
+{
+  return count_over(pipeline, recurse, count_element, factory);
+}
 
 static void
 count_pads_into(const GValue *item, gpointer data)
 {
-  Into *into = data;
+  Count *into = data;
   GstElement *element = g_value_get_object(item);
   if (!GST_IS_BIN(element) || !g_str_equal(G_OBJECT_TYPE_NAME(element), "GstWebRTCBin"))
     return;
@@ -375,13 +379,7 @@ count_pads_into(const GValue *item, gpointer data)
 static guint
 count_sink_pads_into(GstElement *pipeline, const char *factory)
 {
-  Into into = {factory, 0};
-  g_autoptr(GstIterator) it = gst_bin_iterate_elements(GST_BIN(pipeline));
-  while (gst_iterator_foreach(it, count_pads_into, &into) == GST_ITERATOR_RESYNC) {
-    into.n = 0;
-    gst_iterator_resync(it);
-  }
-  return into.n;
+  return count_over(pipeline, FALSE, count_pads_into, factory);
 }
 
 static void
