@@ -653,13 +653,12 @@ take_nack_request(GstPad *pad, GstPadProbeInfo *info, gpointer data)
 /* 3e: packets past webrtcbin's ghost pads */
 static atomic_uint_fast64_t send_shortcuts, receive_shortcuts;
 static void add_shortcut(GstPad *from, const char *to, atomic_uint_fast64_t *counter);
-static void watch_session_send(GstPad *session_src);
 
 static void
 on_session_pad_added(GstElement *element, GstPad *pad, gpointer unused)
 {
   if (g_str_equal(GST_OBJECT_NAME(pad), "send_rtp_src")) {
-    watch_session_send(pad);
+    add_shortcut(pad, "srtpenc", &send_shortcuts);
     return;
   }
   if (!g_str_equal(GST_OBJECT_NAME(pad), "recv_rtp_src"))
@@ -959,9 +958,8 @@ typedef struct {
   GstElement *queue; /* borrowed: the probe lives on the queue's own pad */
   GstPad *src;       /* the queue's source pad (ref) */
   GstPad *next;      /* what it is linked to, dtlssrtpdec's sink (ref), once seen */
-  gboolean skipping; /* only nicesrc's thread reads and writes these three */
-  gboolean retire;   /* let the queue's thread go once packets skip */
-  gboolean retired;
+  gboolean skipping; /* only nicesrc's thread reads and writes these two */
+  gboolean retired;  /* the queue's thread was let go */
 } ReceiveSkip;
 
 static atomic_uint_fast64_t receive_skipped; /* packets that skipped a receive queue */
@@ -997,26 +995,28 @@ static GstPadProbeReturn
 skip_receive_queue(GstPad *pad, GstPadProbeInfo *info, gpointer data)
 {
   ReceiveSkip *skip = data;
+  /* What happens to a packet that cannot skip: the queue, or once it is gone, nothing. */
+  GstPadProbeReturn usual = skip->retired ? GST_PAD_PROBE_DROP : GST_PAD_PROBE_OK;
 
   if (gst_pad_is_blocked(skip->src)) {
     skip->skipping = FALSE;
-    return skip->retired ? GST_PAD_PROBE_DROP : GST_PAD_PROBE_OK;
+    return usual;
   }
   if (!skip->skipping) {
     guint level = 1;
     g_object_get(skip->queue, "current-level-buffers", &level, NULL);
     if (level > 0)
-      return skip->retired ? GST_PAD_PROBE_DROP : GST_PAD_PROBE_OK;
+      return usual;
     if (skip->next == NULL)
       skip->next = gst_pad_get_peer(skip->src);
     if (skip->next == NULL)
-      return skip->retired ? GST_PAD_PROBE_DROP : GST_PAD_PROBE_OK;
+      return usual;
     /* The queue's thread must have passed on nicesrc's stream-start, caps and segment. */
     g_autoptr(GstEvent) segment = gst_pad_get_sticky_event(skip->next, GST_EVENT_SEGMENT, 0);
     if (segment == NULL)
-      return skip->retired ? GST_PAD_PROBE_DROP : GST_PAD_PROBE_OK;
+      return usual;
     skip->skipping = TRUE;
-    if (!skip->retired && skip->retire) {
+    if (!skip->retired) {
       /* Empty and not blocked: its thread waits for data that will not come. */
       skip->retired = gst_pad_set_active(skip->src, FALSE);
       if (skip->retired)
@@ -1053,7 +1053,6 @@ watch_receive_queue(GstElement *queue)
   ReceiveSkip *skip = g_new0(ReceiveSkip, 1);
   skip->queue = queue;
   skip->src = gst_element_get_static_pad(queue, "src");
-  skip->retire = TRUE;
   gst_pad_add_probe(sink, GST_PAD_PROBE_TYPE_BUFFER, skip_receive_queue, skip, receive_skip_free);
 }
 
@@ -1246,7 +1245,7 @@ typedef struct {
 } Shortcut;
 
 guint64
-gw_lean_send_skipped(void)
+gw_lean_send_shortcuts(void)
 {
   return atomic_load_explicit(&send_shortcuts, memory_order_relaxed);
 }
@@ -1406,12 +1405,6 @@ add_shortcut(GstPad *from, const char *to, atomic_uint_fast64_t *counter)
   cut->counter = counter;
   gst_pad_add_probe(from, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST, take_shortcut,
                     cut, shortcut_free);
-}
-
-static void
-watch_session_send(GstPad *session_src)
-{
-  add_shortcut(session_src, "srtpenc", &send_shortcuts);
 }
 
 /*

@@ -104,9 +104,9 @@ guint64 gw_lean_receive_retired(void);
  */
 void gw_lean_trim_send_pad(GstPad *sink_pad);
 
-/** gw_lean_send_skipped: sent packets (or lists) that went from an RTP session straight to SRTP
+/** gw_lean_send_shortcuts: sent packets (or lists) that went from an RTP session straight to SRTP
  * (lean.c, 3e). */
-guint64 gw_lean_send_skipped(void);
+guint64 gw_lean_send_shortcuts(void);
 
 /** gw_lean_receive_shortcuts: received packets that went from SRTP straight to an RTP session
  * (lean.c, 3e). */
