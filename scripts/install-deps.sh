@@ -22,7 +22,7 @@ packages=(
   clang libclang-rt-dev            # libFuzzer and the sanitizer runtimes for clang
   libglib2.0-dev libsoup-3.0-dev libjson-glib-dev libssl-dev libsqlite3-dev libpq-dev libargon2-dev
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev
-  libnice-dev
+  libnice-dev libsrtp2-dev
   # run: the GStreamer elements the gateway checks for at start, and openssl
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
   gstreamer1.0-nice gstreamer1.0-tools openssl ca-certificates

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Receiver feedback through the gateway: NACK answers and REMB caps (see feedback.h). */
 #include "webrtc/feedback.h"
+#include "webrtc/direct.h"
 #include "webrtc/isolate.h"
 
 #include <gst/rtp/rtp.h>
@@ -50,6 +51,7 @@
 
 typedef struct {
   GMutex lock;
+  GstElement *webrtc;  /* the peer's (not a reference: this lives on it) */
   GPtrArray *branches; /* GwIsolate* into this peer (references), for NACKs */
   GObject *session;    /* RTPSession of bundle session 0 (reference) */
   GstElement *session_element; /* its rtpsession element, for twcc-stats (reference) */
@@ -137,10 +139,29 @@ gw_feedback_near_capacity(guint previous_bps, guint next_bps, gboolean congested
 
 /* ---- NACK: answered from the branch's history ---- */
 
+static void add_twcc_stats(PeerFeedback *pf, guint sent, guint received, guint rate,
+                           guint sent_rate);
+
+/* Transport-wide feedback about packets that left past the RTP session
+ * (direct.c), which sees none of them. */
+static void
+on_direct_twcc(PeerFeedback *pf, GstBuffer *fci)
+{
+  GstMapInfo map;
+  if (!gst_buffer_map(fci, &map, GST_MAP_READ))
+    return;
+  GwDirectFeedback fb;
+  if (gw_direct_twcc_feedback(pf->webrtc, map.data, map.size, &fb))
+    add_twcc_stats(pf, fb.sent, fb.received, fb.bitrate_recv, fb.bitrate_sent);
+  gst_buffer_unmap(fci, &map);
+}
+
 static void
 on_feedback_rtcp(GObject *session, guint type, guint fbtype, guint sender_ssrc, guint media_ssrc,
                  GstBuffer *fci, PeerFeedback *pf)
 {
+  if (type == GST_RTCP_TYPE_RTPFB && fbtype == GST_RTCP_RTPFB_TYPE_TWCC && fci)
+    on_direct_twcc(pf, fci);
   if (type != GST_RTCP_TYPE_RTPFB || fbtype != GST_RTCP_RTPFB_TYPE_NACK || !fci)
     return;
   GstMapInfo map;
@@ -277,8 +298,21 @@ on_sending_rtcp(GObject *session, GstBuffer *buffer, gboolean early, PeerFeedbac
 /* ---- TWCC feedback from this peer's browser, after each feedback packet ---- */
 
 static void
+add_twcc_stats(PeerFeedback *pf, guint sent, guint received, guint rate, guint sent_rate)
+{
+  g_mutex_lock(&pf->lock);
+  pf->fb_sent += sent;
+  pf->fb_received += received;
+  pf->fb_rate_sum += (double)rate * received;
+  pf->fb_sent_rate_sum += (double)sent_rate * sent;
+  g_mutex_unlock(&pf->lock);
+}
+
+static void
 on_twcc_stats(GObject *element, GParamSpec *pspec, PeerFeedback *pf)
 {
+  if (gw_direct_active(pf->webrtc))
+    return; /* the session sent nothing: on_direct_twcc */
   GstStructure *stats = NULL;
   g_object_get(element, "twcc-stats", &stats, NULL);
   if (!stats)
@@ -288,12 +322,7 @@ on_twcc_stats(GObject *element, GParamSpec *pspec, PeerFeedback *pf)
                         &received, "bitrate-recv", G_TYPE_UINT, &rate, NULL) &&
       received <= sent) {
     gst_structure_get_uint(stats, "bitrate-sent", &sent_rate);
-    g_mutex_lock(&pf->lock);
-    pf->fb_sent += sent;
-    pf->fb_received += received;
-    pf->fb_rate_sum += (double)rate * received;
-    pf->fb_sent_rate_sum += (double)sent_rate * sent;
-    g_mutex_unlock(&pf->lock);
+    add_twcc_stats(pf, sent, received, rate, sent_rate);
   }
   gst_structure_free(stats);
 }
@@ -325,6 +354,7 @@ peer_feedback(GwPeer *peer)
   if (!pf) {
     pf = g_new0(PeerFeedback, 1);
     g_mutex_init(&pf->lock);
+    pf->webrtc = peer->webrtc;
     pf->branches = g_ptr_array_new_with_free_func(gst_object_unref);
     g_object_set_data_full(G_OBJECT(peer->webrtc), PEER_FEEDBACK_KEY, pf, peer_feedback_free);
   }
@@ -400,6 +430,12 @@ gw_feedback_sample_quality(GwPeer *peer, GwMediaQuality *quality)
     lost += fraction / 256.0;
     reports++;
   }
+
+  /* ...or, past the session, directly (direct.c), with the reports about it. */
+  GwDirectCounts direct;
+  gw_direct_counts(peer->webrtc, &direct);
+  bytes += direct.payload_bytes;
+  reports += gw_direct_reports(peer->webrtc, &rtt_ms, &lost);
 
   gint64 now = g_get_monotonic_time();
   double seconds = pf->sampled_us > 0 ? (double)(now - pf->sampled_us) / G_USEC_PER_SEC : 0;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* One participant's webrtcbin: its slots (transceivers), server-driven negotiation and ICE. */
+#include "webrtc/direct.h"
 #include "webrtc/lean.h"
 #include "webrtc/media-room-private.h"
 #include "webrtc/sdp-edit.h"
@@ -46,7 +47,8 @@ peer_handle_destroy(gpointer data)
  * m-line (same id everywhere, audio too) rtpsession sends each browser the
  * feedback it needs to raise its bitrate; without it Chrome stays at
  * ~150-300 kbps. */
-#define GW_TWCC_EXTMAP_FIELD "extmap-3"
+#define GW_TWCC_EXT_ID 3
+#define GW_TWCC_EXTMAP_FIELD "extmap-" G_STRINGIFY(GW_TWCC_EXT_ID)
 #define GW_TWCC_URI "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01"
 
 static GstCaps *slot_codec_caps(GwMediaSource source, guint pt, const char *video_codec);
@@ -199,6 +201,10 @@ gw_peer_add_slot(GwPeer *peer, GwMediaSource source, GwTrackDirection direction,
     if (sink_pad) {
       g_object_get(sink_pad, "transceiver", &trans, NULL);
       gw_lean_trim_send_pad(sink_pad); /* no clocksync and FEC encoders (lean.c) */
+      gint clock_rate = 0;
+      gst_structure_get_int(gst_caps_get_structure(caps, 0), "clock-rate", &clock_rate);
+      if (!peer->room->config->webrtcbin_send && clock_rate > 0)
+        gw_direct_watch_sink_pad(peer->webrtc, sink_pad, GW_TWCC_EXT_ID, (guint)clock_rate);
     }
     if (trans)
       g_object_set(trans, "direction", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY,

@@ -5,6 +5,7 @@
 #include <gst/rtp/rtp.h>
 #include <gst/webrtc/webrtc.h>
 
+#include "webrtc/direct.h"
 #include "webrtc/lean.h"
 #include "webrtc/media-room-private.h"
 #include "webrtc/media-room.h"
@@ -295,10 +296,12 @@ static void
 fixture_setup(Fixture *f, gconstpointer data)
 {
   f->config = gw_config_new_default();
-  /* "queues": every thread hand-off the lean path leaves out is put back;
+  /* "queues": every thread hand-off the lean path leaves out is put back, and
+   * packets leave through webrtcbin's send path;
    * "jitterbuffer": video keeps rtpbin's jitter buffer, which asks for lost packets. */
   f->config->receive_queue = g_strcmp0(data, "queues") == 0;
   f->config->branch_queue = g_strcmp0(data, "queues") == 0;
+  f->config->webrtcbin_send = g_strcmp0(data, "queues") == 0;
   f->config->video_jitterbuffer = g_strcmp0(data, "jitterbuffer") == 0;
   g_autoptr(GError) error = NULL;
   f->room = gw_media_room_new(f->config, "fwd", &callbacks, f, &error);
@@ -382,9 +385,44 @@ count_sink_pads_into(GstElement *pipeline, const char *factory)
   return count_over(pipeline, FALSE, count_pads_into, factory);
 }
 
+/* A sender report about a stream the gateway forwards to @c has reached @c's
+ * RTP session, with the packets counted. */
+static gboolean
+got_sender_report(Client *c)
+{
+  g_autoptr(GstElement) rtpbin = gst_bin_get_by_name(GST_BIN(c->webrtc), "rtpbin");
+  g_autoptr(GObject) session = NULL;
+  if (rtpbin)
+    g_signal_emit_by_name(rtpbin, "get-internal-session", 0u, &session);
+  g_autoptr(GstStructure) stats = NULL;
+  if (session)
+    g_object_get(session, "stats", &stats, NULL);
+  const GValue *value = stats ? gst_structure_get_value(stats, "source-stats") : NULL;
+  if (!value)
+    return FALSE;
+  const GValueArray *sources = g_value_get_boxed(value);
+  for (guint i = 0; sources && i < sources->n_values; i++) {
+    const GstStructure *s = gst_value_get_structure(&sources->values[i]);
+    gboolean internal = TRUE, have_sr = FALSE;
+    guint packets = 0;
+    gst_structure_get(s, "internal", G_TYPE_BOOLEAN, &internal, "have-sr", G_TYPE_BOOLEAN, &have_sr,
+                      "sr-packet-count", G_TYPE_UINT, &packets, NULL);
+    if (!internal && have_sr && packets > 0)
+      return TRUE;
+  }
+  return FALSE;
+}
+
+static gboolean
+a_got_sender_report(Fixture *f)
+{
+  return got_sender_report(&f->a);
+}
+
 static void
 test_forward_both_ways(Fixture *f, gconstpointer data)
 {
+  guint64 sent_direct = gw_direct_total_packets();
   guint64 skipped = gw_lean_receive_skipped();
   guint64 trimmed = gw_lean_send_trimmed();
   guint64 retired = gw_lean_receive_retired();
@@ -422,7 +460,27 @@ test_forward_both_ways(Fixture *f, gconstpointer data)
   /* ...and leaves its RTP session straight for SRTP (lean.c, 3e). */
   sent_straight = gw_lean_send_shortcuts() - sent_straight;
   g_test_message("%" G_GUINT64_FORMAT " sent packets went straight to SRTP", sent_straight);
-  g_assert_cmpuint(sent_straight, >, 200);
+  /* By default they never reach the RTP session: they leave directly (direct.c). */
+  sent_direct = gw_direct_total_packets() - sent_direct;
+  g_test_message("%" G_GUINT64_FORMAT " sent packets left directly", sent_direct);
+  GwPeer *peer_a = gw_media_room_lookup(f->room, "a");
+  g_assert_nonnull(peer_a);
+  if (f->config->webrtcbin_send) {
+    g_assert_cmpuint(sent_straight, >, 200);
+    g_assert_cmpuint(sent_direct, ==, 0);
+    g_assert_false(gw_direct_active(peer_a->webrtc));
+  } else {
+    g_assert_cmpuint(sent_direct, >, 200);
+    g_assert_cmpuint(sent_straight, ==, 0);
+    g_assert_true(gw_direct_active(peer_a->webrtc));
+    GwDirectCounts counts;
+    gw_direct_counts(peer_a->webrtc, &counts);
+    g_assert_cmpuint(counts.packets, >, 100);
+    g_assert_cmpuint(counts.failed, ==, 0);
+  }
+  /* Either way a gets sender reports about what it gets (lip sync). */
+  ok = run_until(f, a_got_sender_report, 10);
+  g_assert_true(ok);
   received_straight = gw_lean_receive_shortcuts() - received_straight;
   g_test_message("%" G_GUINT64_FORMAT " received packets went straight to an RTP session",
                  received_straight);
@@ -449,6 +507,9 @@ test_forward_both_ways(Fixture *f, gconstpointer data)
   g_test_message("a: rtt %.1f ms, loss %.1f %%, %.0f kbit/s", quality.rtt_ms, quality.loss_pct,
                  quality.kbps);
   g_assert_cmpfloat(quality.kbps, >, 10);
+  /* a's receiver reports about what it gets were read, whichever way it left. */
+  g_assert_cmpfloat(quality.rtt_ms, >=, 0);
+  g_assert_cmpfloat(quality.loss_pct, >=, 0);
   g_assert_cmpfloat(quality.loss_pct, <=, 100);
   g_assert_false(gw_media_room_sample_quality(f->room, "nobody", &quality));
 

@@ -1,0 +1,611 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * RTP to a browser leaves without webrtcbin's send path.
+ *
+ * webrtcbin sends a forwarded packet through its sink pad, the BUNDLE
+ * rtpfunnel (which writes the transport-wide sequence number), the RTP
+ * session (which counts it for sender reports and notes it for
+ * transport-wide feedback), srtpenc, dtlssrtpenc's funnel and nicesink: about
+ * twenty pad pushes, each with its locks, probes and type checks, and two
+ * buffer copies. Here a probe on the sink pad does what those do to a packet
+ * the gateway only forwards, as Janus does: it writes the transport-wide
+ * sequence number, protects the packet with the SRTP key DTLS gave webrtcbin
+ * (libsrtp, as srtpenc), and hands it to the peer's libnice agent on the
+ * same thread. What the RTP session no longer sees is done here too: the
+ * sender report of each stream (added to the RTCP the session sends) and the
+ * send times and sizes transport-wide feedback is matched with (twcc.c).
+ * Everything else webrtcbin does stays: ICE, DTLS, the RTCP it sends and
+ * receives, negotiation, and the events on the sink pad (caps carry the SSRC
+ * into offers; keyframe requests go upstream from the RTP session).
+ *
+ * Written by hand: GStreamer's elements are the path this replaces, libnice
+ * and libsrtp are used as they are; no library forwards SRTP between peers.
+ *
+ * A peer takes this path from its first packet or never: the first packet
+ * comes once the isolate opens (the peer is connected, so DTLS gave its keys);
+ * if webrtcbin is not as expected then (not one transport, keys not AES-CM),
+ * every packet takes webrtcbin's path, whose sequence numbers would otherwise
+ * mix with these.
+ */
+#include "webrtc/direct.h"
+
+#include "webrtc/twcc.h"
+
+#include <agent.h>
+#include <gst/rtp/rtp.h>
+#include <srtp2/srtp.h>
+#include <stdatomic.h>
+#include <string.h>
+
+#define DIRECT_KEY "gw-direct"
+#define DIRECT_MTU 1500
+#define DIRECT_STREAMS 16 /* SSRCs sent to one peer; more are sent without a sender report */
+#define DIRECT_REPORT_IDLE_US (5 * G_USEC_PER_SEC) /* no report for a stream idle this long */
+#define DIRECT_SRTP_WINDOW 1024 /* packets: the branch history resends older ones (isolate.c) */
+#define NTP_UNIX_OFFSET_S G_GUINT64_CONSTANT(2208988800)
+
+/* srtpenc's cipher and auth enums (gstsrtpenums.h, not installed) */
+enum { SRTP_ENUM_AES_128_ICM = 1 };
+enum { SRTP_ENUM_HMAC_SHA1_32 = 1, SRTP_ENUM_HMAC_SHA1_80 = 2 };
+
+typedef struct {
+  guint32 ssrc;
+  guint clock_rate;
+  guint32 rtp_ts;  /* of the last packet sent */
+  gint64 sent_us;  /* when it was sent (monotonic) */
+  guint32 packets; /* sent, and payload octets sent (RFC 3550 6.4.1) */
+  guint32 octets;
+  gboolean have_rb; /* the browser's last report block about it: */
+  guint8 fraction_lost;
+  guint32 rtt; /* round trip, 1/65536 s */
+} DirectStream;
+
+typedef enum { DIRECT_UNDECIDED, DIRECT_ON, DIRECT_OFF } DirectState;
+
+typedef struct {
+  gint refs;
+  GMutex lock; /* every producer's thread sends through one peer */
+  GWeakRef webrtc;
+  gint state; /* DirectState; g_atomic_int reads outside the lock */
+  srtp_t srtp;
+  NiceAgent *agent; /* reference */
+  guint stream_id, component_id;
+  GObject *session; /* the BUNDLE RTPSession (reference), for sender reports */
+  gulong sending_id, receiving_id;
+  guint16 twcc_seq;
+  GwTwccHistory *history;
+  DirectStream streams[DIRECT_STREAMS];
+  guint n_streams;
+  guint64 packets, bytes, payload_bytes, failed;
+  guint64 too_large;
+} Direct;
+
+static atomic_uint_fast64_t total_packets;
+
+guint64
+gw_direct_total_packets(void)
+{
+  return atomic_load_explicit(&total_packets, memory_order_relaxed);
+}
+
+static Direct *
+direct_ref(Direct *d)
+{
+  g_atomic_int_inc(&d->refs);
+  return d;
+}
+
+static void
+direct_unref(gpointer p)
+{
+  Direct *d = p;
+  if (!g_atomic_int_dec_and_test(&d->refs))
+    return;
+  if (d->sending_id)
+    g_signal_handler_disconnect(d->session, d->sending_id);
+  if (d->receiving_id)
+    g_signal_handler_disconnect(d->session, d->receiving_id);
+  g_clear_object(&d->session);
+  if (d->srtp)
+    srtp_dealloc(d->srtp);
+  g_clear_object(&d->agent);
+  if (d->history)
+    gw_twcc_history_free(d->history);
+  g_weak_ref_clear(&d->webrtc);
+  g_mutex_clear(&d->lock);
+  g_free(d);
+}
+
+/* The peer's state, made on first use. */
+static Direct *
+direct_of(GstElement *webrtc, gboolean create)
+{
+  static GMutex make_lock;
+  g_mutex_lock(&make_lock);
+  Direct *d = g_object_get_data(G_OBJECT(webrtc), DIRECT_KEY);
+  if (!d && create) {
+    d = g_new0(Direct, 1);
+    d->refs = 1;
+    g_mutex_init(&d->lock);
+    g_weak_ref_init(&d->webrtc, webrtc);
+    d->history = gw_twcc_history_new();
+    g_object_set_data_full(G_OBJECT(webrtc), DIRECT_KEY, d, direct_unref);
+  }
+  if (d)
+    direct_ref(d);
+  g_mutex_unlock(&make_lock);
+  return d;
+}
+
+/* ---- taking over from webrtcbin, at the first packet ---- */
+
+static gboolean
+factory_is(GstElement *element, const char *name)
+{
+  GstElementFactory *factory = gst_element_get_factory(element);
+  return factory && g_str_equal(GST_OBJECT_NAME(factory), name);
+}
+
+/* The one element made by @factory inside @webrtc (a reference); NULL if none or several. */
+static GstElement *
+only_element(GstElement *webrtc, const char *factory)
+{
+  GstElement *found = NULL;
+  guint n = 0;
+  GstIterator *it = gst_bin_iterate_recurse(GST_BIN(webrtc));
+  GValue item = G_VALUE_INIT;
+  gboolean done = FALSE;
+  while (!done) {
+    switch (gst_iterator_next(it, &item)) {
+    case GST_ITERATOR_OK: {
+      GstElement *element = g_value_get_object(&item);
+      if (factory_is(element, factory) && n++ == 0)
+        found = gst_object_ref(element);
+      g_value_reset(&item);
+      break;
+    }
+    case GST_ITERATOR_RESYNC:
+      gst_clear_object(&found);
+      n = 0;
+      gst_iterator_resync(it);
+      break;
+    default:
+      done = TRUE;
+    }
+  }
+  g_value_unset(&item);
+  gst_iterator_free(it);
+  if (n != 1)
+    gst_clear_object(&found);
+  return found;
+}
+
+static void
+srtp_once(void)
+{
+  static gsize done;
+  if (g_once_init_enter(&done)) {
+    /* GStreamer's srtp plugin initialises libsrtp too; a second call only
+     * runs its self-tests again. */
+    srtp_err_status_t status = srtp_init();
+    if (status != srtp_err_status_ok)
+      g_debug("srtp_init: %d (initialised before)", status);
+    g_once_init_leave(&done, 1);
+  }
+}
+
+/* An SRTP session with the key srtpenc got from DTLS, or NULL (why in @why). */
+static srtp_t
+srtp_from(GstElement *srtpenc, const char **why)
+{
+  GstBuffer *key = NULL;
+  gint cipher = 0, auth = 0;
+  gboolean random_key = TRUE;
+  g_object_get(srtpenc, "key", &key, "rtp-cipher", &cipher, "rtp-auth", &auth, "random-key",
+               &random_key, NULL);
+  srtp_t srtp = NULL;
+  GstMapInfo map;
+  if (!key || random_key) {
+    *why = "no key from DTLS yet";
+  } else if (cipher != SRTP_ENUM_AES_128_ICM ||
+             (auth != SRTP_ENUM_HMAC_SHA1_80 && auth != SRTP_ENUM_HMAC_SHA1_32)) {
+    *why = "an SRTP profile other than AES-CM-128 with HMAC-SHA1";
+  } else if (!gst_buffer_map(key, &map, GST_MAP_READ)) {
+    *why = "an unreadable key";
+  } else {
+    srtp_policy_t policy;
+    memset(&policy, 0, sizeof policy);
+    if (auth == SRTP_ENUM_HMAC_SHA1_80)
+      srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&policy.rtp);
+    else
+      srtp_crypto_policy_set_aes_cm_128_hmac_sha1_32(&policy.rtp);
+    srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&policy.rtcp); /* unused: RTCP stays */
+    guint8 material[SRTP_MAX_KEY_LEN];
+    if (map.size != (gsize)policy.rtp.cipher_key_len || map.size > sizeof material) {
+      *why = "a key of the wrong length";
+    } else {
+      memcpy(material, map.data, map.size);
+      policy.ssrc.type = ssrc_any_outbound;
+      policy.key = material;
+      policy.window_size = DIRECT_SRTP_WINDOW;
+      policy.allow_repeat_tx = 1; /* NACK answers resend the same packet */
+      if (srtp_create(&srtp, &policy) != srtp_err_status_ok) {
+        srtp = NULL;
+        *why = "libsrtp refused the key";
+      }
+      memset(material, 0, sizeof material);
+    }
+    gst_buffer_unmap(key, &map);
+  }
+  gst_clear_buffer(&key);
+  return srtp;
+}
+
+static gboolean append_reports(GObject *session, GstBuffer *buffer, gboolean early, Direct *d);
+static void read_reports(GObject *session, GstBuffer *buffer, Direct *d);
+static guint64 ntp_now(void);
+
+/* Under d->lock, at the peer's first packet. */
+static void
+decide(Direct *d)
+{
+  g_autoptr(GstElement) webrtc = g_weak_ref_get(&d->webrtc);
+  const char *why = NULL;
+  g_autoptr(GstElement) srtpenc = webrtc ? only_element(webrtc, "srtpenc") : NULL;
+  g_autoptr(GstElement) nicesink = srtpenc ? only_element(webrtc, "nicesink") : NULL;
+  g_autoptr(GstElement) rtpbin = nicesink ? gst_bin_get_by_name(GST_BIN(webrtc), "rtpbin") : NULL;
+  if (!rtpbin) {
+    why = "not one transport";
+  } else {
+    srtp_once();
+    d->srtp = srtp_from(srtpenc, &why);
+  }
+  if (d->srtp) {
+    g_object_get(nicesink, "agent", &d->agent, "stream", &d->stream_id, "component",
+                 &d->component_id, NULL);
+    g_signal_emit_by_name(rtpbin, "get-internal-session", 0u, &d->session);
+    if (!d->agent || !d->session)
+      why = "no ICE agent or RTP session";
+  }
+  if (why) {
+    g_message("%s: packets take webrtcbin's path (%s)", webrtc ? GST_OBJECT_NAME(webrtc) : "?",
+              why);
+    g_atomic_int_set(&d->state, DIRECT_OFF);
+    return;
+  }
+  d->sending_id = g_signal_connect(d->session, "on-sending-rtcp", G_CALLBACK(append_reports), d);
+  d->receiving_id = g_signal_connect(d->session, "on-receiving-rtcp", G_CALLBACK(read_reports), d);
+  g_debug("%s: packets leave directly (ICE stream %u)", GST_OBJECT_NAME(webrtc), d->stream_id);
+  g_atomic_int_set(&d->state, DIRECT_ON);
+}
+
+static DirectState
+state_of(Direct *d)
+{
+  return (DirectState)g_atomic_int_get(&d->state);
+}
+
+/* ---- one packet ---- */
+
+/* Writes @seq into the one-byte header extension @id of the RTP packet
+ * @pkt (@len bytes, header checked). Returns: FALSE if it has none. */
+static gboolean
+write_twcc(guint8 *pkt, gsize len, guint header_len, guint id, guint16 seq)
+{
+  if (!(pkt[0] & 0x10) || header_len + 4 > len)
+    return FALSE;
+  const guint8 *ext = pkt + header_len;
+  if (GST_READ_UINT16_BE(ext) != 0xBEDE)
+    return FALSE;
+  gsize end = header_len + 4 + 4u * GST_READ_UINT16_BE(ext + 2);
+  if (end > len)
+    return FALSE;
+  for (gsize at = header_len + 4; at < end;) {
+    guint8 b = pkt[at];
+    if (b == 0) { /* padding */
+      at++;
+      continue;
+    }
+    guint el_id = b >> 4, el_len = (b & 0x0f) + 1u;
+    if (el_id == 15 || at + 1 + el_len > end)
+      return FALSE;
+    if (el_id == id && el_len == 2) {
+      GST_WRITE_UINT16_BE(pkt + at + 1, seq);
+      return TRUE;
+    }
+    at += 1 + el_len;
+  }
+  return FALSE;
+}
+
+static DirectStream *
+stream_of(Direct *d, guint32 ssrc, guint clock_rate)
+{
+  for (guint i = 0; i < d->n_streams; i++)
+    if (d->streams[i].ssrc == ssrc)
+      return &d->streams[i];
+  DirectStream *s = NULL;
+  if (d->n_streams < DIRECT_STREAMS) {
+    s = &d->streams[d->n_streams++];
+  } else {
+    /* The longest idle one makes room (a departed participant's). */
+    s = &d->streams[0];
+    for (guint i = 1; i < d->n_streams; i++)
+      if (d->streams[i].sent_us < s->sent_us)
+        s = &d->streams[i];
+  }
+  memset(s, 0, sizeof *s);
+  s->ssrc = ssrc;
+  s->clock_rate = clock_rate;
+  return s;
+}
+
+typedef struct {
+  Direct *d; /* reference */
+  guint twcc_id, clock_rate;
+} SinkInfo;
+
+static void
+sink_info_free(gpointer p)
+{
+  SinkInfo *info = p;
+  direct_unref(info->d);
+  g_free(info);
+}
+
+/* Sends one packet. Returns: FALSE if it could not be sent (and is dropped). */
+static gboolean
+send_one(SinkInfo *info, GstBuffer *buffer)
+{
+  Direct *d = info->d;
+  guint8 pkt[DIRECT_MTU + SRTP_MAX_TRAILER_LEN];
+  gsize len = gst_buffer_get_size(buffer);
+  if (len < 12 || len > DIRECT_MTU) {
+    g_mutex_lock(&d->lock);
+    d->too_large++;
+    g_mutex_unlock(&d->lock);
+    return FALSE;
+  }
+  gst_buffer_extract(buffer, 0, pkt, len);
+  guint header_len = 12 + 4u * (pkt[0] & 0x0f);
+  if ((pkt[0] & 0xc0) != 0x80 || header_len > len)
+    return FALSE;
+  guint payload_len = (guint)len - header_len;
+  if (pkt[0] & 0x10 && header_len + 4 <= len)
+    payload_len -= MIN(payload_len, 4u + 4u * GST_READ_UINT16_BE(pkt + header_len + 2));
+  guint32 ssrc = GST_READ_UINT32_BE(pkt + 8);
+  guint32 rtp_ts = GST_READ_UINT32_BE(pkt + 4);
+  gint64 now = g_get_monotonic_time();
+
+  g_mutex_lock(&d->lock);
+  gboolean numbered = write_twcc(pkt, len, header_len, info->twcc_id, d->twcc_seq);
+  if (numbered)
+    gw_twcc_history_add(d->history, d->twcc_seq++, (guint)len, now);
+  int out_len = (int)len;
+  srtp_err_status_t status = srtp_protect(d->srtp, pkt, &out_len);
+  gint sent = status == srtp_err_status_ok
+                  ? nice_agent_send(d->agent, d->stream_id, d->component_id, (guint)out_len,
+                                    (const gchar *)pkt)
+                  : -1;
+  if (sent == out_len) {
+    DirectStream *s = stream_of(d, ssrc, info->clock_rate);
+    s->rtp_ts = rtp_ts;
+    s->sent_us = now;
+    s->packets++;
+    s->octets += payload_len;
+    d->packets++;
+    d->bytes += (guint64)out_len;
+    d->payload_bytes += payload_len;
+  } else {
+    d->failed++;
+  }
+  g_mutex_unlock(&d->lock);
+  if (sent == out_len)
+    atomic_fetch_add_explicit(&total_packets, 1, memory_order_relaxed);
+  return sent == out_len;
+}
+
+static GstPadProbeReturn
+on_sink_buffer(GstPad *pad, GstPadProbeInfo *probe, gpointer data)
+{
+  SinkInfo *info = data;
+  Direct *d = info->d;
+  DirectState state = state_of(d);
+  if (state == DIRECT_UNDECIDED) {
+    g_mutex_lock(&d->lock);
+    if (d->state == DIRECT_UNDECIDED)
+      decide(d);
+    g_mutex_unlock(&d->lock);
+    state = state_of(d);
+  }
+  if (state != DIRECT_ON)
+    return GST_PAD_PROBE_REMOVE;
+  if (probe->type & GST_PAD_PROBE_TYPE_BUFFER) {
+    send_one(info, GST_PAD_PROBE_INFO_BUFFER(probe));
+  } else {
+    GstBufferList *list = GST_PAD_PROBE_INFO_BUFFER_LIST(probe);
+    for (guint i = 0, n = gst_buffer_list_length(list); i < n; i++)
+      send_one(info, gst_buffer_list_get(list, i));
+  }
+  /* A packet that could not leave is lost on the way, as a full socket would
+   * lose it; the peer stays up. */
+  gst_mini_object_unref(GST_PAD_PROBE_INFO_DATA(probe));
+  GST_PAD_PROBE_INFO_DATA(probe) = NULL;
+  GST_PAD_PROBE_INFO_FLOW_RETURN(probe) = GST_FLOW_OK;
+  return GST_PAD_PROBE_HANDLED;
+}
+
+void
+gw_direct_watch_sink_pad(GstElement *webrtc, GstPad *sink_pad, guint twcc_id, guint clock_rate)
+{
+  SinkInfo *info = g_new0(SinkInfo, 1);
+  info->d = direct_of(webrtc, TRUE);
+  info->twcc_id = twcc_id;
+  info->clock_rate = clock_rate;
+  gst_pad_add_probe(sink_pad, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST,
+                    on_sink_buffer, info, sink_info_free);
+}
+
+/* ---- sender reports, with the RTCP the RTP session sends ---- */
+
+/* On the RTP session's RTCP thread. Regular reports only; all of them in the
+ * packet of the session's own SSRC (the session makes one per SSRC it knows
+ * as its own; a browser reads a sender report anywhere in a compound). */
+static gboolean
+append_reports(GObject *session, GstBuffer *buffer, gboolean early, Direct *d)
+{
+  if (early)
+    return FALSE;
+  guint32 own = 0;
+  g_object_get(session, "internal-ssrc", &own, NULL);
+  GstRTCPBuffer rtcp = GST_RTCP_BUFFER_INIT;
+  if (!gst_rtcp_buffer_map(buffer, GST_MAP_READWRITE, &rtcp))
+    return FALSE;
+  GstRTCPPacket packet;
+  guint32 first = 0;
+  if (gst_rtcp_buffer_get_first_packet(&rtcp, &packet)) {
+    GstRTCPType type = gst_rtcp_packet_get_type(&packet);
+    if (type == GST_RTCP_TYPE_RR)
+      first = gst_rtcp_packet_rr_get_ssrc(&packet);
+    else if (type == GST_RTCP_TYPE_SR)
+      gst_rtcp_packet_sr_get_sender_info(&packet, &first, NULL, NULL, NULL, NULL);
+  }
+  gboolean added = FALSE;
+  if (first == own) {
+    gint64 now = g_get_monotonic_time();
+    guint64 ntp = ntp_now();
+    g_mutex_lock(&d->lock);
+    for (guint i = 0; i < d->n_streams; i++) {
+      DirectStream *s = &d->streams[i];
+      if (now - s->sent_us > DIRECT_REPORT_IDLE_US)
+        continue;
+      if (!gst_rtcp_buffer_add_packet(&rtcp, GST_RTCP_TYPE_SR, &packet))
+        break;
+      guint32 ts =
+          s->rtp_ts + (guint32)((guint64)(now - s->sent_us) * s->clock_rate / G_USEC_PER_SEC);
+      gst_rtcp_packet_sr_set_sender_info(&packet, s->ssrc, ntp, ts, s->packets, s->octets);
+      added = TRUE;
+    }
+    g_mutex_unlock(&d->lock);
+  }
+  gst_rtcp_buffer_unmap(&rtcp);
+  return added;
+}
+
+static guint64
+ntp_now(void)
+{
+  gint64 real = g_get_real_time();
+  return ((guint64)(real / G_USEC_PER_SEC) + NTP_UNIX_OFFSET_S) << 32 |
+         (((guint64)(real % G_USEC_PER_SEC) << 32) / G_USEC_PER_SEC);
+}
+
+/* The browser's report blocks about what left directly: loss, and the round
+ * trip from our sender report's time (RFC 3550 6.4.1). The RTP session keeps
+ * report blocks only about streams it sent itself. On the peer's receiving thread. */
+static void
+read_reports(GObject *session, GstBuffer *buffer, Direct *d)
+{
+  GstRTCPBuffer rtcp = GST_RTCP_BUFFER_INIT;
+  if (!gst_rtcp_buffer_map(buffer, GST_MAP_READ, &rtcp))
+    return;
+  guint32 now = (guint32)(ntp_now() >> 16);
+  GstRTCPPacket packet;
+  for (gboolean more = gst_rtcp_buffer_get_first_packet(&rtcp, &packet); more;
+       more = gst_rtcp_packet_move_to_next(&packet)) {
+    GstRTCPType type = gst_rtcp_packet_get_type(&packet);
+    if (type != GST_RTCP_TYPE_RR && type != GST_RTCP_TYPE_SR)
+      continue;
+    for (guint i = 0, n = gst_rtcp_packet_get_rb_count(&packet); i < n; i++) {
+      guint32 ssrc, highest, jitter, lsr, dlsr;
+      guint8 fraction;
+      gint32 lost;
+      gst_rtcp_packet_get_rb(&packet, i, &ssrc, &fraction, &lost, &highest, &jitter, &lsr, &dlsr);
+      g_mutex_lock(&d->lock);
+      for (guint k = 0; k < d->n_streams; k++) {
+        DirectStream *s = &d->streams[k];
+        if (s->ssrc != ssrc)
+          continue;
+        s->have_rb = TRUE;
+        s->fraction_lost = fraction;
+        /* No sender report seen yet (lsr 0), or a clock step: no round trip. */
+        guint32 rtt = now - lsr - dlsr;
+        s->rtt = lsr != 0 && rtt < 0x80000000u ? rtt : 0;
+      }
+      g_mutex_unlock(&d->lock);
+    }
+  }
+  gst_rtcp_buffer_unmap(&rtcp);
+}
+
+/* ---- what others read ---- */
+
+gboolean
+gw_direct_active(GstElement *webrtc)
+{
+  Direct *d = direct_of(webrtc, FALSE);
+  gboolean on = d && state_of(d) == DIRECT_ON;
+  if (d)
+    direct_unref(d);
+  return on;
+}
+
+void
+gw_direct_counts(GstElement *webrtc, GwDirectCounts *counts)
+{
+  memset(counts, 0, sizeof *counts);
+  Direct *d = direct_of(webrtc, FALSE);
+  if (!d)
+    return;
+  g_mutex_lock(&d->lock);
+  counts->packets = d->packets;
+  counts->bytes = d->bytes;
+  counts->payload_bytes = d->payload_bytes;
+  counts->failed = d->failed + d->too_large;
+  g_mutex_unlock(&d->lock);
+  direct_unref(d);
+}
+
+guint
+gw_direct_reports(GstElement *webrtc, double *rtt_ms, double *lost_sum)
+{
+  Direct *d = direct_of(webrtc, FALSE);
+  if (!d)
+    return 0;
+  guint reports = 0;
+  g_mutex_lock(&d->lock);
+  for (guint i = 0; i < d->n_streams; i++) {
+    DirectStream *s = &d->streams[i];
+    if (!s->have_rb)
+      continue;
+    *rtt_ms = MAX(*rtt_ms, s->rtt * 1000.0 / 65536.0);
+    *lost_sum += s->fraction_lost / 256.0;
+    reports++;
+  }
+  g_mutex_unlock(&d->lock);
+  direct_unref(d);
+  return reports;
+}
+
+gboolean
+gw_direct_twcc_feedback(GstElement *webrtc, const guint8 *fci, gsize len, GwDirectFeedback *out)
+{
+  Direct *d = direct_of(webrtc, FALSE);
+  if (!d)
+    return FALSE;
+  gboolean ok = FALSE;
+  if (state_of(d) == DIRECT_ON) {
+    GwTwccStats stats;
+    g_mutex_lock(&d->lock);
+    ok = gw_twcc_history_feedback(d->history, fci, len, &stats);
+    g_mutex_unlock(&d->lock);
+    if (ok) {
+      out->sent = stats.sent;
+      out->received = stats.received;
+      out->bitrate_sent = stats.bitrate_sent;
+      out->bitrate_recv = stats.bitrate_recv;
+    }
+  }
+  direct_unref(d);
+  return ok;
+}
