@@ -287,6 +287,19 @@ state_of(Direct *d)
 
 /* ---- one packet ---- */
 
+/* Byte by byte: the fields of an RTP packet need not be aligned. */
+static guint
+read16(const guint8 *p)
+{
+  return (guint)p[0] << 8 | p[1];
+}
+
+static guint32
+read32(const guint8 *p)
+{
+  return (guint32)p[0] << 24 | (guint32)p[1] << 16 | (guint32)p[2] << 8 | p[3];
+}
+
 /* Writes @seq into the one-byte header extension @id of the RTP packet
  * @pkt (@len bytes, header checked). Returns: FALSE if it has none. */
 static gboolean
@@ -295,9 +308,9 @@ write_twcc(guint8 *pkt, gsize len, guint header_len, guint id, guint16 seq)
   if (!(pkt[0] & 0x10) || header_len + 4 > len)
     return FALSE;
   const guint8 *ext = pkt + header_len;
-  if (GST_READ_UINT16_BE(ext) != 0xBEDE)
+  if (read16(ext) != 0xBEDE)
     return FALSE;
-  gsize end = header_len + 4 + 4u * GST_READ_UINT16_BE(ext + 2);
+  gsize end = header_len + 4 + 4u * read16(ext + 2);
   if (end > len)
     return FALSE;
   for (gsize at = header_len + 4; at < end;) {
@@ -310,7 +323,8 @@ write_twcc(guint8 *pkt, gsize len, guint header_len, guint id, guint16 seq)
     if (el_id == 15 || at + 1 + el_len > end)
       return FALSE;
     if (el_id == id && el_len == 2) {
-      GST_WRITE_UINT16_BE(pkt + at + 1, seq);
+      pkt[at + 1] = (guint8)(seq >> 8);
+      pkt[at + 2] = (guint8)seq;
       return TRUE;
     }
     at += 1 + el_len;
@@ -372,9 +386,9 @@ send_one(SinkInfo *info, GstBuffer *buffer)
     return FALSE;
   guint payload_len = (guint)len - header_len;
   if (pkt[0] & 0x10 && header_len + 4 <= len)
-    payload_len -= MIN(payload_len, 4u + 4u * GST_READ_UINT16_BE(pkt + header_len + 2));
-  guint32 ssrc = GST_READ_UINT32_BE(pkt + 8);
-  guint32 rtp_ts = GST_READ_UINT32_BE(pkt + 4);
+    payload_len -= MIN(payload_len, 4u + 4u * read16(pkt + header_len + 2));
+  guint32 ssrc = read32(pkt + 8);
+  guint32 rtp_ts = read32(pkt + 4);
   gint64 now = g_get_monotonic_time();
 
   g_mutex_lock(&d->lock);
@@ -397,7 +411,9 @@ send_one(SinkInfo *info, GstBuffer *buffer)
     d->bytes += (guint64)out_len;
     d->payload_bytes += payload_len;
   } else {
-    d->failed++;
+    if (d->failed++ < 3)
+      g_message("direct: packet of ssrc %08x not sent (srtp %d, socket %d of %d bytes)", ssrc,
+                status, sent, out_len);
   }
   g_mutex_unlock(&d->lock);
   if (sent == out_len)

@@ -156,12 +156,51 @@ on_direct_twcc(PeerFeedback *pf, GstBuffer *fci)
   gst_buffer_unmap(fci, &map);
 }
 
+/* The branch into this peer carrying @ssrc (a reference), or NULL. */
+static GwIsolate *
+branch_of(PeerFeedback *pf, guint32 ssrc)
+{
+  GwIsolate *found = NULL;
+  g_mutex_lock(&pf->lock);
+  for (guint i = 0; i < pf->branches->len && !found; i++) {
+    GwIsolate *iso = g_ptr_array_index(pf->branches, i);
+    guint32 branch_ssrc;
+    if (gw_isolate_get_ssrc(iso, &branch_ssrc) && branch_ssrc == ssrc)
+      found = gst_object_ref(iso);
+  }
+  g_mutex_unlock(&pf->lock);
+  return found;
+}
+
+/* A keyframe request (PLI, or FIR with the SSRC in its FCI) about a stream that
+ * left directly: the RTP session acts only on requests about streams it sent
+ * itself, so it goes to the stream's sender from here, as the session would
+ * send it (the producer's tee limits how often). */
+static void
+on_direct_keyframe_request(PeerFeedback *pf, guint fbtype, guint32 media_ssrc, GstBuffer *fci)
+{
+  if (fbtype == GST_RTCP_PSFB_TYPE_FIR) {
+    if (!fci || gst_buffer_get_size(fci) < 8 || gst_buffer_extract(fci, 0, &media_ssrc, 4) != 4)
+      return;
+    media_ssrc = GUINT32_FROM_BE(media_ssrc);
+  }
+  GwIsolate *branch = branch_of(pf, media_ssrc);
+  if (!branch)
+    return;
+  gw_isolate_ask_keyframe(branch);
+  gst_object_unref(branch);
+}
+
 static void
 on_feedback_rtcp(GObject *session, guint type, guint fbtype, guint sender_ssrc, guint media_ssrc,
                  GstBuffer *fci, PeerFeedback *pf)
 {
   if (type == GST_RTCP_TYPE_RTPFB && fbtype == GST_RTCP_RTPFB_TYPE_TWCC && fci)
     on_direct_twcc(pf, fci);
+  if (type == GST_RTCP_TYPE_PSFB &&
+      (fbtype == GST_RTCP_PSFB_TYPE_PLI || fbtype == GST_RTCP_PSFB_TYPE_FIR) &&
+      gw_direct_active(pf->webrtc))
+    on_direct_keyframe_request(pf, fbtype, media_ssrc, fci);
   if (type != GST_RTCP_TYPE_RTPFB || fbtype != GST_RTCP_RTPFB_TYPE_NACK || !fci)
     return;
   GstMapInfo map;
@@ -186,14 +225,8 @@ on_feedback_rtcp(GObject *session, guint type, guint fbtype, guint sender_ssrc, 
   }
   gst_buffer_unmap(fci, &map);
 
-  GwIsolate *target = NULL;
+  GwIsolate *target = branch_of(pf, media_ssrc);
   g_mutex_lock(&pf->lock);
-  for (guint i = 0; i < pf->branches->len && !target; i++) {
-    GwIsolate *iso = g_ptr_array_index(pf->branches, i);
-    guint32 ssrc;
-    if (gw_isolate_get_ssrc(iso, &ssrc) && ssrc == media_ssrc)
-      target = gst_object_ref(iso);
-  }
   pf->nack_packets++;
   pf->nacked += n;
   g_mutex_unlock(&pf->lock);

@@ -435,6 +435,12 @@ gw_isolate_keyframe_request(void)
 }
 
 void
+gw_isolate_ask_keyframe(GwIsolate *self)
+{
+  gst_pad_push_event(self->sinkpad, gw_isolate_keyframe_request());
+}
+
+void
 gw_isolate_set_resend_budget(GwIsolate *self, guint bytes_per_second)
 {
   GST_OBJECT_LOCK(self);

@@ -46,6 +46,9 @@ void gw_isolate_set_late_input(GwIsolate *self, gboolean late_input);
 /** gw_isolate_keyframe_request: (transfer full): an upstream event asking a sender for a keyframe. */
 GstEvent *gw_isolate_keyframe_request(void);
 
+/** gw_isolate_ask_keyframe: asks the branch's sender for a keyframe (the upstream event). */
+void gw_isolate_ask_keyframe(GwIsolate *self);
+
 /** gw_isolate_get_ssrc: the SSRC of the packets passing, once one has passed. */
 gboolean gw_isolate_get_ssrc(GwIsolate *self, guint32 *ssrc);
 
