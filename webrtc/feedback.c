@@ -177,18 +177,29 @@ branch_of(PeerFeedback *pf, guint32 ssrc)
  * itself, so it goes to the stream's sender from here, as the session would
  * send it (the producer's tee limits how often). */
 static void
+ask_keyframe_of(PeerFeedback *pf, guint32 ssrc)
+{
+  GwIsolate *branch = branch_of(pf, ssrc);
+  if (branch) {
+    gw_isolate_ask_keyframe(branch);
+    gst_object_unref(branch);
+  }
+}
+
+static void
 on_direct_keyframe_request(PeerFeedback *pf, guint fbtype, guint32 media_ssrc, GstBuffer *fci)
 {
-  if (fbtype == GST_RTCP_PSFB_TYPE_FIR) {
-    if (!fci || gst_buffer_get_size(fci) < 8 || gst_buffer_extract(fci, 0, &media_ssrc, 4) != 4)
-      return;
-    media_ssrc = GUINT32_FROM_BE(media_ssrc);
-  }
-  GwIsolate *branch = branch_of(pf, media_ssrc);
-  if (!branch)
+  if (fbtype == GST_RTCP_PSFB_TYPE_PLI) {
+    ask_keyframe_of(pf, media_ssrc);
     return;
-  gw_isolate_ask_keyframe(branch);
-  gst_object_unref(branch);
+  }
+  /* FIR (RFC 5104 4.3.1.1): entries of an SSRC, a sequence number and 3 reserved bytes. */
+  GstMapInfo map;
+  if (!fci || !gst_buffer_map(fci, &map, GST_MAP_READ))
+    return;
+  for (gsize at = 0; at + 8 <= map.size && at < 8 * FEEDBACK_REMB_SSRCS; at += 8)
+    ask_keyframe_of(pf, GST_READ_UINT32_BE(map.data + at));
+  gst_buffer_unmap(fci, &map);
 }
 
 static void
