@@ -76,6 +76,7 @@ static const KeySpec keys[] = {
     {"media", "receive_queue", KEY_BOOL, FIELD(receive_queue), 0, 0, NULL},
     {"media", "branch_queue", KEY_BOOL, FIELD(branch_queue), 0, 0, NULL},
     {"media", "webrtcbin_send", KEY_BOOL, FIELD(webrtcbin_send), 0, 0, NULL},
+    {"media", "webrtcbin_receive", KEY_BOOL, FIELD(webrtcbin_receive), 0, 0, NULL},
     {"media", "start_kbps", KEY_UINT, FIELD(start_kbps), 100, 20000, NULL},
     {"media", "camera_max_kbps", KEY_UINT, FIELD(camera_max_kbps), 100, 20000, NULL},
     {"media", "screen_max_kbps", KEY_UINT, FIELD(screen_max_kbps), 100, 20000, NULL},

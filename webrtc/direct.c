@@ -29,11 +29,12 @@
  */
 #include "webrtc/direct.h"
 
+#include "webrtc/media-room-private.h"
+#include "webrtc/srtp.h"
 #include "webrtc/twcc.h"
 
 #include <agent.h>
 #include <gst/rtp/rtp.h>
-#include <srtp2/srtp.h>
 #include <stdatomic.h>
 #include <string.h>
 
@@ -41,7 +42,6 @@
 #define DIRECT_MTU 1500
 #define DIRECT_STREAMS 16 /* SSRCs sent to one peer; more are sent without a sender report */
 #define DIRECT_REPORT_IDLE_US (5 * G_USEC_PER_SEC) /* no report for a stream idle this long */
-#define DIRECT_SRTP_WINDOW 1024 /* packets: the branch history resends older ones (isolate.c) */
 #define NTP_UNIX_OFFSET_S G_GUINT64_CONSTANT(2208988800)
 
 /* srtpenc's cipher and auth enums (gstsrtpenums.h, not installed) */
@@ -67,7 +67,7 @@ typedef struct {
   GMutex lock; /* every producer's thread sends through one peer */
   GWeakRef webrtc;
   gint state; /* DirectState; g_atomic_int reads outside the lock */
-  srtp_t srtp;
+  GwSrtp *srtp;
   NiceAgent *agent; /* reference */
   guint stream_id, component_id;
   GObject *session; /* the BUNDLE RTPSession (reference), for sender reports */
@@ -106,8 +106,7 @@ direct_unref(gpointer p)
   if (d->receiving_id)
     g_signal_handler_disconnect(d->session, d->receiving_id);
   g_clear_object(&d->session);
-  if (d->srtp)
-    srtp_dealloc(d->srtp);
+  gw_srtp_free(d->srtp);
   g_clear_object(&d->agent);
   if (d->history)
     gw_twcc_history_free(d->history);
@@ -180,22 +179,8 @@ only_element(GstElement *webrtc, const char *factory)
   return found;
 }
 
-static void
-srtp_once(void)
-{
-  static gsize done;
-  if (g_once_init_enter(&done)) {
-    /* GStreamer's srtp plugin initialises libsrtp too; a second call only
-     * runs its self-tests again. */
-    srtp_err_status_t status = srtp_init();
-    if (status != srtp_err_status_ok)
-      g_debug("srtp_init: %d (initialised before)", status);
-    g_once_init_leave(&done, 1);
-  }
-}
-
-/* An SRTP session with the key srtpenc got from DTLS, or NULL (why in @why). */
-static srtp_t
+/* An SRTP context with the key srtpenc got from DTLS, or NULL (why in @why). */
+static GwSrtp *
 srtp_from(GstElement *srtpenc, const char **why)
 {
   GstBuffer *key = NULL;
@@ -203,7 +188,7 @@ srtp_from(GstElement *srtpenc, const char **why)
   gboolean random_key = TRUE;
   g_object_get(srtpenc, "key", &key, "rtp-cipher", &cipher, "rtp-auth", &auth, "random-key",
                &random_key, NULL);
-  srtp_t srtp = NULL;
+  GwSrtp *srtp = NULL;
   GstMapInfo map;
   if (!key || random_key) {
     *why = "no key from DTLS yet";
@@ -213,28 +198,11 @@ srtp_from(GstElement *srtpenc, const char **why)
   } else if (!gst_buffer_map(key, &map, GST_MAP_READ)) {
     *why = "an unreadable key";
   } else {
-    srtp_policy_t policy;
-    memset(&policy, 0, sizeof policy);
-    if (auth == SRTP_ENUM_HMAC_SHA1_80)
-      srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&policy.rtp);
-    else
-      srtp_crypto_policy_set_aes_cm_128_hmac_sha1_32(&policy.rtp);
-    srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&policy.rtcp); /* unused: RTCP stays */
-    guint8 material[SRTP_MAX_KEY_LEN];
-    if (map.size != (gsize)policy.rtp.cipher_key_len || map.size > sizeof material) {
+    srtp = gw_srtp_new(auth == SRTP_ENUM_HMAC_SHA1_80 ? GW_SRTP_AES_CM_128_HMAC_SHA1_80
+                                                      : GW_SRTP_AES_CM_128_HMAC_SHA1_32,
+                       map.data, map.size);
+    if (!srtp)
       *why = "a key of the wrong length";
-    } else {
-      memcpy(material, map.data, map.size);
-      policy.ssrc.type = ssrc_any_outbound;
-      policy.key = material;
-      policy.window_size = DIRECT_SRTP_WINDOW;
-      policy.allow_repeat_tx = 1; /* NACK answers resend the same packet */
-      if (srtp_create(&srtp, &policy) != srtp_err_status_ok) {
-        srtp = NULL;
-        *why = "libsrtp refused the key";
-      }
-      memset(material, 0, sizeof material);
-    }
     gst_buffer_unmap(key, &map);
   }
   gst_clear_buffer(&key);
@@ -257,7 +225,6 @@ decide(Direct *d)
   if (!rtpbin) {
     why = "not one transport";
   } else {
-    srtp_once();
     d->srtp = srtp_from(srtpenc, &why);
   }
   if (d->srtp) {
@@ -372,7 +339,7 @@ static gboolean
 send_one(SinkInfo *info, GstBuffer *buffer)
 {
   Direct *d = info->d;
-  guint8 pkt[DIRECT_MTU + SRTP_MAX_TRAILER_LEN];
+  guint8 pkt[DIRECT_MTU + GW_SRTP_MAX_TAG];
   gsize len = gst_buffer_get_size(buffer);
   if (len < 12 || len > DIRECT_MTU) {
     g_mutex_lock(&d->lock);
@@ -395,12 +362,10 @@ send_one(SinkInfo *info, GstBuffer *buffer)
   gboolean numbered = write_twcc(pkt, len, header_len, info->twcc_id, d->twcc_seq);
   if (numbered)
     gw_twcc_history_add(d->history, d->twcc_seq++, (guint)len, now);
-  int out_len = (int)len;
-  srtp_err_status_t status = srtp_protect(d->srtp, pkt, &out_len);
-  gint sent = status == srtp_err_status_ok
-                  ? nice_agent_send(d->agent, d->stream_id, d->component_id, (guint)out_len,
-                                    (const gchar *)pkt)
-                  : -1;
+  gint out_len = (gint)gw_srtp_protect(d->srtp, pkt, len, sizeof pkt);
+  gint sent = out_len > 0 ? nice_agent_send(d->agent, d->stream_id, d->component_id, (guint)out_len,
+                                            (const gchar *)pkt)
+                          : -1;
   if (sent == out_len) {
     DirectStream *s = stream_of(d, ssrc, info->clock_rate);
     s->rtp_ts = rtp_ts;
@@ -412,8 +377,9 @@ send_one(SinkInfo *info, GstBuffer *buffer)
     d->payload_bytes += payload_len;
   } else {
     if (d->failed++ < 3)
-      g_message("direct: packet of ssrc %08x not sent (srtp %d, socket %d of %d bytes)", ssrc,
-                status, sent, out_len);
+      g_message(
+          "direct: packet of ssrc %08x seq %u not sent (SRTP gave %d bytes, the socket took %d)",
+          ssrc, read16(pkt + 2), out_len, sent);
   }
   g_mutex_unlock(&d->lock);
   if (sent == out_len)
@@ -552,6 +518,177 @@ read_reports(GObject *session, GstBuffer *buffer, Direct *d)
     }
   }
   gst_rtcp_buffer_unmap(&rtcp);
+}
+
+/* ---- the way in: received RTP skips srtpdec ----
+ *
+ * dtlssrtpdec hands SRTP to srtpdec, whose chain decrypts with libsrtp (on
+ * NSS: a key context made and freed per packet, see srtp.c) under its lock.
+ * A probe on srtpdec's RTP sink pad decrypts the packet itself, with the key
+ * DTLS gave dtlsdec, and pushes it out of srtpdec's source pad (lean.c, 3e,
+ * takes it on from there into the RTP session). SRTCP still goes through
+ * srtpdec. Until dtlsdec has the key, and until srtpdec has passed its first
+ * packet (so that caps and segment are downstream), srtpdec does it all.
+ * If our context ever fails many packets in a row (it would if it had
+ * started with a wrong rollover counter), srtpdec takes over for good.
+ */
+#define DIRECT_IN_KEY "gw-direct-in"
+#define DIRECT_IN_MAX_FAILS 100
+
+static atomic_uint_fast64_t total_received;
+
+guint64
+gw_direct_total_received(void)
+{
+  return atomic_load_explicit(&total_received, memory_order_relaxed);
+}
+
+typedef struct {
+  /* only the thread pushing into srtpdec reads and writes these */
+  DirectState state;
+  GstElement *srtpdec; /* not a reference: the probe goes with it */
+  GstPad *src;         /* srtpdec's rtp_src (reference) */
+  GwSrtp *srtp;
+  guint fails_in_a_row;
+  guint64 failed;
+} DirectIn;
+
+static void
+direct_in_free(gpointer p)
+{
+  DirectIn *in = p;
+  gst_clear_object(&in->src);
+  gw_srtp_free(in->srtp);
+  g_free(in);
+}
+
+/* The dtlsdec beside @srtpdec in its dtlssrtpdec (a reference), or NULL. */
+static GstElement *
+sibling_dtlsdec(GstElement *srtpdec)
+{
+  g_autoptr(GstObject) parent = gst_object_get_parent(GST_OBJECT(srtpdec));
+  if (!parent || !GST_IS_BIN(parent))
+    return NULL;
+  GstElement *found = NULL;
+  GstIterator *it = gst_bin_iterate_elements(GST_BIN(parent));
+  GValue item = G_VALUE_INIT;
+  while (!found && gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
+    GstElement *element = g_value_get_object(&item);
+    if (factory_is(element, "dtlsdec"))
+      found = gst_object_ref(element);
+    g_value_reset(&item);
+  }
+  g_value_unset(&item);
+  gst_iterator_free(it);
+  return found;
+}
+
+/* Ready to decrypt: the key is known and srtpdec has primed its source pad. */
+static void
+decide_in(DirectIn *in)
+{
+  g_autoptr(GstElement) dtlsdec = sibling_dtlsdec(in->srtpdec);
+  if (!dtlsdec || !in->src) {
+    g_message("%s: received packets go through srtpdec (no dtlsdec beside it)",
+              GST_OBJECT_NAME(in->srtpdec));
+    in->state = DIRECT_OFF;
+    return;
+  }
+  g_autoptr(GstEvent) segment = gst_pad_get_sticky_event(in->src, GST_EVENT_SEGMENT, 0);
+  GstBuffer *key = NULL;
+  guint cipher = 0, auth = 0;
+  g_object_get(dtlsdec, "decoder-key", &key, "srtp-cipher", &cipher, "srtp-auth", &auth, NULL);
+  if (segment && key && cipher == SRTP_ENUM_AES_128_ICM &&
+      (auth == SRTP_ENUM_HMAC_SHA1_80 || auth == SRTP_ENUM_HMAC_SHA1_32)) {
+    GstMapInfo map;
+    if (gst_buffer_map(key, &map, GST_MAP_READ)) {
+      in->srtp = gw_srtp_new(auth == SRTP_ENUM_HMAC_SHA1_80 ? GW_SRTP_AES_CM_128_HMAC_SHA1_80
+                                                            : GW_SRTP_AES_CM_128_HMAC_SHA1_32,
+                             map.data, map.size);
+      gst_buffer_unmap(key, &map);
+    }
+    in->state = in->srtp ? DIRECT_ON : DIRECT_OFF;
+    if (in->srtp)
+      g_debug("%s: received packets skip it", GST_OBJECT_NAME(in->srtpdec));
+    else
+      g_message("%s: received packets go through srtpdec (unusable key)",
+                GST_OBJECT_NAME(in->srtpdec));
+  } else if (key && cipher != 0 && cipher != SRTP_ENUM_AES_128_ICM) {
+    g_message("%s: received packets go through srtpdec (SRTP cipher %u)",
+              GST_OBJECT_NAME(in->srtpdec), cipher);
+    in->state = DIRECT_OFF;
+  }
+  gst_clear_buffer(&key);
+}
+
+static GstPadProbeReturn
+on_srtp_in(GstPad *pad, GstPadProbeInfo *probe, gpointer data)
+{
+  DirectIn *in = data;
+  if (in->state == DIRECT_UNDECIDED)
+    decide_in(in);
+  if (in->state == DIRECT_OFF)
+    return GST_PAD_PROBE_REMOVE;
+  if (in->state != DIRECT_ON || !(probe->type & GST_PAD_PROBE_TYPE_BUFFER))
+    return GST_PAD_PROBE_OK; /* srtpdec does it */
+  /* With rtcp-mux SRTCP comes this way too (RFC 5761: its second byte is a
+   * packet type, 192-223); srtpdec decrypts it and sends it on as RTCP. */
+  guint8 second = 0;
+  if (gst_buffer_extract(GST_PAD_PROBE_INFO_BUFFER(probe), 1, &second, 1) != 1 ||
+      (second >= 192 && second <= 223))
+    return GST_PAD_PROBE_OK;
+  GstBuffer *buffer = gst_buffer_make_writable(GST_PAD_PROBE_INFO_BUFFER(probe));
+  GST_PAD_PROBE_INFO_DATA(probe) = NULL;
+  GstMapInfo map;
+  gsize n = 0;
+  if (gst_buffer_map(buffer, &map, GST_MAP_READWRITE)) {
+    n = gw_srtp_unprotect(in->srtp, map.data, map.size);
+    gst_buffer_unmap(buffer, &map);
+  }
+  GST_PAD_PROBE_INFO_FLOW_RETURN(probe) = GST_FLOW_OK;
+  if (n == 0) {
+    /* Not authentic, a replay, or malformed: dropped, as srtpdec drops it. */
+    gst_buffer_unref(buffer);
+    in->failed++;
+    if (++in->fails_in_a_row == DIRECT_IN_MAX_FAILS) {
+      g_message("%s: %u received packets in a row failed to decrypt; srtpdec takes over",
+                GST_OBJECT_NAME(in->srtpdec), DIRECT_IN_MAX_FAILS);
+      in->state = DIRECT_OFF;
+    }
+    return GST_PAD_PROBE_HANDLED;
+  }
+  in->fails_in_a_row = 0;
+  gst_buffer_set_size(buffer, (gssize)n);
+  atomic_fetch_add_explicit(&total_received, 1, memory_order_relaxed);
+  GST_PAD_PROBE_INFO_FLOW_RETURN(probe) = gst_pad_push(in->src, buffer);
+  return GST_PAD_PROBE_HANDLED;
+}
+
+static void
+watch_srtpdec(GstElement *element)
+{
+  if (!factory_is(element, "srtpdec") || g_object_get_data(G_OBJECT(element), DIRECT_IN_KEY))
+    return;
+  g_autoptr(GstPad) sink = gst_element_get_static_pad(element, "rtp_sink");
+  if (!sink)
+    return;
+  DirectIn *in = g_new0(DirectIn, 1);
+  in->srtpdec = element;
+  in->src = gst_element_get_static_pad(element, "rtp_src");
+  g_object_set_data(G_OBJECT(element), DIRECT_IN_KEY, in);
+  gst_pad_add_probe(sink, GST_PAD_PROBE_TYPE_BUFFER, on_srtp_in, in, direct_in_free);
+}
+
+static void
+on_deep_element_added(GstBin *bin, GstBin *sub_bin, GstElement *element, gpointer unused)
+{
+  gw_media_visit_added(element, watch_srtpdec);
+}
+
+void
+gw_direct_watch_pipeline(GstElement *pipeline)
+{
+  g_signal_connect(pipeline, "deep-element-added", G_CALLBACK(on_deep_element_added), NULL);
 }
 
 /* ---- what others read ---- */

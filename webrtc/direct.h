@@ -53,6 +53,17 @@ typedef struct {
 gboolean gw_direct_twcc_feedback(GstElement *webrtc, const guint8 *fci, gsize len,
                                  GwDirectFeedback *out);
 
+/**
+ * gw_direct_watch_pipeline: from now on, every srtpdec made in @pipeline (one
+ * per webrtcbin) leaves received RTP packets to the gateway, which decrypts
+ * them itself (srtp.c) with the key DTLS gave, once it has it; SRTCP stays
+ * with srtpdec.
+ */
+void gw_direct_watch_pipeline(GstElement *pipeline);
+
+/** gw_direct_total_received: packets the gateway decrypted itself, in every room. */
+guint64 gw_direct_total_received(void);
+
 /** gw_direct_total_packets: packets sent directly by every room (for tests and figures). */
 guint64 gw_direct_total_packets(void);
 

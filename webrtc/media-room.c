@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* A media room: one pipeline, one webrtcbin per participant, everyone's tracks to everyone else. */
+#include "webrtc/direct.h"
 #include "webrtc/feedback.h"
 #include "webrtc/lean.h"
 #include "webrtc/media-room-private.h"
@@ -236,6 +237,8 @@ gw_media_room_new(GwConfig *config, const char *room_id, const GwMediaRoomCallba
   room->pipeline = gst_object_ref_sink(pipeline);
   gw_feedback_watch_pipeline(pipeline);
   gw_lean_watch_pipeline(pipeline, !config->receive_queue);
+  if (!config->webrtcbin_receive)
+    gw_direct_watch_pipeline(pipeline);
   room->peers = g_hash_table_new(g_str_hash, g_str_equal);
   room->order = g_ptr_array_new();
 

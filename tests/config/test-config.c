@@ -49,6 +49,7 @@ assert_defaults(const GwConfig *config)
   g_assert_false(config->receive_queue);
   g_assert_false(config->branch_queue);
   g_assert_false(config->webrtcbin_send);
+  g_assert_false(config->webrtcbin_receive);
   g_assert_cmpuint(g_strv_length(config->video_codecs), ==, 2);
   g_assert_cmpstr(config->video_codecs[0], ==, "vp8");
   g_assert_cmpstr(config->video_codecs[1], ==, "h264");
@@ -532,6 +533,7 @@ test_sample(void)
                                           "receive_queue",
                                           "branch_queue",
                                           "webrtcbin_send",
+                                          "webrtcbin_receive",
                                           "start_kbps",
                                           "camera_max_kbps",
                                           "screen_max_kbps",

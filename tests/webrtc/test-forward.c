@@ -297,11 +297,12 @@ fixture_setup(Fixture *f, gconstpointer data)
 {
   f->config = gw_config_new_default();
   /* "queues": every thread hand-off the lean path leaves out is put back, and
-   * packets leave through webrtcbin's send path;
+   * packets leave through webrtcbin's send path and srtpdec decrypts what arrives;
    * "jitterbuffer": video keeps rtpbin's jitter buffer, which asks for lost packets. */
   f->config->receive_queue = g_strcmp0(data, "queues") == 0;
   f->config->branch_queue = g_strcmp0(data, "queues") == 0;
   f->config->webrtcbin_send = g_strcmp0(data, "queues") == 0;
+  f->config->webrtcbin_receive = g_strcmp0(data, "queues") == 0;
   f->config->video_jitterbuffer = g_strcmp0(data, "jitterbuffer") == 0;
   g_autoptr(GError) error = NULL;
   f->room = gw_media_room_new(f->config, "fwd", &callbacks, f, &error);
@@ -423,6 +424,7 @@ static void
 test_forward_both_ways(Fixture *f, gconstpointer data)
 {
   guint64 sent_direct = gw_direct_total_packets();
+  guint64 decrypted = gw_direct_total_received();
   guint64 skipped = gw_lean_receive_skipped();
   guint64 trimmed = gw_lean_send_trimmed();
   guint64 retired = gw_lean_receive_retired();
@@ -478,6 +480,13 @@ test_forward_both_ways(Fixture *f, gconstpointer data)
     g_assert_cmpuint(counts.packets, >, 100);
     g_assert_cmpuint(counts.failed, ==, 0);
   }
+  /* By default the gateway decrypts received RTP itself, past srtpdec (direct.c). */
+  decrypted = gw_direct_total_received() - decrypted;
+  g_test_message("%" G_GUINT64_FORMAT " received packets decrypted past srtpdec", decrypted);
+  if (f->config->webrtcbin_receive)
+    g_assert_cmpuint(decrypted, ==, 0);
+  else
+    g_assert_cmpuint(decrypted, >, 200);
   /* Either way a gets sender reports about what it gets (lip sync). */
   ok = run_until(f, a_got_sender_report, 10);
   g_assert_true(ok);
