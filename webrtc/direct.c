@@ -547,6 +547,7 @@ typedef struct {
   /* only the thread pushing into srtpdec reads and writes these */
   DirectState state;
   GstElement *srtpdec; /* not a reference: the probe goes with it */
+  char *name;          /* its name, for the last log line */
   GstPad *src;         /* srtpdec's rtp_src (reference) */
   GwSrtp *srtp;
   guint fails_in_a_row;
@@ -557,6 +558,11 @@ static void
 direct_in_free(gpointer p)
 {
   DirectIn *in = p;
+  if (in->failed > 0)
+    g_message("%s: %" G_GUINT64_FORMAT " received packets failed to decrypt (forged, replayed "
+              "or damaged) and were dropped",
+              in->name, in->failed);
+  g_free(in->name);
   gst_clear_object(&in->src);
   gw_srtp_free(in->srtp);
   g_free(in);
@@ -674,8 +680,9 @@ watch_srtpdec(GstElement *element)
     return;
   DirectIn *in = g_new0(DirectIn, 1);
   in->srtpdec = element;
+  in->name = gst_object_get_name(GST_OBJECT(element));
   in->src = gst_element_get_static_pad(element, "rtp_src");
-  g_object_set_data(G_OBJECT(element), DIRECT_IN_KEY, in);
+  g_object_set_data(G_OBJECT(element), DIRECT_IN_KEY, GINT_TO_POINTER(1)); /* seen */
   gst_pad_add_probe(sink, GST_PAD_PROBE_TYPE_BUFFER, on_srtp_in, in, direct_in_free);
 }
 
