@@ -10,16 +10,16 @@
  * buffer copies. Here a probe on the sink pad does what those do to a packet
  * the gateway only forwards, as Janus does: it writes the transport-wide
  * sequence number, protects the packet with the SRTP key DTLS gave webrtcbin
- * (libsrtp, as srtpenc), and hands it to the peer's libnice agent on the
- * same thread. What the RTP session no longer sees is done here too: the
- * sender report of each stream (added to the RTCP the session sends) and the
- * send times and sizes transport-wide feedback is matched with (twcc.c).
- * Everything else webrtcbin does stays: ICE, DTLS, the RTCP it sends and
- * receives, negotiation, and the events on the sink pad (caps carry the SSRC
- * into offers; keyframe requests go upstream from the RTP session).
+ * (srtp.c), and hands it to the peer's libnice agent on the same thread. What the RTP session no
+ * longer sees is done here too: the sender report of each stream (added to the RTCP the session
+ * sends) and the send times and sizes transport-wide feedback is matched with (twcc.c), and the
+ * browser's report blocks about these streams (quality samples); feedback.c turns its keyframe
+ * requests into the upstream event the session would have sent. Everything else webrtcbin does
+ * stays: ICE, DTLS, the RTCP it sends and receives, negotiation, and the events on the sink pad
+ * (caps carry the SSRC into offers).
  *
  * Written by hand: GStreamer's elements are the path this replaces, libnice
- * and libsrtp are used as they are; no library forwards SRTP between peers.
+ * is used as it is; no library forwards SRTP between peers.
  *
  * A peer takes this path from its first packet or never: the first packet
  * comes once the isolate opens (the peer is connected, so DTLS gave its keys);
@@ -138,13 +138,6 @@ direct_of(GstElement *webrtc, gboolean create)
 
 /* ---- taking over from webrtcbin, at the first packet ---- */
 
-static gboolean
-factory_is(GstElement *element, const char *name)
-{
-  GstElementFactory *factory = gst_element_get_factory(element);
-  return factory && g_str_equal(GST_OBJECT_NAME(factory), name);
-}
-
 /* The one element made by @factory inside @webrtc (a reference); NULL if none or several. */
 static GstElement *
 only_element(GstElement *webrtc, const char *factory)
@@ -158,7 +151,7 @@ only_element(GstElement *webrtc, const char *factory)
     switch (gst_iterator_next(it, &item)) {
     case GST_ITERATOR_OK: {
       GstElement *element = g_value_get_object(&item);
-      if (factory_is(element, factory) && n++ == 0)
+      if (gw_media_element_is(element, factory) && n++ == 0)
         found = gst_object_ref(element);
       g_value_reset(&item);
       break;
@@ -580,7 +573,7 @@ sibling_dtlsdec(GstElement *srtpdec)
   GValue item = G_VALUE_INIT;
   while (!found && gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
     GstElement *element = g_value_get_object(&item);
-    if (factory_is(element, "dtlsdec"))
+    if (gw_media_element_is(element, "dtlsdec"))
       found = gst_object_ref(element);
     g_value_reset(&item);
   }
@@ -673,7 +666,8 @@ on_srtp_in(GstPad *pad, GstPadProbeInfo *probe, gpointer data)
 static void
 watch_srtpdec(GstElement *element)
 {
-  if (!factory_is(element, "srtpdec") || g_object_get_data(G_OBJECT(element), DIRECT_IN_KEY))
+  if (!gw_media_element_is(element, "srtpdec") ||
+      g_object_get_data(G_OBJECT(element), DIRECT_IN_KEY))
     return;
   g_autoptr(GstPad) sink = gst_element_get_static_pad(element, "rtp_sink");
   if (!sink)
@@ -686,16 +680,10 @@ watch_srtpdec(GstElement *element)
   gst_pad_add_probe(sink, GST_PAD_PROBE_TYPE_BUFFER, on_srtp_in, in, direct_in_free);
 }
 
-static void
-on_deep_element_added(GstBin *bin, GstBin *sub_bin, GstElement *element, gpointer unused)
-{
-  gw_media_visit_added(element, watch_srtpdec);
-}
-
 void
 gw_direct_watch_pipeline(GstElement *pipeline)
 {
-  g_signal_connect(pipeline, "deep-element-added", G_CALLBACK(on_deep_element_added), NULL);
+  gw_media_watch_added(pipeline, watch_srtpdec);
 }
 
 /* ---- what others read ---- */

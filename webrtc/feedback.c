@@ -269,24 +269,17 @@ on_feedback_rtcp(GObject *session, guint type, guint fbtype, guint sender_ssrc, 
 static void
 allow_repeat(GstElement *element)
 {
-  GstElementFactory *factory = gst_element_get_factory(element);
-  if (factory && g_str_equal(GST_OBJECT_NAME(factory), "srtpenc")) {
+  if (gw_media_element_is(element, "srtpenc")) {
     g_object_set(element, "allow-repeat-tx", TRUE, "replay-window-size", FEEDBACK_SRTP_WINDOW,
                  NULL);
     g_debug("%s may send a packet twice (NACK answers)", GST_OBJECT_NAME(element));
   }
 }
 
-static void
-on_deep_element_added(GstBin *bin, GstBin *sub_bin, GstElement *element, gpointer unused)
-{
-  gw_media_visit_added(element, allow_repeat);
-}
-
 void
 gw_feedback_watch_pipeline(GstElement *pipeline)
 {
-  g_signal_connect(pipeline, "deep-element-added", G_CALLBACK(on_deep_element_added), NULL);
+  gw_media_watch_added(pipeline, allow_repeat);
 }
 
 /* ---- REMB: appended to the RTCP this peer's session sends its browser ---- */

@@ -686,8 +686,7 @@ on_session_pad_added(GstElement *element, GstPad *pad, gpointer unused)
 static void
 watch_session(GstElement *element)
 {
-  GstElementFactory *factory = gst_element_get_factory(element);
-  if (!factory || !g_str_equal(GST_OBJECT_NAME(factory), "rtpsession"))
+  if (!gw_media_element_is(element, "rtpsession"))
     return;
   g_signal_connect(element, "pad-added", G_CALLBACK(on_session_pad_added), NULL);
   const char *const names[] = {"recv_rtp_src", "send_rtp_src"};
@@ -736,8 +735,7 @@ forget_pt(GstPad *pad, GstPadProbeInfo *info, gpointer unused)
 static void
 watch_demux(GstElement *element)
 {
-  GstElementFactory *factory = gst_element_get_factory(element);
-  if (!factory || !g_str_equal(GST_OBJECT_NAME(factory), "rtpssrcdemux"))
+  if (!gw_media_element_is(element, "rtpssrcdemux"))
     return;
   g_autoptr(GstPad) rtp = gst_element_get_static_pad(element, "sink");
   g_autoptr(GstPad) rtcp = gst_element_get_static_pad(element, "rtcp_sink");
@@ -915,19 +913,12 @@ drop_repeated_tos(GstPad *pad, GstPadProbeInfo *info, gpointer data)
  * instructions in callgrind. dtlsenc and nicesink pass bytes and use neither
  * caps nor segment; each input's events still pass once, when they arrive.
  */
-static gboolean
-is_named(GstElement *element, const char *factory_name)
-{
-  GstElementFactory *factory = gst_element_get_factory(element);
-  return factory && g_str_equal(GST_OBJECT_NAME(factory), factory_name);
-}
-
 /* @pad belongs to an element made by @factory_name. */
 static gboolean
 pad_belongs_to(GstPad *pad, const char *factory_name)
 {
   g_autoptr(GstObject) parent = pad ? gst_pad_get_parent(pad) : NULL;
-  return parent && GST_IS_ELEMENT(parent) && is_named(GST_ELEMENT(parent), factory_name);
+  return parent && GST_IS_ELEMENT(parent) && gw_media_element_is(GST_ELEMENT(parent), factory_name);
 }
 
 /*
@@ -1070,11 +1061,11 @@ first_sight(GstElement *element)
 static void
 trim_element(GstElement *element)
 {
-  if (is_named(element, "srtpdec")) {
+  if (gw_media_element_is(element, "srtpdec")) {
     g_autoptr(GstPad) rtp_src = gst_element_get_static_pad(element, "rtp_src");
     if (rtp_src)
       add_shortcut(rtp_src, "rtpsession", &receive_shortcuts);
-  } else if (is_named(element, "rtpfunnel")) {
+  } else if (gw_media_element_is(element, "rtpfunnel")) {
     g_autoptr(GstPad) src = gst_element_get_static_pad(element, "src");
     if (!src)
       return;
@@ -1082,9 +1073,9 @@ trim_element(GstElement *element)
     g_mutex_init(&f->lock);
     gst_pad_add_probe(src, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, drop_repeated_tos, f,
                       tos_filter_free);
-  } else if (is_named(element, "funnel")) {
+  } else if (gw_media_element_is(element, "funnel")) {
     g_autoptr(GstObject) parent = gst_object_get_parent(GST_OBJECT(element));
-    if (parent && GST_IS_ELEMENT(parent) && is_named(GST_ELEMENT(parent), "dtlssrtpenc"))
+    if (parent && GST_IS_ELEMENT(parent) && gw_media_element_is(GST_ELEMENT(parent), "dtlssrtpenc"))
       g_object_set(element, "forward-sticky-events", FALSE, NULL);
   }
 }
@@ -1093,7 +1084,7 @@ static void
 trim_element_and_queue(GstElement *element)
 {
   trim_element(element);
-  if (is_named(element, "queue"))
+  if (gw_media_element_is(element, "queue"))
     watch_receive_queue(element);
 }
 
@@ -1150,7 +1141,7 @@ static gboolean
 fec_encoder_is_idle(GstPad *encoder_pad)
 {
   g_autoptr(GstObject) parent = gst_pad_get_parent(encoder_pad);
-  if (is_named(GST_ELEMENT(parent), "rtpulpfecenc")) {
+  if (gw_media_element_is(GST_ELEMENT(parent), "rtpulpfecenc")) {
     guint pt = 0, percentage = 1, important = 1;
     g_object_get(parent, "pt", &pt, "percentage", &percentage, "percentage-important", &important,
                  NULL);

@@ -112,6 +112,12 @@ void gw_forward_drop_tee(GstElement *pipeline, GstElement *tee);
  * not its children. media-room.c. */
 void gw_media_visit_added(GstElement *element, void (*fn)(GstElement *element));
 
+/* From now on calls @fn on every element made inside @pipeline, as above. media-room.c. */
+void gw_media_watch_added(GstElement *pipeline, void (*fn)(GstElement *element));
+
+/* @element was made by the factory named @factory_name. media-room.c. */
+gboolean gw_media_element_is(GstElement *element, const char *factory_name);
+
 #define GW_MEDIA_LOG(level, room, peer_id, fmt, ...)                                         \
   g_log_structured(G_LOG_DOMAIN, level, "ROOM", "%s", (room)->id, "PEER", "%s",             \
                    (peer_id) ? (peer_id) : "-", "MESSAGE", "room=%s peer=%s " fmt,           \

@@ -71,6 +71,25 @@ gw_media_visit_added(GstElement *element, void (*fn)(GstElement *element))
   gst_iterator_free(it);
 }
 
+static void
+on_deep_element_added(GstBin *bin, GstBin *sub_bin, GstElement *element, gpointer fn)
+{
+  gw_media_visit_added(element, (void (*)(GstElement *))fn);
+}
+
+void
+gw_media_watch_added(GstElement *pipeline, void (*fn)(GstElement *element))
+{
+  g_signal_connect(pipeline, "deep-element-added", G_CALLBACK(on_deep_element_added), (gpointer)fn);
+}
+
+gboolean
+gw_media_element_is(GstElement *element, const char *factory_name)
+{
+  GstElementFactory *factory = gst_element_get_factory(element);
+  return factory && g_str_equal(GST_OBJECT_NAME(factory), factory_name);
+}
+
 /* ---- reference counting and hand-off to the control thread ---- */
 
 static void
