@@ -115,14 +115,19 @@ direct_unref(gpointer p)
   g_free(d);
 }
 
-/* The peer's state, made on first use. */
+/* The peer's state (a reference), made on first use with @create. Set once and
+ * dropped only when @webrtc goes, so a caller holding @webrtc may read it
+ * without the lock: feedback.c asks for every feedback packet. */
 static Direct *
 direct_of(GstElement *webrtc, gboolean create)
 {
+  Direct *d = g_object_get_data(G_OBJECT(webrtc), DIRECT_KEY);
+  if (d || !create)
+    return d ? direct_ref(d) : NULL;
   static GMutex make_lock;
   g_mutex_lock(&make_lock);
-  Direct *d = g_object_get_data(G_OBJECT(webrtc), DIRECT_KEY);
-  if (!d && create) {
+  d = g_object_get_data(G_OBJECT(webrtc), DIRECT_KEY);
+  if (!d) {
     d = g_new0(Direct, 1);
     d->refs = 1;
     g_mutex_init(&d->lock);
@@ -130,8 +135,7 @@ direct_of(GstElement *webrtc, gboolean create)
     d->history = gw_twcc_history_new();
     g_object_set_data_full(G_OBJECT(webrtc), DIRECT_KEY, d, direct_unref);
   }
-  if (d)
-    direct_ref(d);
+  direct_ref(d);
   g_mutex_unlock(&make_lock);
   return d;
 }
