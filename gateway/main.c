@@ -26,9 +26,18 @@ static void
 use_plain_malloc(char **argv)
 {
 #if !GLIB_CHECK_VERSION(2, 76, 0)
-  if (getenv("G_SLICE") != NULL || setenv("G_SLICE", "always-malloc", 1) != 0)
+  if (getenv("G_SLICE") != NULL)
     return;
-  execv("/proc/self/exe", argv);
+  /* The binary's own path, not /proc/self/exe: the process is named after
+   * what it executes ("balie" in ps, top and the journal, not "exe"). */
+  char path[4096];
+  ssize_t len = readlink("/proc/self/exe", path, sizeof path - 1);
+  if (len <= 0 || (size_t)len >= sizeof path - 1)
+    return;
+  path[len] = '\0';
+  if (setenv("G_SLICE", "always-malloc", 1) != 0)
+    return;
+  execv(path, argv);
 #else
   (void)argv;
 #endif
