@@ -22,25 +22,10 @@
  * runs, so the process starts itself again once with it set. An operator's
  * own G_SLICE is left alone; if the exec fails Balie goes on as it is.
  */
-#if defined(__SANITIZE_ADDRESS__)
-#define BALIE_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define BALIE_ASAN 1
-#endif
-#endif
-
-/*
- * Not in AddressSanitizer builds (the test suite's): there plain malloc lets
- * LeakSanitizer see objects still held at exit that GSlice's slabs hid (the
- * sockets of connections kept alive when the gateway stops, with their
- * connection tracker, signaling/connections.c), which fails the gateway tests
- * until that teardown is fixed. Memory figures come from Release builds.
- */
 static void
 use_plain_malloc(char **argv)
 {
-#if !GLIB_CHECK_VERSION(2, 76, 0) && !defined(BALIE_ASAN)
+#if !GLIB_CHECK_VERSION(2, 76, 0)
   if (getenv("G_SLICE") != NULL)
     return;
   /* The binary's own path, not /proc/self/exe: the process is named after
