@@ -21,6 +21,8 @@
  * plain malloc (what GLib 2.76 does always), but GLib reads it before main
  * runs, so the process starts itself again once with it set. An operator's
  * own G_SLICE is left alone; if the exec fails Balie goes on as it is.
+ * Under valgrind set G_SLICE=always-malloc yourself (as GLib advises anyway):
+ * the exec would leave valgrind behind.
  */
 static void
 use_plain_malloc(char **argv)
@@ -30,12 +32,8 @@ use_plain_malloc(char **argv)
     return;
   /* The binary's own path, not /proc/self/exe: the process is named after
    * what it executes ("balie" in ps, top and the journal, not "exe"). */
-  char path[4096];
-  ssize_t len = readlink("/proc/self/exe", path, sizeof path - 1);
-  if (len <= 0 || (size_t)len >= sizeof path - 1)
-    return;
-  path[len] = '\0';
-  if (setenv("G_SLICE", "always-malloc", 1) != 0)
+  g_autofree char *path = g_file_read_link("/proc/self/exe", NULL);
+  if (path == NULL || setenv("G_SLICE", "always-malloc", 1) != 0)
     return;
   execv(path, argv);
 #else
