@@ -57,8 +57,7 @@ typedef struct {
   guint32 octets;
   gboolean have_rb; /* the browser's last report block about it: */
   guint8 fraction_lost;
-  guint32 rtt; /* round trip, 1/65536 s; 0 with have_rtt FALSE: none in the last report */
-  gboolean have_rtt;
+  guint32 rtt; /* round trip, 1/65536 s */
 } DirectStream;
 
 typedef enum { DIRECT_UNDECIDED, DIRECT_ON, DIRECT_OFF } DirectState;
@@ -510,8 +509,7 @@ read_reports(GObject *session, GstBuffer *buffer, Direct *d)
         s->fraction_lost = fraction;
         /* No sender report seen yet (lsr 0), or a clock step: no round trip. */
         guint32 rtt = now - lsr - dlsr;
-        s->have_rtt = lsr != 0 && rtt < 0x80000000u;
-        s->rtt = s->have_rtt ? rtt : 0;
+        s->rtt = lsr != 0 && rtt < 0x80000000u ? rtt : 0;
       }
       g_mutex_unlock(&d->lock);
     }
@@ -739,26 +737,6 @@ gw_direct_reports(GstElement *webrtc, double *rtt_ms, double *lost_sum)
   g_mutex_unlock(&d->lock);
   direct_unref(d);
   return reports;
-}
-
-gboolean
-gw_direct_round_trip(GstElement *webrtc, double *rtt_ms)
-{
-  Direct *d = direct_of(webrtc, FALSE);
-  if (!d)
-    return FALSE;
-  gboolean have = FALSE;
-  g_mutex_lock(&d->lock);
-  for (guint i = 0; i < d->n_streams; i++) {
-    DirectStream *s = &d->streams[i];
-    if (s->have_rb && s->have_rtt) {
-      *rtt_ms = MAX(have ? *rtt_ms : 0.0, s->rtt * 1000.0 / 65536.0);
-      have = TRUE;
-    }
-  }
-  g_mutex_unlock(&d->lock);
-  direct_unref(d);
-  return have;
 }
 
 gboolean

@@ -39,14 +39,6 @@ void gw_direct_counts(GstElement *webrtc, GwDirectCounts *counts);
  */
 guint gw_direct_reports(GstElement *webrtc, double *rtt_ms, double *lost_sum);
 
-/**
- * gw_direct_round_trip: the largest round trip (ms) the browser's last reports
- * about the streams that left directly give (only those that could measure
- * one: a report before our first sender report cannot). Returns: FALSE when
- * none could. Any thread.
- */
-gboolean gw_direct_round_trip(GstElement *webrtc, double *rtt_ms);
-
 typedef struct {
   guint sent, received;             /* packets the feedback covers, and reported received */
   guint bitrate_sent, bitrate_recv; /* bit/s */

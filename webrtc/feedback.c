@@ -758,21 +758,6 @@ update_cap(GwMediaRoom *room, GwPeer *producer, PeerFeedback *pf)
   pf->slow_sender = slow;
 }
 
-/* The history of what a peer receives keeps packets for a few of its link's
- * round trips (isolate.c): known from its receiver reports about what left
- * directly; otherwise the history keeps its longest. */
-static void
-update_history_keep(GwPeer *peer, PeerFeedback *pf)
-{
-  double rtt_ms = -1;
-  if (!gw_direct_round_trip(peer->webrtc, &rtt_ms))
-    rtt_ms = -1;
-  g_mutex_lock(&pf->lock);
-  for (guint i = 0; i < pf->branches->len; i++)
-    gw_isolate_set_round_trip(g_ptr_array_index(pf->branches, i), rtt_ms);
-  g_mutex_unlock(&pf->lock);
-}
-
 static gboolean
 feedback_tick(gpointer data)
 {
@@ -783,7 +768,6 @@ feedback_tick(gpointer data)
   for (guint p = 0; p < room->order->len; p++) {
     GwPeer *peer = g_ptr_array_index(room->order, p);
     PeerFeedback *pf = peer_feedback(peer);
-    update_history_keep(peer, pf);
     if (pf->session_element)
       update_estimate(room, peer, pf, now);
   }

@@ -4,7 +4,6 @@
 #include "webrtc/isolate.h"
 
 #include <gst/rtp/rtp.h>
-#include <math.h>
 #include <string.h>
 
 /*
@@ -21,21 +20,15 @@
  * 64 KiB buffers), and a held reference would make every later writer downstream
  * (the TWCC sequence number) copy it anyway. Packets larger than a slot are not
  * kept; browsers send RTP packets of at most ~1200 bytes. A copy is let go after
- * the keep time (or when its slot is taken), so what the history holds follows
- * the stream's rate and the receiver's round trip. A browser asks again for a
- * lost packet once per round trip, ten times at most (Chrome): the keep time is
- * HISTORY_KEEP_BASE_US plus HISTORY_KEEP_ROUND_TRIPS round trips of the
- * receiver (its receiver reports, feedback.c), at most HISTORY_KEEP_US, which
- * is also what holds until the first report. On a LAN that is ~260 ms (~35 KB
- * at 1 Mbit/s), at a 100 ms round trip 650 ms; Janus keeps ~200 ms
- * (min_nack_queue). The bytes kept were a tenth of a call's memory with a
- * fixed second (tests/bench, docs/benchmarks.md).
+ * HISTORY_KEEP_US (or when its slot is taken), so what the history holds follows
+ * the stream's rate: ~110 KB at 1 Mbit/s, at most 256 packets (~1.2 s at 2 Mbit/s).
+ * A browser asks again for a lost packet once per round trip, ten times at most
+ * (Chrome), so a second covers round trips up to ~100 ms fully and longer ones for
+ * the first few requests; Janus keeps ~200 ms (min_nack_queue).
  */
 #define HISTORY_PACKETS 256
 #define HISTORY_SLOT_BYTES 1280
 #define HISTORY_KEEP_US 1000000
-#define HISTORY_KEEP_BASE_US 250000
-#define HISTORY_KEEP_ROUND_TRIPS 4
 #define HISTORY_MAX_RESENDS 6 /* per packet: a NACK for a resend lost again is answered */
 /* Chrome re-sends a NACK every round trip (~1 ms on a LAN) until the packet
  * arrives: answer one packet at most this often, not every NACK. */
@@ -89,8 +82,7 @@ struct _GwIsolate {
   gboolean congested;   /* the consumer's link loses most packets: a keyframe would too */
   guint64 resent_bytes;
   HistoryEntry *entries; /* HISTORY_PACKETS, allocated with the first packet */
-  gint64 keep_us;        /* how long a copy is kept: from the round trip, see above */
-  gint64 keep_fixed_us;  /* set by a test: the round trip changes nothing; 0: not set */
+  gint64 keep_us;        /* HISTORY_KEEP_US, shorter in tests */
   guint16 expire_seq;    /* the oldest packet that may still hold bytes */
   guint32 ssrc;
   guint16 newest; /* the last sequence number passed */
@@ -500,33 +492,8 @@ void
 gw_isolate_set_history_keep(GwIsolate *self, guint ms)
 {
   GST_OBJECT_LOCK(self);
-  self->keep_fixed_us = (gint64)ms * 1000;
-  self->keep_us = ms ? self->keep_fixed_us : HISTORY_KEEP_US;
+  self->keep_us = ms ? (gint64)ms * 1000 : HISTORY_KEEP_US;
   GST_OBJECT_UNLOCK(self);
-}
-
-void
-gw_isolate_set_round_trip(GwIsolate *self, double rtt_ms)
-{
-  GST_OBJECT_LOCK(self);
-  if (!self->keep_fixed_us) {
-    if (rtt_ms < 0 || !isfinite(rtt_ms))
-      self->keep_us = HISTORY_KEEP_US;
-    else
-      self->keep_us =
-          (gint64)MIN((double)HISTORY_KEEP_US,
-                      HISTORY_KEEP_BASE_US + HISTORY_KEEP_ROUND_TRIPS * rtt_ms * 1000.0);
-  }
-  GST_OBJECT_UNLOCK(self);
-}
-
-gint64
-gw_isolate_get_history_keep_us(GwIsolate *self)
-{
-  GST_OBJECT_LOCK(self);
-  gint64 keep = self->keep_us;
-  GST_OBJECT_UNLOCK(self);
-  return keep;
 }
 
 void

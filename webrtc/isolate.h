@@ -37,17 +37,6 @@ void gw_isolate_set_history(GwIsolate *self, const char *video_codec);
 void gw_isolate_set_history_keep(GwIsolate *self, guint ms);
 
 /**
- * gw_isolate_set_round_trip: the receiver's round trip (ms, from its receiver
- * reports; < 0: not known): a kept packet can be resent for 250 ms and four
- * round trips after it passed, at most a second (the time until a report).
- * Ignored once a test set a fixed time with gw_isolate_set_history_keep.
- */
-void gw_isolate_set_round_trip(GwIsolate *self, double rtt_ms);
-
-/** gw_isolate_get_history_keep_us: how long a kept packet can be resent now. */
-gint64 gw_isolate_get_history_keep_us(GwIsolate *self);
-
-/**
  * gw_isolate_set_late_input: packets missing on the way in may still come,
  * late and out of order (the producer's video has no jitter buffer, lean.c):
  * a NACK for one is not a hole until some time has passed.
