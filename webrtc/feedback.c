@@ -48,6 +48,8 @@
 #define FEEDBACK_SLOW_BPS 500000  /* a REMB below this: the sender paces keyframes slowly */
 #define FEEDBACK_FAST_BPS 700000  /* and above this (or none) again: it no longer does */
 #define FEEDBACK_SLOW_WAIT_MS 1000 /* the video jitter buffer's wait meanwhile */
+#define FEEDBACK_TWCC_INTERVAL_MS 100 /* transport-wide feedback to a sender, as Chrome's default  \
+                                       */
 
 typedef struct {
   GMutex lock;
@@ -411,6 +413,12 @@ peer_feedback(GwPeer *peer)
   }
   pf->session = session;
   pf->session_element = element;
+  /* rtpsession writes transport-wide feedback at the end of every frame by
+   * default, each one asking for an early RTCP packet; with one always
+   * pending, the regular packets (report blocks: the browser's round trip and
+   * loss) went out once in ~20 s. Every 100 ms leaves room for them. */
+  g_object_set(session, "twcc-feedback-interval", (guint64)FEEDBACK_TWCC_INTERVAL_MS * GST_MSECOND,
+               NULL);
   pf->sampled_us = g_get_monotonic_time(); /* the first quality sample's kbit/s counts from here */
   g_object_get(session, "internal-ssrc", &pf->sender_ssrc, NULL);
   pf->feedback_id =
