@@ -30,6 +30,7 @@
 #include "webrtc/direct.h"
 
 #include "webrtc/media-room-private.h"
+#include "webrtc/reports.h"
 #include "webrtc/srtp.h"
 #include "webrtc/twcc.h"
 
@@ -42,6 +43,8 @@
 #define DIRECT_MTU 1500
 #define DIRECT_STREAMS 16 /* SSRCs sent to one peer; more are sent without a sender report */
 #define DIRECT_REPORT_IDLE_US (5 * G_USEC_PER_SEC) /* no report for a stream idle this long */
+#define DIRECT_REPORT_EVERY_US G_USEC_PER_SEC /* sender reports in early RTCP at most this often   \
+                                               */
 #define NTP_UNIX_OFFSET_S G_GUINT64_CONSTANT(2208988800)
 
 /* srtpenc's cipher and auth enums (gstsrtpenums.h, not installed) */
@@ -74,6 +77,8 @@ typedef struct {
   gulong sending_id, receiving_id;
   guint16 twcc_seq;
   GwTwccHistory *history;
+  gint64 reported_us; /* sender reports last went out (monotonic) */
+  guint64 reports;    /* RTCP packets they went out in */
   DirectStream streams[DIRECT_STREAMS];
   guint n_streams;
   guint64 packets, bytes, payload_bytes, failed;
@@ -427,33 +432,60 @@ gw_direct_watch_sink_pad(GstElement *webrtc, GstPad *sink_pad, guint twcc_id, gu
 
 /* ---- sender reports, with the RTCP the RTP session sends ---- */
 
-/* On the RTP session's RTCP thread. Regular reports only; all of them in the
- * packet of the session's own SSRC (the session makes one per SSRC it knows
- * as its own; a browser reads a sender report anywhere in a compound). */
+/* The SSRC the first packet of an RTCP compound comes from: a report's, or a
+ * feedback message's sender (a reduced-size compound may start with one). */
+static guint32
+first_sender(GstRTCPBuffer *rtcp)
+{
+  GstRTCPPacket packet;
+  guint32 ssrc = 0;
+  if (!gst_rtcp_buffer_get_first_packet(rtcp, &packet))
+    return 0;
+  switch (gst_rtcp_packet_get_type(&packet)) {
+  case GST_RTCP_TYPE_RR:
+    return gst_rtcp_packet_rr_get_ssrc(&packet);
+  case GST_RTCP_TYPE_SR:
+    gst_rtcp_packet_sr_get_sender_info(&packet, &ssrc, NULL, NULL, NULL, NULL);
+    return ssrc;
+  case GST_RTCP_TYPE_RTPFB:
+  case GST_RTCP_TYPE_PSFB:
+    return gst_rtcp_packet_fb_get_sender_ssrc(&packet);
+  default:
+    return 0;
+  }
+}
+
+/* On the RTP session's RTCP thread. All reports go in one packet of the
+ * session's own SSRC (the session makes one per SSRC it knows as its own; a
+ * browser reads a sender report anywhere in a compound).
+ *
+ * Early packets get them too, at most once a second: the transport-wide
+ * feedback the session writes asks for an early packet all the time, and an
+ * early request pending when a regular packet is due makes that packet an
+ * early one and puts the next regular one an interval later (rtpsession.c,
+ * is_rtcp_time and rtp_session_next_timeout). With Chrome a regular packet
+ * went out about every 22 s, so the browser could not line up audio and video
+ * for the first 20 s of a call. A reduced-size early packet (rtcp-rsize) holds
+ * only the feedback. */
 static gboolean
 append_reports(GObject *session, GstBuffer *buffer, gboolean early, Direct *d)
 {
-  if (early)
-    return FALSE;
   guint32 own = 0;
   g_object_get(session, "internal-ssrc", &own, NULL);
   GstRTCPBuffer rtcp = GST_RTCP_BUFFER_INIT;
   if (!gst_rtcp_buffer_map(buffer, GST_MAP_READWRITE, &rtcp))
     return FALSE;
   GstRTCPPacket packet;
-  guint32 first = 0;
-  if (gst_rtcp_buffer_get_first_packet(&rtcp, &packet)) {
-    GstRTCPType type = gst_rtcp_packet_get_type(&packet);
-    if (type == GST_RTCP_TYPE_RR)
-      first = gst_rtcp_packet_rr_get_ssrc(&packet);
-    else if (type == GST_RTCP_TYPE_SR)
-      gst_rtcp_packet_sr_get_sender_info(&packet, &first, NULL, NULL, NULL, NULL);
-  }
   gboolean added = FALSE;
-  if (first == own) {
-    gint64 now = g_get_monotonic_time();
+  gint64 now = g_get_monotonic_time();
+  if (first_sender(&rtcp) == own) {
     guint64 ntp = ntp_now();
     g_mutex_lock(&d->lock);
+    if (early && now - d->reported_us < DIRECT_REPORT_EVERY_US) {
+      g_mutex_unlock(&d->lock);
+      gst_rtcp_buffer_unmap(&rtcp);
+      return FALSE;
+    }
     for (guint i = 0; i < d->n_streams; i++) {
       DirectStream *s = &d->streams[i];
       if (now - s->sent_us > DIRECT_REPORT_IDLE_US)
@@ -464,6 +496,10 @@ append_reports(GObject *session, GstBuffer *buffer, gboolean early, Direct *d)
           s->rtp_ts + (guint32)((guint64)(now - s->sent_us) * s->clock_rate / G_USEC_PER_SEC);
       gst_rtcp_packet_sr_set_sender_info(&packet, s->ssrc, ntp, ts, s->packets, s->octets);
       added = TRUE;
+    }
+    if (added) {
+      d->reported_us = now;
+      d->reports++;
     }
     g_mutex_unlock(&d->lock);
   }
@@ -532,12 +568,18 @@ read_reports(GObject *session, GstBuffer *buffer, Direct *d)
 #define DIRECT_IN_KEY "gw-direct-in"
 #define DIRECT_IN_MAX_FAILS 100
 
-static atomic_uint_fast64_t total_received;
+static atomic_uint_fast64_t total_received, total_receiver_reports;
 
 guint64
 gw_direct_total_received(void)
 {
   return atomic_load_explicit(&total_received, memory_order_relaxed);
+}
+
+guint64
+gw_direct_total_receiver_reports(void)
+{
+  return atomic_load_explicit(&total_receiver_reports, memory_order_relaxed);
 }
 
 typedef struct {
@@ -549,6 +591,10 @@ typedef struct {
   GwSrtp *srtp;
   guint fails_in_a_row;
   guint64 failed;
+  /* receiver reports (reports.c), written into the RTCP of the BUNDLE session */
+  GwReports *reports;
+  GObject *session; /* reference */
+  gulong sending_id, receiving_id;
 } DirectIn;
 
 static void
@@ -559,6 +605,14 @@ direct_in_free(gpointer p)
     g_message("%s: %" G_GUINT64_FORMAT " received packets failed to decrypt (forged, replayed "
               "or damaged) and were dropped",
               in->name, in->failed);
+  if (in->session) {
+    g_debug("%s: %" G_GUINT64_FORMAT " receiver reports written by the gateway", in->name,
+            gw_reports_written(in->reports));
+    g_signal_handler_disconnect(in->session, in->sending_id);
+    g_signal_handler_disconnect(in->session, in->receiving_id);
+    g_object_unref(in->session);
+  }
+  gw_reports_unref(in->reports);
   g_free(in->name);
   gst_clear_object(&in->src);
   gw_srtp_free(in->srtp);
@@ -586,6 +640,113 @@ sibling_dtlsdec(GstElement *srtpdec)
   return found;
 }
 
+/* ---- receiver reports in the session's early RTCP (reports.c) ---- */
+
+static guint32
+session_jitter(guint32 ssrc, gpointer session)
+{
+  GObject *source = NULL;
+  g_signal_emit_by_name(session, "get-source-by-ssrc", ssrc, &source);
+  guint jitter = 0;
+  if (source) {
+    GstStructure *stats = NULL;
+    g_object_get(source, "stats", &stats, NULL);
+    if (stats) {
+      gst_structure_get_uint(stats, "jitter", &jitter);
+      gst_structure_free(stats);
+    }
+    g_object_unref(source);
+  }
+  return jitter;
+}
+
+/* The RTCP thread, without the session's lock. */
+static gboolean
+write_receiver_report(GObject *session, GstBuffer *buffer, gboolean early, GwReports *reports)
+{
+  gint64 now = g_get_monotonic_time();
+  if (!early) {
+    gw_reports_regular(reports, now); /* the session wrote its own blocks */
+    return FALSE;
+  }
+  guint32 own = 0;
+  g_object_get(session, "internal-ssrc", &own, NULL);
+  GstRTCPBuffer rtcp = GST_RTCP_BUFFER_INIT;
+  if (!gst_rtcp_buffer_map(buffer, GST_MAP_READWRITE, &rtcp))
+    return FALSE;
+  guint blocks = 0;
+  if (first_sender(&rtcp) == own)
+    blocks = gw_reports_write(reports, &rtcp, own, now, session_jitter, session);
+  gst_rtcp_buffer_unmap(&rtcp);
+  if (blocks > 0)
+    atomic_fetch_add_explicit(&total_receiver_reports, 1, memory_order_relaxed);
+  return blocks > 0;
+}
+
+/* The receiving thread: the browser's sender reports, for the blocks' round trip. */
+static void
+note_sender_reports(GObject *session, GstBuffer *buffer, GwReports *reports)
+{
+  GstRTCPBuffer rtcp = GST_RTCP_BUFFER_INIT;
+  if (!gst_rtcp_buffer_map(buffer, GST_MAP_READ, &rtcp))
+    return;
+  gint64 now = g_get_monotonic_time();
+  GstRTCPPacket packet;
+  for (gboolean more = gst_rtcp_buffer_get_first_packet(&rtcp, &packet); more;
+       more = gst_rtcp_packet_move_to_next(&packet)) {
+    if (gst_rtcp_packet_get_type(&packet) != GST_RTCP_TYPE_SR)
+      continue;
+    guint32 ssrc = 0;
+    guint64 ntp = 0;
+    gst_rtcp_packet_sr_get_sender_info(&packet, &ssrc, &ntp, NULL, NULL, NULL);
+    gw_reports_sender_report(reports, ssrc, ntp, now);
+  }
+  gst_rtcp_buffer_unmap(&rtcp);
+}
+
+static void
+reports_closure_unref(gpointer reports, GClosure *closure)
+{
+  gw_reports_unref(reports);
+}
+
+/* The BUNDLE RTP session of the webrtcbin @element is in (a reference), or NULL. */
+static GObject *
+session_of(GstElement *element)
+{
+  GstObject *up = gst_object_get_parent(GST_OBJECT(element));
+  while (up && !(GST_IS_ELEMENT(up) && gw_media_element_is(GST_ELEMENT(up), "webrtcbin"))) {
+    GstObject *next = gst_object_get_parent(up);
+    gst_object_unref(up);
+    up = next;
+  }
+  if (!up)
+    return NULL;
+  g_autoptr(GstElement) rtpbin = gst_bin_get_by_name(GST_BIN(up), "rtpbin");
+  gst_object_unref(up);
+  GObject *session = NULL;
+  if (rtpbin)
+    g_signal_emit_by_name(rtpbin, "get-internal-session", 0u, &session);
+  return session;
+}
+
+static void
+hook_reports(DirectIn *in)
+{
+  in->session = session_of(in->srtpdec);
+  if (!in->session) {
+    g_message("%s: no RTP session found; report blocks go only in its regular packets",
+              GST_OBJECT_NAME(in->srtpdec));
+    return;
+  }
+  in->sending_id =
+      g_signal_connect_data(in->session, "on-sending-rtcp", G_CALLBACK(write_receiver_report),
+                            gw_reports_ref(in->reports), reports_closure_unref, 0);
+  in->receiving_id =
+      g_signal_connect_data(in->session, "on-receiving-rtcp", G_CALLBACK(note_sender_reports),
+                            gw_reports_ref(in->reports), reports_closure_unref, 0);
+}
+
 /* Ready to decrypt: the key is known and srtpdec has primed its source pad. */
 static void
 decide_in(DirectIn *in)
@@ -611,9 +772,10 @@ decide_in(DirectIn *in)
       gst_buffer_unmap(key, &map);
     }
     in->state = in->srtp ? DIRECT_ON : DIRECT_OFF;
-    if (in->srtp)
+    if (in->srtp) {
       g_debug("%s: received packets skip it", GST_OBJECT_NAME(in->srtpdec));
-    else
+      hook_reports(in);
+    } else
       g_message("%s: received packets go through srtpdec (unusable key)",
                 GST_OBJECT_NAME(in->srtpdec));
   } else if (key && cipher != 0 && cipher != SRTP_ENUM_AES_128_ICM) {
@@ -646,6 +808,9 @@ on_srtp_in(GstPad *pad, GstPadProbeInfo *probe, gpointer data)
   gsize n = 0;
   if (gst_buffer_map(buffer, &map, GST_MAP_READWRITE)) {
     n = gw_srtp_unprotect(in->srtp, map.data, map.size);
+    if (n >= 12) /* an RTP header, checked */
+      gw_reports_packet(in->reports, read32(map.data + 8), (guint16)read16(map.data + 2),
+                        g_get_monotonic_time());
     gst_buffer_unmap(buffer, &map);
   }
   GST_PAD_PROBE_INFO_FLOW_RETURN(probe) = GST_FLOW_OK;
@@ -677,6 +842,7 @@ watch_srtpdec(GstElement *element)
   if (!sink)
     return;
   DirectIn *in = g_new0(DirectIn, 1);
+  in->reports = gw_reports_new();
   in->srtpdec = element;
   in->name = gst_object_get_name(GST_OBJECT(element));
   in->src = gst_element_get_static_pad(element, "rtp_src");
@@ -714,6 +880,7 @@ gw_direct_counts(GstElement *webrtc, GwDirectCounts *counts)
   counts->bytes = d->bytes;
   counts->payload_bytes = d->payload_bytes;
   counts->failed = d->failed + d->too_large;
+  counts->reports = d->reports;
   g_mutex_unlock(&d->lock);
   direct_unref(d);
 }

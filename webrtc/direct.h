@@ -26,6 +26,7 @@ typedef struct {
   guint64 packets, bytes; /* sent directly (SRTP bytes as sent) */
   guint64 payload_bytes;  /* of those, RTP payload (as rtpsession counts octets-sent) */
   guint64 failed;         /* refused by SRTP or the socket */
+  guint64 reports;        /* RTCP packets their sender reports went in */
 } GwDirectCounts;
 
 /** gw_direct_counts: what left directly for @webrtc's browser. Any thread. */
@@ -63,6 +64,10 @@ void gw_direct_watch_pipeline(GstElement *pipeline);
 
 /** gw_direct_total_received: packets the gateway decrypted itself, in every room. */
 guint64 gw_direct_total_received(void);
+
+/** gw_direct_total_receiver_reports: receiver reports the gateway wrote itself
+ * into early RTCP (reports.c), in every room. */
+guint64 gw_direct_total_receiver_reports(void);
 
 /** gw_direct_total_packets: packets sent directly by every room (for tests and figures). */
 guint64 gw_direct_total_packets(void);

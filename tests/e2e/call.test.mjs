@@ -20,6 +20,7 @@ import {
   outDir,
   roomTeardownLine,
   root,
+  rtcpReports,
   stepper,
   waitFor,
   waitForAfterCall,
@@ -79,6 +80,30 @@ test('a call through the gateway: media, screen share, chat, hang-up', async (t)
         await waitForMedia(sides[role].page, `${role} receives camera`, 'camera');
         await waitForAudio(sides[role].page, `${role} receives audio`);
         await assertCodecsMatchKinds(sides[role].page, role);
+      }),
+    );
+  });
+
+  await step('RTCP reports reach both sides for audio and video, about once a second', async () => {
+    // rtpsession's regular RTCP went out once in 3-20 s under transport-wide
+    // feedback; the gateway's sender reports and receiver reports ride its
+    // early packets too (webrtc/direct.c, webrtc/reports.c). Sender reports
+    // come once a second: while four more come, so must two report blocks.
+    const kinds = ['audio', 'video'];
+    const least = (a, b, table) => Math.min(...kinds.map((k) => (b[table][k] ?? 0) - (a?.[table][k] ?? 0)));
+    await Promise.all(
+      ['advisor', 'customer'].map(async (role) => {
+        const page = sides[role].page;
+        const first = await waitFor(`${role} gets RTCP reports for audio and video`, async () => {
+          const r = await rtcpReports(page);
+          return least(null, r, 'sr') >= 1 && least(null, r, 'rr') >= 1 && r;
+        }, 15000);
+        const later = await waitFor(`${role} gets 4 more sender reports per stream`, async () => {
+          const r = await rtcpReports(page);
+          return least(first, r, 'sr') >= 4 && r;
+        }, 15000);
+        console.log(`# ${role}: RTCP reports ${JSON.stringify(first)} then ${JSON.stringify(later)}`);
+        assert.ok(least(first, later, 'rr') >= 2, `${role}: report blocks with a round trip come about as often as sender reports`);
       }),
     );
   });

@@ -56,6 +56,9 @@ test('devices and connection: preview, meter, tone, a good verdict, then the cal
   assert.equal(result.verdict, 'good', JSON.stringify(result));
   assert.ok(result.rttMs !== null && result.rttMs < 400, `round trip measured (${result.rttMs} ms)`);
   assert.ok(result.videoKbps > 0, `video was sent to the gateway (${result.videoKbps} kbit/s)`);
+  // Loss comes from the gateway's receiver reports (webrtc/reports.c): the page
+  // must not say "unknown" on a clean link.
+  assert.ok(result.lossPct !== null && result.lossPct < 5, `loss measured (${result.lossPct} %)`);
   await page.getByText('Your connection is good enough for a video call.').waitFor();
 
   // Keyboard only: tick "sound only" and go on.

@@ -264,6 +264,36 @@ export async function outboundStats(page) {
   });
 }
 
+/**
+ * RTCP reports the page got from the gateway, per kind (audio, video), the
+ * fewest any stream of that kind got (0 for a stream with none): `sr`, sender
+ * reports about each received stream (remote-outbound-rtp; Chrome lines audio
+ * up with video from these), and `rr`, report blocks about each sent stream
+ * with a round trip (remote-inbound-rtp; Chrome's round trip and loss towards
+ * the gateway).
+ */
+export async function rtcpReports(page) {
+  return page.evaluate(async () => {
+    const report = await window.balie.pc.getStats();
+    const fewest = { sr: {}, rr: {} };
+    const note = (table, kind, n) => (table[kind] = Math.min(table[kind] ?? Infinity, n));
+    const remoteOf = (type, id) => {
+      let found;
+      report.forEach((o) => {
+        if (o.type === type && o.localId === id) found = o;
+      });
+      return found;
+    };
+    report.forEach((r) => {
+      if (r.type === 'inbound-rtp' && r.packetsReceived > 0)
+        note(fewest.sr, r.kind, remoteOf('remote-outbound-rtp', r.id)?.reportsSent ?? 0);
+      if (r.type === 'outbound-rtp' && r.packetsSent > 0)
+        note(fewest.rr, r.kind, remoteOf('remote-inbound-rtp', r.id)?.roundTripTimeMeasurements ?? 0);
+    });
+    return fewest;
+  });
+}
+
 /** The page's selected ICE pair: its own address and port, the gateway's, and its candidate type (host, relay...). */
 export async function selectedPair(page) {
   return page.evaluate(async () => {
