@@ -43,8 +43,7 @@
 #define DIRECT_MTU 1500
 #define DIRECT_STREAMS 16 /* SSRCs sent to one peer; more are sent without a sender report */
 #define DIRECT_REPORT_IDLE_US (5 * G_USEC_PER_SEC) /* no report for a stream idle this long */
-#define DIRECT_REPORT_EVERY_US G_USEC_PER_SEC /* sender reports in early RTCP at most this often   \
-                                               */
+#define DIRECT_REPORT_EVERY_US G_USEC_PER_SEC      /* sender reports in early RTCP, at most */
 #define NTP_UNIX_OFFSET_S G_GUINT64_CONSTANT(2208988800)
 
 /* srtpenc's cipher and auth enums (gstsrtpenums.h, not installed) */
@@ -459,14 +458,11 @@ first_sender(GstRTCPBuffer *rtcp)
  * session's own SSRC (the session makes one per SSRC it knows as its own; a
  * browser reads a sender report anywhere in a compound).
  *
- * Early packets get them too, at most once a second: the transport-wide
- * feedback the session writes asks for an early packet all the time, and an
- * early request pending when a regular packet is due makes that packet an
- * early one and puts the next regular one an interval later (rtpsession.c,
- * is_rtcp_time and rtp_session_next_timeout). With Chrome a regular packet
- * went out about every 22 s, so the browser could not line up audio and video
- * for the first 20 s of a call. A reduced-size early packet (rtcp-rsize) holds
- * only the feedback. */
+ * Early packets get them too, at most once a second: regular packets hardly go
+ * out under transport-wide feedback (docs/internals/webrtc.md, rule 13; once
+ * in ~22 s with Chrome before, 3-7 s now), and without a sender report for
+ * both audio and video the browser cannot line them up. A reduced-size early
+ * packet (rtcp-rsize) holds only the feedback. */
 static gboolean
 append_reports(GObject *session, GstBuffer *buffer, gboolean early, Direct *d)
 {
