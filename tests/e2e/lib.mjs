@@ -533,9 +533,13 @@ export async function sampleStats(page, durationMs, intervalMs = 150) {
               rtx: r.retransmittedPacketsReceived ?? 0,
             };
           } else {
+            // What the gateway's report blocks say about this stream (remote-inbound-rtp).
+            const remote = r.remoteId ? report.get(r.remoteId) : undefined;
             s.out[`${r.mid}/${r.ssrc}`] = {
               ...common,
               bytes: r.bytesSent ?? 0,
+              packets: r.packetsSent ?? 0,
+              reportedLost: remote?.packetsLost ?? 0,
               target: r.targetBitrate,
               w: r.frameWidth ?? 0,
               h: r.frameHeight ?? 0,
@@ -670,6 +674,9 @@ export function analyseSent(samples, source) {
     nack: b.nack - a.nack,
     keyframes: b.keyframes - a.keyframes,
     rtx: b.rtx - a.rtx,
+    // Loss the gateway's report blocks gave the sender over the samples (they
+    // lag by up to a second), of the packets it sent meanwhile.
+    reportedLossPct: b.packets > a.packets ? (100 * (b.reportedLost - a.reportedLost)) / (b.packets - a.packets) : 0,
   };
 }
 

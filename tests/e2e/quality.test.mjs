@@ -283,7 +283,7 @@ test('call quality in the browser', async (t) => {
           `loss ${pct} % on ${what}: camera ${v.width}x${v.height} ${f1(v.fps)} fps, longest gap ${Math.round(v.maxGapMs)} ms, ` +
             `${v.freezes} freezes (${f2(v.freezeS)} s), ${f2(v.mbps)} Mbps, receiver sees ${f1(v.lossPct)} % lost, sent ${v.nack} NACK ${v.pli} PLI, got ${v.rtx} resent; ` +
             `audio ${f1(au.pps)} packets/s (${f1(au.lossPct)} % lost), energy +${au.energy.toExponential(1)}; ` +
-            `sender got ${s.nack} NACK ${s.pli} PLI ${s.fir} FIR, resent ${s.rtx}, ${s.keyframes} keyframes; nft dropped ${dropped}`,
+            `sender got ${s.nack} NACK ${s.pli} PLI ${s.fir} FIR, resent ${s.rtx}, ${s.keyframes} keyframes, reported lost ${f1(s.reportedLossPct)} %; nft dropped ${dropped}`,
         );
         assert.ok(au.pps >= 25 && au.energy > 0, `audio stopped at ${pct} % loss: ${f1(au.pps)} packets/s`);
         assert.ok(dropped > 0, `the nft rule on ${what} dropped nothing: it does not match the leg`);
@@ -298,6 +298,11 @@ test('call quality in the browser', async (t) => {
         // NACKs, lean.c 1c) and forwards the resends: the receiver hardly notices.
         if (leg === 'up' && !(s.nack > 0 && s.rtx > 0 && v.lossPct < pct / 2)) {
           misses.push(`the gateway's NACKs did not repair ${pct} %: sender got ${s.nack} NACKs, resent ${s.rtx}; receiver counts ${f1(v.lossPct)} % lost`);
+        }
+        // ...and tells Chrome what it lost in its report blocks (webrtc/reports.c),
+        // which Chrome's loss-based estimate and its stats read.
+        if (leg === 'up' && !(s.reportedLossPct >= pct / 3 && s.reportedLossPct <= pct * 2.5)) {
+          misses.push(`the gateway's report blocks gave the sender ${f1(s.reportedLossPct)} % lost at ${pct} %`);
         }
       }
       assert.deepEqual(misses, [], `loss on ${what}`);
