@@ -10,7 +10,8 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { UI_TIMEOUT_MS, baseUrl, launchBrowser, waitFor } from './lib.mjs';
+import { join } from 'node:path';
+import { UI_TIMEOUT_MS, baseUrl, launchBrowser, outDir, waitFor } from './lib.mjs';
 
 let browser;
 after(async () => {
@@ -60,6 +61,7 @@ test('devices and connection: preview, meter, tone, a good verdict, then the cal
   // must not say "unknown" on a clean link.
   assert.ok(result.lossPct !== null && result.lossPct < 5, `loss measured (${result.lossPct} %)`);
   await page.getByText('Your connection is good enough for a video call.').waitFor();
+  await page.screenshot({ path: join(outDir, 'check-verdict.png'), fullPage: true });
 
   // Keyboard only: tick "sound only" and go on.
   await page.getByLabel('Join with sound only (no camera)').focus();
