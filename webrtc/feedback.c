@@ -48,8 +48,7 @@
 #define FEEDBACK_SLOW_BPS 500000  /* a REMB below this: the sender paces keyframes slowly */
 #define FEEDBACK_FAST_BPS 700000  /* and above this (or none) again: it no longer does */
 #define FEEDBACK_SLOW_WAIT_MS 1000 /* the video jitter buffer's wait meanwhile */
-#define FEEDBACK_TWCC_INTERVAL_MS 100 /* transport-wide feedback to a sender, as Chrome's default  \
-                                       */
+#define FEEDBACK_TWCC_INTERVAL_MS 100 /* transport-wide feedback: as often as Chrome's */
 
 typedef struct {
   GMutex lock;

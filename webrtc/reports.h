@@ -37,12 +37,10 @@ void gw_reports_unref(gpointer reports);
  */
 void gw_reports_packet(GwReports *reports, guint32 ssrc, guint16 seq, gint64 now_us);
 
-/** gw_reports_sender_report: notes a sender report from @ssrc with NTP time @ntp, come at @now_us.
- */
+/** gw_reports_sender_report: a sender report from @ssrc, NTP time @ntp, came at @now_us. */
 void gw_reports_sender_report(GwReports *reports, guint32 ssrc, guint64 ntp, gint64 now_us);
 
-/** gw_reports_regular: the RTP session sent a regular packet (with its own report blocks) at
- * @now_us. */
+/** gw_reports_regular: the RTP session sent a regular packet (its own blocks) at @now_us. */
 void gw_reports_regular(GwReports *reports, gint64 now_us);
 
 /* The interarrival jitter of @ssrc in its timestamp units, as the RTP session reckons it. */
