@@ -7,9 +7,8 @@
 
 #include "gateway/store-backend.h"
 #include "gateway/store-event.h"
+#include "signaling/api-body.h"
 #include "signaling/rating-token.h"
-
-#define RATING_MAX_BODY 8192
 
 typedef struct {
   GwServer *server;
@@ -180,24 +179,17 @@ parse_body(SoupServerMessage *msg)
   SoupMessageBody *body = soup_server_message_get_request_body(msg);
   const char *type =
       soup_message_headers_get_content_type(soup_server_message_get_request_headers(msg), NULL);
-  g_autoptr(JsonParser) parser = json_parser_new_immutable();
-
-  if (g_strcmp0(type, "application/json") != 0) {
-    reply(msg, SOUP_STATUS_UNSUPPORTED_MEDIA_TYPE, "bad-request",
-          "send a JSON body (Content-Type: application/json)");
-    return NULL;
+  g_autoptr(GError) error = NULL;
+  JsonObject *object = gw_api_body_parse(type, body->data, (gsize)body->length, &error);
+  if (object == NULL) {
+    if (g_error_matches(error, GW_API_BODY_ERROR, GW_API_BODY_ERROR_TYPE))
+      reply(msg, SOUP_STATUS_UNSUPPORTED_MEDIA_TYPE, "bad-request", error->message);
+    else if (g_error_matches(error, GW_API_BODY_ERROR, GW_API_BODY_ERROR_TOO_LARGE))
+      reply(msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "too-large", error->message);
+    else
+      reply(msg, SOUP_STATUS_BAD_REQUEST, "bad-request", error->message);
   }
-  if (body->length > RATING_MAX_BODY) {
-    reply(msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "too-large", "the body is too large");
-    return NULL;
-  }
-  if (!json_parser_load_from_data(parser, body->data != NULL ? body->data : "",
-                                  (gssize)body->length, NULL) ||
-      !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser))) {
-    reply(msg, SOUP_STATUS_BAD_REQUEST, "bad-request", "the body is not a JSON object");
-    return NULL;
-  }
-  return json_object_ref(json_node_get_object(json_parser_get_root(parser)));
+  return object;
 }
 
 static void

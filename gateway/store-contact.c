@@ -190,6 +190,7 @@ gw_store_contact_apply(GwStoreBackend *backend, const GwStoreEvent *stored, GErr
   if (e->attrs_json != NULL) {
     parser = json_parser_new();
     if (json_parser_load_from_data(parser, e->attrs_json, -1, NULL) &&
+        json_parser_get_root(parser) != NULL &&
         JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser)))
       attrs = json_node_get_object(json_parser_get_root(parser));
   }

@@ -159,12 +159,13 @@ gw_join_token_parse_payload(const char *json, gsize length, GError **error)
     malformed(error, "too long");
     return NULL;
   }
+  JsonNode *root = NULL; /* NULL for an empty payload */
   if (!json_parser_load_from_data(parser, json, (gssize)length, NULL) ||
-      !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser))) {
+      (root = json_parser_get_root(parser)) == NULL || !JSON_NODE_HOLDS_OBJECT(root)) {
     malformed(error, "the payload is not a JSON object");
     return NULL;
   }
-  JsonObject *object = json_node_get_object(json_parser_get_root(parser));
+  JsonObject *object = json_node_get_object(root);
   if (!get_int(object, "v", &version, error))
     return NULL;
   if (version != TOKEN_VERSION) {

@@ -217,6 +217,7 @@ fetch_done(GObject *source, GAsyncResult *result, gpointer user_data)
                           soup_message_get_status(request));
   else if (length > MAX_PROVIDER_ANSWER || !g_utf8_validate(data, (gssize)length, NULL) ||
            !json_parser_load_from_data(parser, data, (gssize)length, NULL) ||
+           json_parser_get_root(parser) == NULL || /* an empty answer */
            !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser)))
     why = g_strdup_printf("the identity provider's %s is not a JSON object", what);
   if (why != NULL) {

@@ -215,6 +215,9 @@ test_rating(Fixture *fixture, gconstpointer data)
       g_strdup_printf("{\"token\":\"%s\",\"nps\":9,\"comment\":\"%s\"}", token, long_comment);
   assert_rating_refused(fixture, too_long, SOUP_STATUS_BAD_REQUEST, "bad-field");
   assert_rating_refused(fixture, "[1,2]", SOUP_STATUS_BAD_REQUEST, "bad-request");
+  /* An empty body parses to no JSON root at all: refused, no json-glib critical. */
+  assert_rating_refused(fixture, "", SOUP_STATUS_BAD_REQUEST, "bad-request");
+  assert_rating_refused(fixture, " ", SOUP_STATUS_BAD_REQUEST, "bad-request");
   assert_rating_refused(fixture, "{\"nps\":9}", SOUP_STATUS_BAD_REQUEST, "bad-field");
 
   /* Not ours: a changed signature, a join link, an expired rating token. */

@@ -107,6 +107,8 @@ static void
 test_payload(void)
 {
   const char *bad[] = {
+      "",     /* parses to no root at all: refused, without a json-glib critical */
+      "  \n", /* the same */
       "[]",
       "{}",
       "{\"v\":2,\"k\":\"invite\",\"c\":\"c1\",\"j\":\"j\",\"x\":1}",
