@@ -7,7 +7,7 @@
 
 #include "gateway/store-backend.h"
 #include "gateway/store-event.h"
-#include "signaling/api-body.h"
+#include "signaling/api.h"
 #include "signaling/rating-token.h"
 
 typedef struct {
@@ -173,25 +173,6 @@ check_token(RatingApi *api, SoupServerMessage *msg, JsonObject *body)
   return token;
 }
 
-static JsonObject *
-parse_body(SoupServerMessage *msg)
-{
-  SoupMessageBody *body = soup_server_message_get_request_body(msg);
-  const char *type =
-      soup_message_headers_get_content_type(soup_server_message_get_request_headers(msg), NULL);
-  g_autoptr(GError) error = NULL;
-  JsonObject *object = gw_api_body_parse(type, body->data, (gsize)body->length, &error);
-  if (object == NULL) {
-    if (g_error_matches(error, GW_API_BODY_ERROR, GW_API_BODY_ERROR_TYPE))
-      reply(msg, SOUP_STATUS_UNSUPPORTED_MEDIA_TYPE, "bad-request", error->message);
-    else if (g_error_matches(error, GW_API_BODY_ERROR, GW_API_BODY_ERROR_TOO_LARGE))
-      reply(msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "too-large", error->message);
-    else
-      reply(msg, SOUP_STATUS_BAD_REQUEST, "bad-request", error->message);
-  }
-  return object;
-}
-
 static void
 handle_rating(SoupServer *soup, SoupServerMessage *msg, const char *path, GHashTable *query,
               gpointer data)
@@ -213,7 +194,7 @@ handle_rating(SoupServer *soup, SoupServerMessage *msg, const char *path, GHashT
           "this method is not allowed here");
     return;
   }
-  if ((body = parse_body(msg)) == NULL || (token = check_token(api, msg, body)) == NULL ||
+  if ((body = gw_api_read_body(msg)) == NULL || (token = check_token(api, msg, body)) == NULL ||
       !read_answers(msg, body, &event))
     return;
   if (g_hash_table_contains(api->seen, token->contact_id)) {

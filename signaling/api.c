@@ -50,9 +50,8 @@ send_error(SoupServerMessage *msg, guint status, const char *code, const char *m
   send_json(msg, status, json_to_string(root, FALSE));
 }
 
-/* The body as a JSON object, or NULL after replying with the error. (transfer full) */
-static JsonObject *
-read_body(SoupServerMessage *msg)
+JsonObject *
+gw_api_read_body(SoupServerMessage *msg)
 {
   SoupMessageBody *body = soup_server_message_get_request_body(msg);
   const char *type =
@@ -172,7 +171,7 @@ send_me_when_saved(GwApi *api, SoupServerMessage *msg, GwLoginSession *session)
 static void
 handle_login(GwApi *api, SoupServerMessage *msg)
 {
-  g_autoptr(JsonObject) body = read_body(msg);
+  g_autoptr(JsonObject) body = gw_api_read_body(msg);
   g_autoptr(GError) error = NULL;
   guint retry_after = 0;
 
@@ -352,7 +351,7 @@ on_wrap_up_recorded(const GError *error, gpointer data)
 static void
 handle_wrap_up(GwApi *api, SoupServerMessage *msg, GwLoginSession *session)
 {
-  g_autoptr(JsonObject) body = read_body(msg);
+  g_autoptr(JsonObject) body = gw_api_read_body(msg);
   g_autoptr(GError) error = NULL;
   g_autoptr(GwJoinToken) token = NULL;
 
@@ -417,7 +416,7 @@ handle_wrap_up(GwApi *api, SoupServerMessage *msg, GwLoginSession *session)
 static void
 handle_invite_create(GwApi *api, SoupServerMessage *msg, GwLoginSession *session)
 {
-  g_autoptr(JsonObject) body = read_body(msg);
+  g_autoptr(JsonObject) body = gw_api_read_body(msg);
   g_autoptr(GError) error = NULL;
   guint8 random[16];
 
@@ -490,7 +489,7 @@ handle_invite_revoke(GwApi *api, SoupServerMessage *msg, GwLoginSession *session
 static void
 handle_availability(GwApi *api, SoupServerMessage *msg, GwLoginSession *session)
 {
-  g_autoptr(JsonObject) body = read_body(msg);
+  g_autoptr(JsonObject) body = gw_api_read_body(msg);
   GwAvailability availability;
 
   if (body == NULL)
@@ -605,7 +604,7 @@ handle_queue_accept(GwApi *api, SoupServerMessage *msg, GwLoginSession *session,
   g_autoptr(JsonObject) body = NULL;
 
   if (soup_server_message_get_request_body(msg)->length > 0) {
-    if ((body = read_body(msg)) == NULL)
+    if ((body = gw_api_read_body(msg)) == NULL)
       return;
     chosen = gw_api_body_get_string(body, "contact");
     if (chosen == NULL || !gw_join_token_is_valid_id(chosen)) {

@@ -38,6 +38,13 @@ typedef struct {
 /** gw_api_serve: answers one request under /api/v1/ (@path is the full path). */
 void gw_api_serve(GwApi *api, SoupServerMessage *msg, const char *path);
 
+/**
+ * gw_api_read_body: the request's body as a JSON object (signaling/api-body.c's
+ * checks), or NULL after replying with the error every /api/v1 body error gets.
+ * Returns: (transfer full) (nullable)
+ */
+JsonObject *gw_api_read_body(SoupServerMessage *msg);
+
 /** gw_api_session_cookie: Returns: (transfer full) (nullable): the request's session cookie */
 char *gw_api_session_cookie(SoupServerMessage *msg);
 
