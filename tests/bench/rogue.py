@@ -105,7 +105,7 @@ def main():
     for failure in failures:
         print(f"FAIL: {failure}", file=sys.stderr)
     if failures:
-        print(log[-6000:], file=sys.stderr)
+        print(log[-6000:] if "LeakSanitizer" not in log else log[log.index("LeakSanitizer") - 200:][:40000], file=sys.stderr)
     else:
         shutil.rmtree(work, ignore_errors=True)
     return 1 if failures else 0
