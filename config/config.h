@@ -45,7 +45,7 @@ typedef struct {
   gboolean video_jitterbuffer; /* default false: forwarded video passes rtpbin's jitter buffer */
   gboolean receive_queue;      /* default false: received packets pass webrtcbin's receive queue */
   gboolean branch_queue;       /* default false: a queue (and a thread) per forwarding branch */
-  gboolean webrtcbin_send;     /* default false: sent packets take webrtcbin's send path */
+  gboolean webrtcbin_send;     /* default false: sent RTP and RTCP take webrtcbin's send path */
   gboolean webrtcbin_receive;  /* default false: received packets are decrypted by srtpdec */
   guint start_kbps;           /* 100..20000, default 1000: browsers' first video bitrate */
   guint camera_max_kbps;      /* 100..20000, default 2000: cap on a camera track */

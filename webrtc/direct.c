@@ -549,22 +549,31 @@ read_reports(GObject *session, GstBuffer *buffer, Direct *d)
   gst_rtcp_buffer_unmap(&rtcp);
 }
 
-/* ---- the way in: received RTP skips srtpdec ----
+/* ---- the way in: received SRTP and SRTCP skip srtpdec ----
  *
  * dtlssrtpdec hands SRTP to srtpdec, whose chain decrypts with libsrtp (on
- * NSS: a key context made and freed per packet, see srtp.c) under its lock.
- * A probe on srtpdec's RTP sink pad decrypts the packet itself, with the key
- * DTLS gave dtlsdec, and pushes it out of srtpdec's source pad (lean.c, 3e,
- * takes it on from there into the RTP session). SRTCP still goes through
- * srtpdec. Until dtlsdec has the key, and until srtpdec has passed its first
- * packet (so that caps and segment are downstream), srtpdec does it all.
- * If our context ever fails many packets in a row (it would if it had
- * started with a wrong rollover counter), srtpdec takes over for good.
+ * NSS: a key context made and freed per packet, see srtp.c) under its lock,
+ * and keeps a libsrtp session with a stream per SSRC (~25 KB each). A probe
+ * on srtpdec's RTP sink pad decrypts every packet itself, with the key DTLS
+ * gave dtlsdec, and pushes it out of srtpdec's source pad: RTP out of rtp_src
+ * (lean.c, 3e, takes it on from there into the RTP session), SRTCP (which
+ * comes the same way with rtcp-mux) out of rtcp_src, after the stream-start,
+ * caps and segment srtpdec would have sent there first. srtpdec never sees a
+ * packet and never makes its session. Until dtlsdec has the key, and until
+ * srtpdec's RTP source pad has a segment, srtpdec does it all. If our context
+ * ever fails many packets in a row (it would if it had started with a wrong
+ * rollover counter), srtpdec takes over for good, for RTP or RTCP.
  */
 #define DIRECT_IN_KEY "gw-direct-in"
 #define DIRECT_IN_MAX_FAILS 100
 
-static atomic_uint_fast64_t total_received, total_receiver_reports;
+static atomic_uint_fast64_t total_received, total_rtcp_received, total_receiver_reports;
+
+guint64
+gw_direct_total_rtcp_received(void)
+{
+  return atomic_load_explicit(&total_rtcp_received, memory_order_relaxed);
+}
 
 guint64
 gw_direct_total_received(void)
@@ -584,9 +593,11 @@ typedef struct {
   GstElement *srtpdec; /* not a reference: the probe goes with it */
   char *name;          /* its name, for the last log line */
   GstPad *src;         /* srtpdec's rtp_src (reference) */
-  GwSrtp *srtp;
-  guint fails_in_a_row;
-  guint64 failed;
+  GstPad *rtcp_src;    /* and rtcp_src (reference) */
+  GwSrtp *srtp, *srtcp;
+  gboolean rtcp_primed; /* rtcp_src has its first events */
+  guint fails_in_a_row, rtcp_fails_in_a_row;
+  guint64 failed, rtcp_failed;
   /* receiver reports (reports.c), written into the RTCP of the BUNDLE session */
   GwReports *reports;
   GObject *session; /* reference */
@@ -597,10 +608,10 @@ static void
 direct_in_free(gpointer p)
 {
   DirectIn *in = p;
-  if (in->failed > 0)
-    g_message("%s: %" G_GUINT64_FORMAT " received packets failed to decrypt (forged, replayed "
-              "or damaged) and were dropped",
-              in->name, in->failed);
+  if (in->failed + in->rtcp_failed > 0)
+    g_message("%s: %" G_GUINT64_FORMAT " received RTP and %" G_GUINT64_FORMAT
+              " RTCP packets failed to decrypt (forged, replayed or damaged) and were dropped",
+              in->name, in->failed, in->rtcp_failed);
   if (in->session) {
     g_debug("%s: %" G_GUINT64_FORMAT " receiver reports written by the gateway", in->name,
             gw_reports_written(in->reports));
@@ -611,7 +622,9 @@ direct_in_free(gpointer p)
   gw_reports_unref(in->reports);
   g_free(in->name);
   gst_clear_object(&in->src);
+  gst_clear_object(&in->rtcp_src);
   gw_srtp_free(in->srtp);
+  gw_srtp_free(in->srtcp);
   g_free(in);
 }
 
@@ -761,10 +774,12 @@ decide_in(DirectIn *in)
   if (segment && key && cipher == SRTP_ENUM_AES_128_ICM &&
       (auth == SRTP_ENUM_HMAC_SHA1_80 || auth == SRTP_ENUM_HMAC_SHA1_32)) {
     GstMapInfo map;
+    GwSrtpProfile profile = auth == SRTP_ENUM_HMAC_SHA1_80 ? GW_SRTP_AES_CM_128_HMAC_SHA1_80
+                                                           : GW_SRTP_AES_CM_128_HMAC_SHA1_32;
     if (gst_buffer_map(key, &map, GST_MAP_READ)) {
-      in->srtp = gw_srtp_new(auth == SRTP_ENUM_HMAC_SHA1_80 ? GW_SRTP_AES_CM_128_HMAC_SHA1_80
-                                                            : GW_SRTP_AES_CM_128_HMAC_SHA1_32,
-                             map.data, map.size);
+      in->srtp = gw_srtp_new(profile, map.data, map.size);
+      /* dtlssrtpdec gives srtpdec the RTP profile for RTCP too */
+      in->srtcp = in->rtcp_src ? gw_srtcp_new(profile, map.data, map.size) : NULL;
       gst_buffer_unmap(key, &map);
     }
     in->state = in->srtp ? DIRECT_ON : DIRECT_OFF;
@@ -782,6 +797,68 @@ decide_in(DirectIn *in)
   gst_clear_buffer(&key);
 }
 
+/* What srtpdec sends down rtcp_src before its first RTCP packet
+ * (gst_srtp_dec_push_early_events): a stream id after the RTP one, caps, and
+ * the RTP side's segment. */
+static void
+prime_rtcp_src(DirectIn *in)
+{
+  g_autoptr(GstEvent) start = gst_pad_get_sticky_event(in->rtcp_src, GST_EVENT_STREAM_START, 0);
+  if (!start) {
+    g_autoptr(GstEvent) rtp_start = gst_pad_get_sticky_event(in->src, GST_EVENT_STREAM_START, 0);
+    const char *rtp_id = NULL;
+    if (rtp_start)
+      gst_event_parse_stream_start(rtp_start, &rtp_id);
+    g_autofree char *id = rtp_id ? g_strdup_printf("%s/rtcp", rtp_id)
+                                 : gst_pad_create_stream_id(in->rtcp_src, in->srtpdec, "rtcp");
+    gst_pad_push_event(in->rtcp_src, gst_event_new_stream_start(id));
+  }
+  if (!gst_pad_has_current_caps(in->rtcp_src)) {
+    g_autoptr(GstCaps) caps = gst_caps_new_empty_simple("application/x-rtcp");
+    gst_pad_push_event(in->rtcp_src, gst_event_new_caps(caps));
+  }
+  g_autoptr(GstEvent) segment = gst_pad_get_sticky_event(in->rtcp_src, GST_EVENT_SEGMENT, 0);
+  if (!segment) {
+    GstEvent *rtp_segment = gst_pad_get_sticky_event(in->src, GST_EVENT_SEGMENT, 0);
+    if (rtp_segment) /* decide_in saw it there */
+      gst_pad_push_event(in->rtcp_src, rtp_segment);
+  }
+}
+
+/* An SRTCP packet in @probe: decrypted and sent on out of srtpdec's rtcp_src. */
+static GstPadProbeReturn
+srtcp_in(DirectIn *in, GstPadProbeInfo *probe)
+{
+  GstBuffer *buffer = gst_buffer_make_writable(GST_PAD_PROBE_INFO_BUFFER(probe));
+  GST_PAD_PROBE_INFO_DATA(probe) = NULL;
+  GST_PAD_PROBE_INFO_FLOW_RETURN(probe) = GST_FLOW_OK;
+  GstMapInfo map;
+  gsize n = 0;
+  if (gst_buffer_map(buffer, &map, GST_MAP_READWRITE)) {
+    n = gw_srtcp_unprotect(in->srtcp, map.data, map.size);
+    gst_buffer_unmap(buffer, &map);
+  }
+  if (n == 0) {
+    gst_buffer_unref(buffer);
+    in->rtcp_failed++;
+    if (++in->rtcp_fails_in_a_row == DIRECT_IN_MAX_FAILS) {
+      g_message("%s: %u received RTCP packets in a row failed to decrypt; srtpdec takes over",
+                GST_OBJECT_NAME(in->srtpdec), DIRECT_IN_MAX_FAILS);
+      g_clear_pointer(&in->srtcp, gw_srtp_free);
+    }
+    return GST_PAD_PROBE_HANDLED;
+  }
+  in->rtcp_fails_in_a_row = 0;
+  gst_buffer_set_size(buffer, (gssize)n);
+  atomic_fetch_add_explicit(&total_rtcp_received, 1, memory_order_relaxed);
+  if (!in->rtcp_primed) {
+    prime_rtcp_src(in);
+    in->rtcp_primed = TRUE;
+  }
+  GST_PAD_PROBE_INFO_FLOW_RETURN(probe) = gst_pad_push(in->rtcp_src, buffer);
+  return GST_PAD_PROBE_HANDLED;
+}
+
 static GstPadProbeReturn
 on_srtp_in(GstPad *pad, GstPadProbeInfo *probe, gpointer data)
 {
@@ -793,11 +870,12 @@ on_srtp_in(GstPad *pad, GstPadProbeInfo *probe, gpointer data)
   if (in->state != DIRECT_ON || !(probe->type & GST_PAD_PROBE_TYPE_BUFFER))
     return GST_PAD_PROBE_OK; /* srtpdec does it */
   /* With rtcp-mux SRTCP comes this way too (RFC 5761: its second byte is a
-   * packet type, 192-223); srtpdec decrypts it and sends it on as RTCP. */
+   * packet type, 192-223). */
   guint8 second = 0;
-  if (gst_buffer_extract(GST_PAD_PROBE_INFO_BUFFER(probe), 1, &second, 1) != 1 ||
-      (second >= 192 && second <= 223))
+  if (gst_buffer_extract(GST_PAD_PROBE_INFO_BUFFER(probe), 1, &second, 1) != 1)
     return GST_PAD_PROBE_OK;
+  if (second >= 192 && second <= 223)
+    return in->srtcp ? srtcp_in(in, probe) : GST_PAD_PROBE_OK;
   GstBuffer *buffer = gst_buffer_make_writable(GST_PAD_PROBE_INFO_BUFFER(probe));
   GST_PAD_PROBE_INFO_DATA(probe) = NULL;
   GstMapInfo map;
@@ -842,6 +920,7 @@ watch_srtpdec(GstElement *element)
   in->srtpdec = element;
   in->name = gst_object_get_name(GST_OBJECT(element));
   in->src = gst_element_get_static_pad(element, "rtp_src");
+  in->rtcp_src = gst_element_get_static_pad(element, "rtcp_src");
   g_object_set_data(G_OBJECT(element), DIRECT_IN_KEY, GINT_TO_POINTER(1)); /* seen */
   gst_pad_add_probe(sink, GST_PAD_PROBE_TYPE_BUFFER, on_srtp_in, in, direct_in_free);
 }
@@ -850,6 +929,213 @@ void
 gw_direct_watch_pipeline(GstElement *pipeline)
 {
   gw_media_watch_added(pipeline, watch_srtpdec);
+}
+
+/* ---- the way out for RTCP: SRTCP past srtpenc ----
+ *
+ * The RTCP a peer's RTP session sends (reports, feedback, REMB, NACKs) goes
+ * through srtpenc, which makes a libsrtp session (~50 KB, and on NSS a key
+ * context per packet) for it alone once RTP leaves directly. A probe on
+ * srtpenc's RTCP sink pads protects it with srtp.c and hands it to the same
+ * libnice agent on the same thread, so srtpenc never gets a packet. Decided at
+ * the first packet, for good: the browser must never get SRTCP indices from
+ * both, so if webrtcbin is not as expected then (no key, another profile, no
+ * nicesink beside srtpenc), srtpenc does it all.
+ */
+#define RTCP_OUT_KEY "gw-direct-rtcp-out"
+
+typedef struct {
+  GMutex lock; /* one RTCP thread per session, but sink pads may be several */
+  DirectState state;
+  GstElement *srtpenc; /* not a reference: it holds this (and its probes do) */
+  char *name;          /* its name, for the last log line */
+  GwSrtp *srtcp;
+  NiceAgent *agent; /* reference */
+  guint stream_id, component_id;
+  guint64 sent, failed;
+} RtcpOut;
+
+static atomic_uint_fast64_t total_rtcp_sent;
+
+guint64
+gw_direct_total_rtcp_sent(void)
+{
+  return atomic_load_explicit(&total_rtcp_sent, memory_order_relaxed);
+}
+
+static void
+rtcp_out_clear(gpointer p)
+{
+  RtcpOut *out = p;
+  if (out->failed > 0)
+    g_message("%s: %" G_GUINT64_FORMAT " RTCP packets could not be sent", out->name, out->failed);
+  g_clear_object(&out->agent);
+  gw_srtp_free(out->srtcp);
+  g_mutex_clear(&out->lock);
+  g_free(out->name);
+}
+
+static void
+rtcp_out_unref(gpointer out)
+{
+  g_atomic_rc_box_release_full(out, rtcp_out_clear);
+}
+
+/* The nicesink of the transport @srtpenc is in (a reference): srtpenc is in a
+ * dtlssrtpenc, which transportsendbin holds beside its nicesink. */
+static GstElement *
+nicesink_beside(GstElement *srtpenc)
+{
+  g_autoptr(GstObject) enc = gst_object_get_parent(GST_OBJECT(srtpenc));
+  g_autoptr(GstObject) send = enc ? gst_object_get_parent(enc) : NULL;
+  if (!send || !GST_IS_BIN(send))
+    return NULL;
+  GstElement *found = NULL;
+  GstIterator *it = gst_bin_iterate_elements(GST_BIN(send));
+  GValue item = G_VALUE_INIT;
+  while (!found && gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
+    GstElement *element = g_value_get_object(&item);
+    if (gw_media_element_is(element, "nicesink"))
+      found = gst_object_ref(element);
+    g_value_reset(&item);
+  }
+  g_value_unset(&item);
+  gst_iterator_free(it);
+  return found;
+}
+
+/* Under out->lock, at the first RTCP packet. */
+static void
+decide_rtcp_out(RtcpOut *out)
+{
+  GstBuffer *key = NULL;
+  gint cipher = 0, auth = 0;
+  gboolean random_key = TRUE;
+  g_object_get(out->srtpenc, "key", &key, "rtcp-cipher", &cipher, "rtcp-auth", &auth, "random-key",
+               &random_key, NULL);
+  g_autoptr(GstElement) nicesink = nicesink_beside(out->srtpenc);
+  const char *why = NULL;
+  GstMapInfo map;
+  if (!key || random_key)
+    why = "no key from DTLS yet";
+  else if (cipher != SRTP_ENUM_AES_128_ICM ||
+           (auth != SRTP_ENUM_HMAC_SHA1_80 && auth != SRTP_ENUM_HMAC_SHA1_32))
+    why = "an SRTCP profile other than AES-CM-128 with HMAC-SHA1";
+  else if (!nicesink)
+    why = "no nicesink beside it";
+  else if (!gst_buffer_map(key, &map, GST_MAP_READ))
+    why = "an unreadable key";
+  else {
+    out->srtcp = gw_srtcp_new(auth == SRTP_ENUM_HMAC_SHA1_80 ? GW_SRTP_AES_CM_128_HMAC_SHA1_80
+                                                             : GW_SRTP_AES_CM_128_HMAC_SHA1_32,
+                              map.data, map.size);
+    gst_buffer_unmap(key, &map);
+    if (out->srtcp)
+      g_object_get(nicesink, "agent", &out->agent, "stream", &out->stream_id, "component",
+                   &out->component_id, NULL);
+    if (!out->srtcp)
+      why = "a key of the wrong length";
+    else if (!out->agent)
+      why = "no ICE agent";
+  }
+  gst_clear_buffer(&key);
+  if (why) {
+    g_message("%s: RTCP takes webrtcbin's path (%s)", out->name, why);
+    out->state = DIRECT_OFF;
+    return;
+  }
+  g_debug("%s: RTCP leaves directly (ICE stream %u)", out->name, out->stream_id);
+  out->state = DIRECT_ON;
+}
+
+/* Under out->lock. A packet that cannot leave is lost on the way, as a full
+ * socket would lose it. */
+static void
+send_rtcp(RtcpOut *out, GstBuffer *buffer)
+{
+  guint8 pkt[DIRECT_MTU + GW_SRTCP_TRAILER + GW_SRTP_MAX_TAG];
+  gsize len = gst_buffer_get_size(buffer);
+  gsize out_len = 0;
+  if (len <= DIRECT_MTU) {
+    gst_buffer_extract(buffer, 0, pkt, len);
+    out_len = gw_srtcp_protect(out->srtcp, pkt, len, sizeof pkt);
+  }
+  gint sent = out_len > 0 ? nice_agent_send(out->agent, out->stream_id, out->component_id,
+                                            (guint)out_len, (const gchar *)pkt)
+                          : -1;
+  if (sent > 0 && (gsize)sent == out_len) {
+    out->sent++;
+    atomic_fetch_add_explicit(&total_rtcp_sent, 1, memory_order_relaxed);
+  } else if (out->failed++ < 3) {
+    g_message("%s: RTCP packet of %" G_GSIZE_FORMAT " bytes not sent (SRTCP gave %" G_GSIZE_FORMAT
+              " bytes, the socket took %d)",
+              out->name, len, out_len, sent);
+  }
+}
+
+static GstPadProbeReturn
+on_rtcp_out(GstPad *pad, GstPadProbeInfo *probe, gpointer data)
+{
+  RtcpOut *out = data;
+  g_mutex_lock(&out->lock);
+  if (out->state == DIRECT_UNDECIDED)
+    decide_rtcp_out(out);
+  if (out->state != DIRECT_ON) {
+    g_mutex_unlock(&out->lock);
+    return GST_PAD_PROBE_REMOVE;
+  }
+  if (probe->type & GST_PAD_PROBE_TYPE_BUFFER) {
+    send_rtcp(out, GST_PAD_PROBE_INFO_BUFFER(probe));
+  } else {
+    GstBufferList *list = GST_PAD_PROBE_INFO_BUFFER_LIST(probe);
+    for (guint i = 0, n = gst_buffer_list_length(list); i < n; i++)
+      send_rtcp(out, gst_buffer_list_get(list, i));
+  }
+  g_mutex_unlock(&out->lock);
+  gst_mini_object_unref(GST_PAD_PROBE_INFO_DATA(probe));
+  GST_PAD_PROBE_INFO_DATA(probe) = NULL;
+  GST_PAD_PROBE_INFO_FLOW_RETURN(probe) = GST_FLOW_OK;
+  return GST_PAD_PROBE_HANDLED;
+}
+
+static void
+watch_rtcp_sink(GstElement *srtpenc, GstPad *pad, gpointer data)
+{
+  if (GST_PAD_DIRECTION(pad) != GST_PAD_SINK ||
+      !g_str_has_prefix(GST_OBJECT_NAME(pad), "rtcp_sink"))
+    return;
+  RtcpOut *out = g_object_get_data(G_OBJECT(srtpenc), RTCP_OUT_KEY);
+  if (out)
+    gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST, on_rtcp_out,
+                      g_atomic_rc_box_acquire(out), rtcp_out_unref);
+}
+
+static void
+watch_srtpenc(GstElement *element)
+{
+  if (!gw_media_element_is(element, "srtpenc") ||
+      g_object_get_data(G_OBJECT(element), RTCP_OUT_KEY))
+    return;
+  RtcpOut *out = g_atomic_rc_box_new0(RtcpOut);
+  g_mutex_init(&out->lock);
+  out->srtpenc = element;
+  out->name = gst_object_get_name(GST_OBJECT(element));
+  g_object_set_data_full(G_OBJECT(element), RTCP_OUT_KEY, out, rtcp_out_unref);
+  g_signal_connect(element, "pad-added", G_CALLBACK(watch_rtcp_sink), NULL);
+  GstIterator *it = gst_element_iterate_sink_pads(element);
+  GValue item = G_VALUE_INIT;
+  while (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
+    watch_rtcp_sink(element, g_value_get_object(&item), NULL);
+    g_value_reset(&item);
+  }
+  g_value_unset(&item);
+  gst_iterator_free(it);
+}
+
+void
+gw_direct_watch_rtcp_out(GstElement *pipeline)
+{
+  gw_media_watch_added(pipeline, watch_srtpenc);
 }
 
 /* ---- what others read ---- */

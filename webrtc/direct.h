@@ -57,13 +57,27 @@ gboolean gw_direct_twcc_feedback(GstElement *webrtc, const guint8 *fci, gsize le
 /**
  * gw_direct_watch_pipeline: from now on, every srtpdec made in @pipeline (one
  * per webrtcbin) leaves received RTP packets to the gateway, which decrypts
- * them itself (srtp.c) with the key DTLS gave, once it has it; SRTCP stays
- * with srtpdec.
+ * them itself (srtp.c) with the key DTLS gave, once it has it, and SRTCP
+ * too (srtpdec never makes its libsrtp session).
  */
 void gw_direct_watch_pipeline(GstElement *pipeline);
 
+/**
+ * gw_direct_watch_rtcp_out: from now on, the RTCP each webrtcbin made in
+ * @pipeline sends leaves as SRTCP protected by the gateway (srtp.c) through
+ * its libnice agent, past srtpenc, from its first packet (or, if webrtcbin is
+ * not as expected then, never).
+ */
+void gw_direct_watch_rtcp_out(GstElement *pipeline);
+
+/** gw_direct_total_rtcp_sent: RTCP packets the gateway protected and sent itself, in every room. */
+guint64 gw_direct_total_rtcp_sent(void);
+
 /** gw_direct_total_received: packets the gateway decrypted itself, in every room. */
 guint64 gw_direct_total_received(void);
+
+/** gw_direct_total_rtcp_received: SRTCP packets the gateway decrypted itself, in every room. */
+guint64 gw_direct_total_rtcp_received(void);
 
 /** gw_direct_total_receiver_reports: receiver reports the gateway wrote itself
  * into early RTCP (reports.c), in every room. */

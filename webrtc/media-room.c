@@ -258,6 +258,8 @@ gw_media_room_new(GwConfig *config, const char *room_id, const GwMediaRoomCallba
   gw_lean_watch_pipeline(pipeline, !config->receive_queue);
   if (!config->webrtcbin_receive)
     gw_direct_watch_pipeline(pipeline);
+  if (!config->webrtcbin_send)
+    gw_direct_watch_rtcp_out(pipeline);
   room->peers = g_hash_table_new(g_str_hash, g_str_equal);
   room->order = g_ptr_array_new();
 

@@ -3,7 +3,7 @@
  * SRTP for RTP packets (RFC 3711), AES-CM-128 with HMAC-SHA1 (80- or 32-bit
  * tags), on OpenSSL.
  *
- * Written by hand on OpenSSL's AES-CTR and HMAC because the SRTP library
+ * Written by hand on OpenSSL's AES-CTR and HMAC (SRTCP too, at the end) because the SRTP library
  * Debian has, libsrtp 2.5, is built on NSS, which makes and frees a key
  * context per packet: 4.7 us to protect a 1200-byte packet on this machine,
  * against 1.0-1.3 us for the same work with contexts kept (OpenSSL). With
@@ -42,12 +42,15 @@ typedef struct {
 } Stream;
 
 struct _GwSrtp {
+  gboolean rtcp; /* an SRTCP context: keys of labels 3-5, streams count SRTCP indices */
   guint tag_len;
   EVP_CIPHER_CTX *cipher; /* AES-128-CTR with the session key */
   EVP_MAC_CTX *mac;       /* HMAC-SHA1 with the session auth key */
   guint8 salt[SALT_LEN];  /* the session salt */
   Stream streams[STREAMS];
   guint64 uses;
+  GHashTable *srtcp_sent; /* SRTCP: sender SSRC -> last index sent, never forgotten (a
+                           * restarted count would reuse a keystream, RFC 3711 9.1) */
 };
 
 /* ---- keys (RFC 3711 4.3.1, key derivation rate 0) ---- */
@@ -77,17 +80,22 @@ derive(const guint8 *master_key, const guint8 *master_salt, guint8 label, guint8
   return keystream(master_key, iv, out, len);
 }
 
-GwSrtp *
-gw_srtp_new(GwSrtpProfile profile, const guint8 *master, gsize master_len)
+/* Labels 0-2 give SRTP's keys, 3-5 SRTCP's (RFC 3711 4.3.2). */
+static GwSrtp *
+context_new(GwSrtpProfile profile, const guint8 *master, gsize master_len, gboolean rtcp)
 {
   if (!master || master_len != GW_SRTP_MASTER_LEN)
     return NULL;
   GwSrtp *s = g_new0(GwSrtp, 1);
+  s->rtcp = rtcp;
+  if (rtcp)
+    s->srtcp_sent = g_hash_table_new(NULL, NULL);
   s->tag_len = profile == GW_SRTP_AES_CM_128_HMAC_SHA1_32 ? 4 : 10;
   guint8 key[KEY_LEN], auth_key[AUTH_KEY_LEN];
-  gboolean ok = derive(master, master + KEY_LEN, 0x00, key, KEY_LEN) &&
-                derive(master, master + KEY_LEN, 0x01, auth_key, AUTH_KEY_LEN) &&
-                derive(master, master + KEY_LEN, 0x02, s->salt, SALT_LEN);
+  guint8 label = rtcp ? 0x03 : 0x00;
+  gboolean ok = derive(master, master + KEY_LEN, label, key, KEY_LEN) &&
+                derive(master, master + KEY_LEN, label + 1, auth_key, AUTH_KEY_LEN) &&
+                derive(master, master + KEY_LEN, label + 2, s->salt, SALT_LEN);
   if (ok) {
     s->cipher = EVP_CIPHER_CTX_new();
     ok = s->cipher && EVP_EncryptInit_ex(s->cipher, EVP_aes_128_ctr(), NULL, key, NULL) == 1;
@@ -111,6 +119,18 @@ gw_srtp_new(GwSrtpProfile profile, const guint8 *master, gsize master_len)
   return s;
 }
 
+GwSrtp *
+gw_srtp_new(GwSrtpProfile profile, const guint8 *master, gsize master_len)
+{
+  return context_new(profile, master, master_len, FALSE);
+}
+
+GwSrtp *
+gw_srtcp_new(GwSrtpProfile profile, const guint8 *master, gsize master_len)
+{
+  return context_new(profile, master, master_len, TRUE);
+}
+
 void
 gw_srtp_free(GwSrtp *srtp)
 {
@@ -118,6 +138,8 @@ gw_srtp_free(GwSrtp *srtp)
     return;
   EVP_CIPHER_CTX_free(srtp->cipher);
   EVP_MAC_CTX_free(srtp->mac);
+  if (srtp->srtcp_sent)
+    g_hash_table_unref(srtp->srtcp_sent);
   OPENSSL_cleanse(srtp, sizeof *srtp);
   g_free(srtp);
 }
@@ -140,6 +162,15 @@ stream_for(GwSrtp *s, guint32 ssrc)
   lru->ssrc = ssrc;
   lru->used = TRUE;
   return lru;
+}
+
+static Stream *
+stream_known(GwSrtp *s, guint32 ssrc)
+{
+  for (guint i = 0; i < STREAMS; i++)
+    if (s->streams[i].used && s->streams[i].ssrc == ssrc)
+      return &s->streams[i];
+  return NULL;
 }
 
 /* The index of sequence number @seq, and how far it is ahead of the highest. */
@@ -245,27 +276,35 @@ apply_keystream(GwSrtp *s, guint8 *pkt, gsize from, gsize to, guint32 ssrc, guin
 
 /* The tag over @pkt[0, @len) and the rollover counter of @index (RFC 3711 4.2). */
 static gboolean
-auth_tag(GwSrtp *s, const guint8 *pkt, gsize len, guint64 index, guint8 out[20])
+auth_tag(GwSrtp *s, const guint8 *pkt, gsize len, guint64 index, guint8 out[20], gboolean with_roc)
 {
   guint32 roc = (guint32)(index >> 16);
   guint8 roc_be[4] = {(guint8)(roc >> 24), (guint8)(roc >> 16), (guint8)(roc >> 8), (guint8)roc};
   gsize n = 0;
-  /* A NULL key starts again with the same key (no new key schedule). */
+  /* A NULL key starts again with the same key (no new key schedule). SRTCP
+   * authenticates only the packet: its index is inside it. */
   return EVP_MAC_init(s->mac, NULL, 0, NULL) == 1 && EVP_MAC_update(s->mac, pkt, len) == 1 &&
-         EVP_MAC_update(s->mac, roc_be, sizeof roc_be) == 1 &&
+         (!with_roc || EVP_MAC_update(s->mac, roc_be, sizeof roc_be) == 1) &&
          EVP_MAC_final(s->mac, out, &n, 20) == 1 && n == 20;
 }
 
 static guint32
+be32(const guint8 *p)
+{
+  return (guint32)p[0] << 24 | (guint32)p[1] << 16 | (guint32)p[2] << 8 | p[3];
+}
+
+/* The SSRC of an RTP packet (an SRTCP packet's sender: be32(pkt + 4)). */
+static guint32
 ssrc_of(const guint8 *pkt)
 {
-  return (guint32)pkt[8] << 24 | (guint32)pkt[9] << 16 | (guint32)pkt[10] << 8 | pkt[11];
+  return be32(pkt + 8);
 }
 
 gsize
 gw_srtp_protect(GwSrtp *s, guint8 *pkt, gsize len, gsize size)
 {
-  gsize header = header_len(pkt, len);
+  gsize header = s->rtcp ? 0 : header_len(pkt, len);
   if (header == 0 || size < len + s->tag_len)
     return 0;
   Stream *st = stream_for(s, ssrc_of(pkt));
@@ -277,7 +316,8 @@ gw_srtp_protect(GwSrtp *s, guint8 *pkt, gsize len, gsize size)
     return 0;
   /* A resend (INDEX_SEEN) is protected again under the same index. */
   guint8 mac[20];
-  if (!apply_keystream(s, pkt, header, len, st->ssrc, index) || !auth_tag(s, pkt, len, index, mac))
+  if (!apply_keystream(s, pkt, header, len, st->ssrc, index) ||
+      !auth_tag(s, pkt, len, index, mac, TRUE))
     return 0;
   if (seen == INDEX_NEW)
     add(st, delta, index);
@@ -288,7 +328,7 @@ gw_srtp_protect(GwSrtp *s, guint8 *pkt, gsize len, gsize size)
 gsize
 gw_srtp_unprotect(GwSrtp *s, guint8 *pkt, gsize len)
 {
-  if (len < 12 + s->tag_len)
+  if (s->rtcp || len < 12 + s->tag_len)
     return 0;
   gsize rtp_len = len - s->tag_len;
   gsize header = header_len(pkt, rtp_len);
@@ -296,17 +336,15 @@ gw_srtp_unprotect(GwSrtp *s, guint8 *pkt, gsize len)
     return 0;
   /* Look the stream up without making one: a forged packet must not push out a real one. */
   guint32 ssrc = ssrc_of(pkt);
-  Stream *st = NULL, fresh = {.ssrc = ssrc, .used = TRUE};
-  for (guint i = 0; i < STREAMS && !st; i++)
-    if (s->streams[i].used && s->streams[i].ssrc == ssrc)
-      st = &s->streams[i];
+  Stream *st = stream_known(s, ssrc), fresh = {.ssrc = ssrc, .used = TRUE};
   const Stream *view = st ? st : &fresh;
   guint64 index;
   gint delta = estimate(view, (guint)pkt[2] << 8 | pkt[3], &index);
   if (check(view, delta, index) != INDEX_NEW)
     return 0;
   guint8 mac[20];
-  if (!auth_tag(s, pkt, rtp_len, index, mac) || CRYPTO_memcmp(mac, pkt + rtp_len, s->tag_len) != 0)
+  if (!auth_tag(s, pkt, rtp_len, index, mac, TRUE) ||
+      CRYPTO_memcmp(mac, pkt + rtp_len, s->tag_len) != 0)
     return 0;
   if (!apply_keystream(s, pkt, header, rtp_len, ssrc, index))
     return 0;
@@ -315,4 +353,111 @@ gw_srtp_unprotect(GwSrtp *s, guint8 *pkt, gsize len)
   st->last_use = ++s->uses;
   add(st, delta, index);
   return rtp_len;
+}
+
+/* ---- SRTCP (RFC 3711 3.4) ----
+ *
+ * The first eight bytes (header and sender SSRC) stay clear; the rest is
+ * encrypted with the keystream of (SSRC, SRTCP index), the index (31 bits,
+ * counted per sender SSRC from 1, as libsrtp counts) follows with the E flag,
+ * and the tag covers all of it. The receiving side keeps libsrtp's replay
+ * database for SRTCP (srtp_rdb_*): a window of 128 indices whose start
+ * moves with the highest index seen; in a Stream, `index` is the window's
+ * start and window[0..1] its 128 bits. The sending side counts in srtcp_sent.
+ */
+#define SRTCP_HEADER 8
+#define SRTCP_E_FLAG 0x80000000u
+#define SRTCP_INDEX_MAX 0x7fffffffu
+#define SRTCP_WINDOW 128
+
+static gboolean
+rdb_bit(const Stream *st, guint32 offset)
+{
+  return (st->window[offset / 64] >> (offset % 64)) & 1;
+}
+
+static gboolean
+rdb_check(const Stream *st, guint32 index)
+{
+  if (index >= st->index + SRTCP_WINDOW)
+    return TRUE;
+  if (index < st->index)
+    return FALSE; /* older than the window */
+  return !rdb_bit(st, (guint32)(index - st->index));
+}
+
+static void
+rdb_add(Stream *st, guint32 index)
+{
+  guint64 delta = index - st->index;
+  if (delta >= SRTCP_WINDOW) {
+    /* The window moves on so that @index is its last bit. */
+    guint64 shift = delta - (SRTCP_WINDOW - 1);
+    guint64 lo = st->window[0], hi = st->window[1];
+    if (shift >= SRTCP_WINDOW) {
+      lo = hi = 0;
+    } else if (shift >= 64) {
+      lo = hi >> (shift - 64);
+      hi = 0;
+    } else if (shift > 0) {
+      lo = lo >> shift | hi << (64 - shift);
+      hi >>= shift;
+    }
+    st->window[0] = lo;
+    st->window[1] = hi;
+    st->index += shift;
+    delta = SRTCP_WINDOW - 1;
+  }
+  st->window[delta / 64] |= G_GUINT64_CONSTANT(1) << (delta % 64);
+}
+
+gsize
+gw_srtcp_protect(GwSrtp *s, guint8 *pkt, gsize len, gsize size)
+{
+  if (!s->rtcp || len < SRTCP_HEADER || (pkt[0] & 0xc0) != 0x80 ||
+      size < len + GW_SRTCP_TRAILER + s->tag_len)
+    return 0;
+  guint32 ssrc = be32(pkt + 4);
+  guint32 last = GPOINTER_TO_UINT(g_hash_table_lookup(s->srtcp_sent, GUINT_TO_POINTER(ssrc)));
+  if (last >= SRTCP_INDEX_MAX)
+    return 0; /* libsrtp: the key has expired */
+  guint32 index = last + 1;
+  guint8 mac[20];
+  if (!apply_keystream(s, pkt, SRTCP_HEADER, len, ssrc, index))
+    return 0;
+  guint32 trailer = SRTCP_E_FLAG | index;
+  for (guint i = 0; i < 4; i++)
+    pkt[len + i] = (guint8)(trailer >> (24 - 8 * i));
+  if (!auth_tag(s, pkt, len + GW_SRTCP_TRAILER, 0, mac, FALSE))
+    return 0;
+  g_hash_table_insert(s->srtcp_sent, GUINT_TO_POINTER(ssrc), GUINT_TO_POINTER(index));
+  memcpy(pkt + len + GW_SRTCP_TRAILER, mac, s->tag_len);
+  return len + GW_SRTCP_TRAILER + s->tag_len;
+}
+
+gsize
+gw_srtcp_unprotect(GwSrtp *s, guint8 *pkt, gsize len)
+{
+  if (!s->rtcp || len < SRTCP_HEADER + GW_SRTCP_TRAILER + s->tag_len || (pkt[0] & 0xc0) != 0x80)
+    return 0;
+  gsize rtcp_len = len - s->tag_len - GW_SRTCP_TRAILER;
+  guint32 trailer = be32(pkt + rtcp_len);
+  if (!(trailer & SRTCP_E_FLAG))
+    return 0; /* not encrypted: refused, as libsrtp refuses it under an encrypting policy */
+  guint32 index = trailer & SRTCP_INDEX_MAX;
+  guint32 ssrc = be32(pkt + 4);
+  Stream *st = stream_known(s, ssrc), fresh = {.ssrc = ssrc, .used = TRUE};
+  if (!rdb_check(st ? st : &fresh, index))
+    return 0;
+  guint8 mac[20];
+  if (!auth_tag(s, pkt, len - s->tag_len, 0, mac, FALSE) ||
+      CRYPTO_memcmp(mac, pkt + len - s->tag_len, s->tag_len) != 0)
+    return 0;
+  if (!apply_keystream(s, pkt, SRTCP_HEADER, rtcp_len, ssrc, index))
+    return 0;
+  if (!st)
+    st = stream_for(s, ssrc);
+  st->last_use = ++s->uses;
+  rdb_add(st, index);
+  return rtcp_len;
 }

@@ -77,8 +77,7 @@ on_client_pad(GstElement *webrtc, GstPad *pad, Client *c)
   g_autoptr(GstPad) sinkpad = gst_element_get_static_pad(sink, "sink");
   gst_pad_link(pad, sinkpad);
   gst_pad_add_probe(sinkpad, GST_PAD_PROBE_TYPE_BUFFER, count_buffers,
-                    g_strcmp0(media, "audio") == 0 ? &c->received_audio : &c->received_video,
-                    NULL);
+                    g_strcmp0(media, "audio") == 0 ? &c->received_audio : &c->received_video, NULL);
 }
 
 static gboolean
@@ -350,6 +349,30 @@ count_over(GstElement *pipeline, gboolean recurse, GstIteratorForeachFunction fn
   return count.n;
 }
 
+static void
+count_srtp_streams(const GValue *item, gpointer data)
+{
+  Count *count = data;
+  GstElement *element = g_value_get_object(item);
+  GstElementFactory *factory = gst_element_get_factory(element);
+  if (!factory || !g_str_equal(gst_plugin_feature_get_name(factory), count->factory))
+    return;
+  GstStructure *stats = NULL;
+  g_object_get(element, "stats", &stats, NULL);
+  const GValue *streams = stats ? gst_structure_get_value(stats, "streams") : NULL;
+  if (streams && GST_VALUE_HOLDS_ARRAY(streams))
+    count->n += gst_value_array_get_size(streams);
+  if (stats)
+    gst_structure_free(stats);
+}
+
+/* The streams in the libsrtp sessions of every srtpenc or srtpdec (@factory) in @pipeline. */
+static guint
+count_libsrtp_streams(GstElement *pipeline, const char *factory)
+{
+  return count_over(pipeline, TRUE, count_srtp_streams, factory);
+}
+
 /* Elements made by @factory in @pipeline, or also inside its bins with @recurse
  * (webrtcbin's own elements). */
 static guint
@@ -479,13 +502,15 @@ test_forward_both_ways(Fixture *f, gconstpointer data)
   guint64 received_straight = gw_lean_receive_shortcuts();
 
   guint64 receiver_reports = gw_direct_total_receiver_reports();
+  guint64 rtcp_sent = gw_direct_total_rtcp_sent();
+  guint64 rtcp_received = gw_direct_total_rtcp_received();
 
   client_start(f, &f->a, "a");
   client_start(f, &f->b, "b");
   gboolean ok = run_until(f, both_receive, 20);
   g_test_message("a got %d video / %d audio, b got %d video / %d audio; answers %u/%u",
-                 f->a.received_video, f->a.received_audio, f->b.received_video,
-                 f->b.received_audio, f->a.answers, f->b.answers);
+                 f->a.received_video, f->a.received_audio, f->b.received_video, f->b.received_audio,
+                 f->a.answers, f->b.answers);
   g_assert_true(ok);
   /* a answered its first offer and the renegotiation that added b's tracks. */
   g_assert_cmpuint(f->a.answers, >=, 2);
@@ -569,6 +594,32 @@ test_forward_both_ways(Fixture *f, gconstpointer data)
   g_test_message("%" G_GUINT64_FORMAT " receiver reports written by the gateway", receiver_reports);
   if (!f->config->webrtcbin_receive)
     g_assert_cmpuint(receiver_reports, >, 0);
+  /* The RTCP both ways is SRTCP of the gateway's own too, so srtpenc and
+   * srtpdec never make a libsrtp session (direct.c, srtp.c): a's RTCP reached
+   * the gateway's RTP session (the report blocks above read what a sent), and
+   * the gateway's reached a (its sender reports). */
+  rtcp_sent = gw_direct_total_rtcp_sent() - rtcp_sent;
+  rtcp_received = gw_direct_total_rtcp_received() - rtcp_received;
+  guint enc_streams = count_libsrtp_streams(f->room->pipeline, "srtpenc");
+  guint dec_streams = count_libsrtp_streams(f->room->pipeline, "srtpdec");
+  g_test_message("RTCP: %" G_GUINT64_FORMAT " sent and %" G_GUINT64_FORMAT
+                 " received as SRTCP of the gateway's own; libsrtp streams: %u in srtpenc, %u in "
+                 "srtpdec",
+                 rtcp_sent, rtcp_received, enc_streams, dec_streams);
+  if (f->config->webrtcbin_send) {
+    g_assert_cmpuint(rtcp_sent, ==, 0);
+    g_assert_cmpuint(enc_streams, >, 0);
+  } else {
+    g_assert_cmpuint(rtcp_sent, >, 5);
+    g_assert_cmpuint(enc_streams, ==, 0);
+  }
+  if (f->config->webrtcbin_receive) {
+    g_assert_cmpuint(rtcp_received, ==, 0);
+    g_assert_cmpuint(dec_streams, >, 0);
+  } else {
+    g_assert_cmpuint(rtcp_received, >, 3);
+    g_assert_cmpuint(dec_streams, ==, 0);
+  }
   received_straight = gw_lean_receive_shortcuts() - received_straight;
   g_test_message("%" G_GUINT64_FORMAT " received packets went straight to an RTP session",
                  received_straight);
