@@ -33,8 +33,9 @@ packages=(
   # test: TURN relay (e2e-turn; certutil makes Chromium trust its test CA) and the
   # load balancer of the two-node test
   coturn haproxy libnss3-tools
-  # benchmark (tests/bench/run.sh): the gateway we compare with, the runner, the plot
-  janus python3 gnuplot-nox
+  # benchmark (tests/bench/run.sh): the gateway we compare with, the runner, the plot;
+  # gdb: bench-rogue-media prints the gateway's thread stacks when its call never comes up
+  janus python3 gnuplot-nox gdb
   # containers (tests/containers): image build without a Docker engine, manifest checks
   podman debootstrap yamllint python3-yaml
 )

@@ -595,7 +595,8 @@ typedef struct {
   GstPad *src;         /* srtpdec's rtp_src (reference) */
   GstPad *rtcp_src;    /* and rtcp_src (reference) */
   GwSrtp *srtp, *srtcp;
-  gboolean rtcp_primed; /* rtcp_src has its first events */
+  gboolean rtcp_primed;  /* rtcp_src has its first events */
+  gboolean dtls_retired; /* dtlsenc's thread was let go (or could not be) */
   guint fails_in_a_row, rtcp_fails_in_a_row;
   guint64 failed, rtcp_failed;
   /* receiver reports (reports.c), written into the RTCP of the BUNDLE session */
@@ -719,9 +720,9 @@ reports_closure_unref(gpointer reports, GClosure *closure)
   gw_reports_unref(reports);
 }
 
-/* The BUNDLE RTP session of the webrtcbin @element is in (a reference), or NULL. */
-static GObject *
-session_of(GstElement *element)
+/* The webrtcbin @element is in (a reference), or NULL. */
+static GstElement *
+webrtc_of(GstElement *element)
 {
   GstObject *up = gst_object_get_parent(GST_OBJECT(element));
   while (up && !(GST_IS_ELEMENT(up) && gw_media_element_is(GST_ELEMENT(up), "webrtcbin"))) {
@@ -729,10 +730,17 @@ session_of(GstElement *element)
     gst_object_unref(up);
     up = next;
   }
-  if (!up)
+  return up ? GST_ELEMENT(up) : NULL;
+}
+
+/* The BUNDLE RTP session of the webrtcbin @element is in (a reference), or NULL. */
+static GObject *
+session_of(GstElement *element)
+{
+  g_autoptr(GstElement) webrtc = webrtc_of(element);
+  if (!webrtc)
     return NULL;
-  g_autoptr(GstElement) rtpbin = gst_bin_get_by_name(GST_BIN(up), "rtpbin");
-  gst_object_unref(up);
+  g_autoptr(GstElement) rtpbin = gst_bin_get_by_name(GST_BIN(webrtc), "rtpbin");
   GObject *session = NULL;
   if (rtpbin)
     g_signal_emit_by_name(rtpbin, "get-internal-session", 0u, &session);
@@ -797,6 +805,42 @@ decide_in(DirectIn *in)
   gst_clear_buffer(&key);
 }
 
+/*
+ * dtlsenc's thread, let go once the browser's first packet decrypts.
+ *
+ * dtlsenc pushes the DTLS records OpenSSL writes from a thread of its own,
+ * which after the handshake only waits (RTP and RTCP leave directly; the
+ * gateway negotiates no data channel). A packet from the browser that
+ * decrypts proves it has every record of the handshake from us: it could not
+ * have the keys otherwise, whichever side was the DTLS client. So nothing
+ * needs that thread any more, and dtlsenc's source pad is deactivated, which
+ * ends it (one thread fewer per peer, as with the receive queue, lean.c 3c).
+ * A record OpenSSL still writes (a close_notify at the end) is refused, as it
+ * is today once the pipeline stops; the connection and dtlsdec carry on.
+ */
+static atomic_uint_fast64_t dtls_threads_retired;
+
+guint64
+gw_direct_dtls_threads_retired(void)
+{
+  return atomic_load_explicit(&dtls_threads_retired, memory_order_relaxed);
+}
+
+static void
+retire_dtlsenc_thread(DirectIn *in)
+{
+  in->dtls_retired = TRUE;
+  g_autoptr(GstElement) webrtc = webrtc_of(in->srtpdec);
+  g_autoptr(GstElement) dtlsenc = webrtc ? only_element(webrtc, "dtlsenc") : NULL;
+  g_autoptr(GstPad) src = dtlsenc ? gst_element_get_static_pad(dtlsenc, "src") : NULL;
+  if (!src || !gst_pad_is_active(src))
+    return;
+  if (gst_pad_set_active(src, FALSE)) {
+    atomic_fetch_add_explicit(&dtls_threads_retired, 1, memory_order_relaxed);
+    g_debug("%s: its thread let go (the browser has the keys)", GST_OBJECT_NAME(dtlsenc));
+  }
+}
+
 /* What srtpdec sends down rtcp_src before its first RTCP packet
  * (gst_srtp_dec_push_early_events): a stream id after the RTP one, caps, and
  * the RTP side's segment. */
@@ -849,6 +893,8 @@ srtcp_in(DirectIn *in, GstPadProbeInfo *probe)
     return GST_PAD_PROBE_HANDLED;
   }
   in->rtcp_fails_in_a_row = 0;
+  if (!in->dtls_retired)
+    retire_dtlsenc_thread(in);
   gst_buffer_set_size(buffer, (gssize)n);
   atomic_fetch_add_explicit(&total_rtcp_received, 1, memory_order_relaxed);
   if (!in->rtcp_primed) {
@@ -900,6 +946,8 @@ on_srtp_in(GstPad *pad, GstPadProbeInfo *probe, gpointer data)
     return GST_PAD_PROBE_HANDLED;
   }
   in->fails_in_a_row = 0;
+  if (!in->dtls_retired)
+    retire_dtlsenc_thread(in);
   gst_buffer_set_size(buffer, (gssize)n);
   atomic_fetch_add_explicit(&total_received, 1, memory_order_relaxed);
   GST_PAD_PROBE_INFO_FLOW_RETURN(probe) = gst_pad_push(in->src, buffer);

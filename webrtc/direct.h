@@ -58,7 +58,8 @@ gboolean gw_direct_twcc_feedback(GstElement *webrtc, const guint8 *fci, gsize le
  * gw_direct_watch_pipeline: from now on, every srtpdec made in @pipeline (one
  * per webrtcbin) leaves received RTP packets to the gateway, which decrypts
  * them itself (srtp.c) with the key DTLS gave, once it has it, and SRTCP
- * too (srtpdec never makes its libsrtp session).
+ * too (srtpdec never makes its libsrtp session). At the first packet that
+ * decrypts, the webrtcbin's dtlsenc thread is let go (the handshake is over).
  */
 void gw_direct_watch_pipeline(GstElement *pipeline);
 
@@ -82,6 +83,9 @@ guint64 gw_direct_total_rtcp_received(void);
 /** gw_direct_total_receiver_reports: receiver reports the gateway wrote itself
  * into early RTCP (reports.c), in every room. */
 guint64 gw_direct_total_receiver_reports(void);
+
+/** gw_direct_dtls_threads_retired: dtlsenc threads let go after the handshake, in every room. */
+guint64 gw_direct_dtls_threads_retired(void);
 
 /** gw_direct_total_packets: packets sent directly by every room (for tests and figures). */
 guint64 gw_direct_total_packets(void);

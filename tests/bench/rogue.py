@@ -26,6 +26,27 @@ THREAD_BOUND = 60
 FD_BOUND = 60
 
 
+def dump_stacks(pid, path):
+    """Where every thread of a gateway whose call did not come up is (gdb, if installed):
+    a call that never comes up has so far meant a thread that is stuck."""
+    gdb = shutil.which("gdb")
+    if not gdb:
+        print("rogue: no gdb, no thread stacks", file=sys.stderr)
+        return
+    try:
+        out = subprocess.run([gdb, "-p", str(pid), "-batch", "-ex", "set pagination off",
+                              "-ex", "thread apply all bt 40"],
+                             capture_output=True, text=True, timeout=120).stdout
+    except subprocess.TimeoutExpired:
+        print("rogue: gdb took too long", file=sys.stderr)
+        return
+    with open(path, "w") as f:
+        f.write(out)
+    print(f"rogue: the call did not come up; the gateway's thread stacks are in {path}",
+          file=sys.stderr)
+    print(out[-20000:], file=sys.stderr)
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--balie", required=True)
@@ -67,6 +88,8 @@ def main():
         stop.set()
         watcher.join()
         alive = gw.proc.poll() is None
+        if alive and run.returncode == 0 and '"calls_up": 1,' not in run.stdout:
+            dump_stacks(pid, os.path.join(work, "stacks.txt"))
     finally:
         gw.stop()
     with open(os.path.join(work, "balie.log"), errors="replace") as f:

@@ -503,6 +503,7 @@ test_forward_both_ways(Fixture *f, gconstpointer data)
 
   guint64 receiver_reports = gw_direct_total_receiver_reports();
   guint64 rtcp_sent = gw_direct_total_rtcp_sent();
+  guint64 dtls_retired = gw_direct_dtls_threads_retired();
   guint64 rtcp_received = gw_direct_total_rtcp_received();
 
   client_start(f, &f->a, "a");
@@ -613,12 +614,17 @@ test_forward_both_ways(Fixture *f, gconstpointer data)
     g_assert_cmpuint(rtcp_sent, >, 5);
     g_assert_cmpuint(enc_streams, ==, 0);
   }
+  /* Once a browser's packets decrypt, its peer's dtlsenc thread is let go
+   * (direct.c); everything above went on without it. */
+  dtls_retired = gw_direct_dtls_threads_retired() - dtls_retired;
   if (f->config->webrtcbin_receive) {
     g_assert_cmpuint(rtcp_received, ==, 0);
     g_assert_cmpuint(dec_streams, >, 0);
+    g_assert_cmpuint(dtls_retired, ==, 0);
   } else {
     g_assert_cmpuint(rtcp_received, >, 3);
     g_assert_cmpuint(dec_streams, ==, 0);
+    g_assert_cmpuint(dtls_retired, ==, 2);
   }
   received_straight = gw_lean_receive_shortcuts() - received_straight;
   g_test_message("%" G_GUINT64_FORMAT " received packets went straight to an RTP session",
