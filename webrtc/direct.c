@@ -629,25 +629,32 @@ direct_in_free(gpointer p)
   g_free(in);
 }
 
-/* The dtlsdec beside @srtpdec in its dtlssrtpdec (a reference), or NULL. */
+/* An element made by @factory directly in @bin (a reference), or NULL. */
 static GstElement *
-sibling_dtlsdec(GstElement *srtpdec)
+element_in(GstObject *bin, const char *factory)
 {
-  g_autoptr(GstObject) parent = gst_object_get_parent(GST_OBJECT(srtpdec));
-  if (!parent || !GST_IS_BIN(parent))
+  if (!bin || !GST_IS_BIN(bin))
     return NULL;
   GstElement *found = NULL;
-  GstIterator *it = gst_bin_iterate_elements(GST_BIN(parent));
+  GstIterator *it = gst_bin_iterate_elements(GST_BIN(bin));
   GValue item = G_VALUE_INIT;
   while (!found && gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
     GstElement *element = g_value_get_object(&item);
-    if (gw_media_element_is(element, "dtlsdec"))
+    if (gw_media_element_is(element, factory))
       found = gst_object_ref(element);
     g_value_reset(&item);
   }
   g_value_unset(&item);
   gst_iterator_free(it);
   return found;
+}
+
+/* The dtlsdec beside @srtpdec in its dtlssrtpdec (a reference), or NULL. */
+static GstElement *
+sibling_dtlsdec(GstElement *srtpdec)
+{
+  g_autoptr(GstObject) parent = gst_object_get_parent(GST_OBJECT(srtpdec));
+  return element_in(parent, "dtlsdec");
 }
 
 /* ---- receiver reports in the session's early RTCP (reports.c) ---- */
@@ -1036,20 +1043,7 @@ nicesink_beside(GstElement *srtpenc)
 {
   g_autoptr(GstObject) enc = gst_object_get_parent(GST_OBJECT(srtpenc));
   g_autoptr(GstObject) send = enc ? gst_object_get_parent(enc) : NULL;
-  if (!send || !GST_IS_BIN(send))
-    return NULL;
-  GstElement *found = NULL;
-  GstIterator *it = gst_bin_iterate_elements(GST_BIN(send));
-  GValue item = G_VALUE_INIT;
-  while (!found && gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
-    GstElement *element = g_value_get_object(&item);
-    if (gw_media_element_is(element, "nicesink"))
-      found = gst_object_ref(element);
-    g_value_reset(&item);
-  }
-  g_value_unset(&item);
-  gst_iterator_free(it);
-  return found;
+  return element_in(send, "nicesink");
 }
 
 /* Under out->lock, at the first RTCP packet. */
