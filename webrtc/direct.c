@@ -15,8 +15,8 @@
  * sends) and the send times and sizes transport-wide feedback is matched with (twcc.c), and the
  * browser's report blocks about these streams (quality samples); feedback.c turns its keyframe
  * requests into the upstream event the session would have sent. Everything else webrtcbin does
- * stays: ICE, DTLS, the RTCP it sends and receives, negotiation, and the events on the sink pad
- * (caps carry the SSRC into offers).
+ * stays: ICE, DTLS, the RTCP it writes and reads (protected here as SRTCP both ways, below),
+ * negotiation, and the events on the sink pad (caps carry the SSRC into offers).
  *
  * Written by hand: GStreamer's elements are the path this replaces, libnice
  * is used as it is; no library forwards SRTP between peers.
