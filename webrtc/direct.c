@@ -335,10 +335,11 @@ sink_info_free(gpointer p)
   g_free(info);
 }
 
-/* Sends one packet. Returns: FALSE if it could not be sent (and is dropped). */
-static gboolean
-send_one(SinkInfo *info, GstBuffer *buffer)
+/* Sends one packet; one that cannot be sent is dropped (and counted). */
+static void
+send_one(gpointer data, GstBuffer *buffer)
 {
+  SinkInfo *info = data;
   Direct *d = info->d;
   guint8 pkt[DIRECT_MTU + GW_SRTP_MAX_TAG];
   gsize len = gst_buffer_get_size(buffer);
@@ -346,12 +347,12 @@ send_one(SinkInfo *info, GstBuffer *buffer)
     g_mutex_lock(&d->lock);
     d->too_large++;
     g_mutex_unlock(&d->lock);
-    return FALSE;
+    return;
   }
   gst_buffer_extract(buffer, 0, pkt, len);
   guint header_len = 12 + 4u * (pkt[0] & 0x0f);
   if ((pkt[0] & 0xc0) != 0x80 || header_len > len)
-    return FALSE;
+    return;
   guint payload_len = (guint)len - header_len;
   if (pkt[0] & 0x10 && header_len + 4 <= len)
     payload_len -= MIN(payload_len, 4u + 4u * read16(pkt + header_len + 2));
@@ -385,7 +386,19 @@ send_one(SinkInfo *info, GstBuffer *buffer)
   g_mutex_unlock(&d->lock);
   if (sent == out_len)
     atomic_fetch_add_explicit(&total_packets, 1, memory_order_relaxed);
-  return sent == out_len;
+}
+
+/* @fn(@data, buffer) for the buffer in @probe, or each buffer of its list. */
+static void
+each_buffer(GstPadProbeInfo *probe, void (*fn)(gpointer data, GstBuffer *buffer), gpointer data)
+{
+  if (probe->type & GST_PAD_PROBE_TYPE_BUFFER) {
+    fn(data, GST_PAD_PROBE_INFO_BUFFER(probe));
+    return;
+  }
+  GstBufferList *list = GST_PAD_PROBE_INFO_BUFFER_LIST(probe);
+  for (guint i = 0, n = gst_buffer_list_length(list); i < n; i++)
+    fn(data, gst_buffer_list_get(list, i));
 }
 
 static GstPadProbeReturn
@@ -403,13 +416,7 @@ on_sink_buffer(GstPad *pad, GstPadProbeInfo *probe, gpointer data)
   }
   if (state != DIRECT_ON)
     return GST_PAD_PROBE_REMOVE;
-  if (probe->type & GST_PAD_PROBE_TYPE_BUFFER) {
-    send_one(info, GST_PAD_PROBE_INFO_BUFFER(probe));
-  } else {
-    GstBufferList *list = GST_PAD_PROBE_INFO_BUFFER_LIST(probe);
-    for (guint i = 0, n = gst_buffer_list_length(list); i < n; i++)
-      send_one(info, gst_buffer_list_get(list, i));
-  }
+  each_buffer(probe, send_one, info);
   /* A packet that could not leave is lost on the way, as a full socket would
    * lose it; the peer stays up. */
   gst_mini_object_unref(GST_PAD_PROBE_INFO_DATA(probe));
@@ -1093,8 +1100,9 @@ decide_rtcp_out(RtcpOut *out)
 /* Under out->lock. A packet that cannot leave is lost on the way, as a full
  * socket would lose it. */
 static void
-send_rtcp(RtcpOut *out, GstBuffer *buffer)
+send_rtcp(gpointer data, GstBuffer *buffer)
 {
+  RtcpOut *out = data;
   guint8 pkt[DIRECT_MTU + GW_SRTCP_TRAILER + GW_SRTP_MAX_TAG];
   gsize len = gst_buffer_get_size(buffer);
   gsize out_len = 0;
@@ -1126,13 +1134,7 @@ on_rtcp_out(GstPad *pad, GstPadProbeInfo *probe, gpointer data)
     g_mutex_unlock(&out->lock);
     return GST_PAD_PROBE_REMOVE;
   }
-  if (probe->type & GST_PAD_PROBE_TYPE_BUFFER) {
-    send_rtcp(out, GST_PAD_PROBE_INFO_BUFFER(probe));
-  } else {
-    GstBufferList *list = GST_PAD_PROBE_INFO_BUFFER_LIST(probe);
-    for (guint i = 0, n = gst_buffer_list_length(list); i < n; i++)
-      send_rtcp(out, gst_buffer_list_get(list, i));
-  }
+  each_buffer(probe, send_rtcp, out);
   g_mutex_unlock(&out->lock);
   gst_mini_object_unref(GST_PAD_PROBE_INFO_DATA(probe));
   GST_PAD_PROBE_INFO_DATA(probe) = NULL;

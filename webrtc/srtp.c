@@ -288,6 +288,15 @@ auth_tag(GwSrtp *s, const guint8 *pkt, gsize len, guint64 index, guint8 out[20],
          EVP_MAC_final(s->mac, out, &n, 20) == 1 && n == 20;
 }
 
+/* The tag after @pkt[0, @len) is the one @s computes (with @index's rollover counter for SRTP). */
+static gboolean
+tag_matches(GwSrtp *s, const guint8 *pkt, gsize len, guint64 index, gboolean with_roc)
+{
+  guint8 mac[20];
+  return auth_tag(s, pkt, len, index, mac, with_roc) &&
+         CRYPTO_memcmp(mac, pkt + len, s->tag_len) == 0;
+}
+
 static guint32
 be32(const guint8 *p)
 {
@@ -342,9 +351,7 @@ gw_srtp_unprotect(GwSrtp *s, guint8 *pkt, gsize len)
   gint delta = estimate(view, (guint)pkt[2] << 8 | pkt[3], &index);
   if (check(view, delta, index) != INDEX_NEW)
     return 0;
-  guint8 mac[20];
-  if (!auth_tag(s, pkt, rtp_len, index, mac, TRUE) ||
-      CRYPTO_memcmp(mac, pkt + rtp_len, s->tag_len) != 0)
+  if (!tag_matches(s, pkt, rtp_len, index, TRUE))
     return 0;
   if (!apply_keystream(s, pkt, header, rtp_len, ssrc, index))
     return 0;
@@ -449,9 +456,7 @@ gw_srtcp_unprotect(GwSrtp *s, guint8 *pkt, gsize len)
   Stream *st = stream_known(s, ssrc), fresh = {.ssrc = ssrc, .used = TRUE};
   if (!rdb_check(st ? st : &fresh, index))
     return 0;
-  guint8 mac[20];
-  if (!auth_tag(s, pkt, len - s->tag_len, 0, mac, FALSE) ||
-      CRYPTO_memcmp(mac, pkt + len - s->tag_len, s->tag_len) != 0)
+  if (!tag_matches(s, pkt, len - s->tag_len, 0, FALSE))
     return 0;
   if (!apply_keystream(s, pkt, SRTCP_HEADER, rtcp_len, ssrc, index))
     return 0;
