@@ -29,6 +29,7 @@
  */
 #include "webrtc/direct.h"
 
+#include "webrtc/bytes.h"
 #include "webrtc/media-room-private.h"
 #include "webrtc/reports.h"
 #include "webrtc/srtp.h"
@@ -255,19 +256,6 @@ state_of(Direct *d)
 
 /* ---- one packet ---- */
 
-/* Byte by byte: the fields of an RTP packet need not be aligned. */
-static guint
-read16(const guint8 *p)
-{
-  return (guint)p[0] << 8 | p[1];
-}
-
-static guint32
-read32(const guint8 *p)
-{
-  return (guint32)p[0] << 24 | (guint32)p[1] << 16 | (guint32)p[2] << 8 | p[3];
-}
-
 /* Writes @seq into the one-byte header extension @id of the RTP packet
  * @pkt (@len bytes, header checked). Returns: FALSE if it has none. */
 static gboolean
@@ -276,9 +264,9 @@ write_twcc(guint8 *pkt, gsize len, guint header_len, guint id, guint16 seq)
   if (!(pkt[0] & 0x10) || header_len + 4 > len)
     return FALSE;
   const guint8 *ext = pkt + header_len;
-  if (read16(ext) != 0xBEDE)
+  if (gw_read16(ext) != 0xBEDE)
     return FALSE;
-  gsize end = header_len + 4 + 4u * read16(ext + 2);
+  gsize end = header_len + 4 + 4u * gw_read16(ext + 2);
   if (end > len)
     return FALSE;
   for (gsize at = header_len + 4; at < end;) {
@@ -355,9 +343,9 @@ send_one(gpointer data, GstBuffer *buffer)
     return;
   guint payload_len = (guint)len - header_len;
   if (pkt[0] & 0x10 && header_len + 4 <= len)
-    payload_len -= MIN(payload_len, 4u + 4u * read16(pkt + header_len + 2));
-  guint32 ssrc = read32(pkt + 8);
-  guint32 rtp_ts = read32(pkt + 4);
+    payload_len -= MIN(payload_len, 4u + 4u * gw_read16(pkt + header_len + 2));
+  guint32 ssrc = gw_read32(pkt + 8);
+  guint32 rtp_ts = gw_read32(pkt + 4);
   gint64 now = g_get_monotonic_time();
 
   g_mutex_lock(&d->lock);
@@ -381,7 +369,7 @@ send_one(gpointer data, GstBuffer *buffer)
     if (d->failed++ < 3)
       g_message(
           "direct: packet of ssrc %08x seq %u not sent (SRTP gave %d bytes, the socket took %d)",
-          ssrc, read16(pkt + 2), out_len, sent);
+          ssrc, gw_read16(pkt + 2), out_len, sent);
   }
   g_mutex_unlock(&d->lock);
   if (sent == out_len)
@@ -943,7 +931,7 @@ on_srtp_in(GstPad *pad, GstPadProbeInfo *probe, gpointer data)
   if (gst_buffer_map(buffer, &map, GST_MAP_READWRITE)) {
     n = gw_srtp_unprotect(in->srtp, map.data, map.size);
     if (n >= 12) /* an RTP header, checked */
-      gw_reports_packet(in->reports, read32(map.data + 8), (guint16)read16(map.data + 2),
+      gw_reports_packet(in->reports, gw_read32(map.data + 8), (guint16)gw_read16(map.data + 2),
                         g_get_monotonic_time());
     gst_buffer_unmap(buffer, &map);
   }

@@ -19,6 +19,8 @@
  */
 #include "webrtc/srtp.h"
 
+#include "webrtc/bytes.h"
+
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -297,17 +299,11 @@ tag_matches(GwSrtp *s, const guint8 *pkt, gsize len, guint64 index, gboolean wit
          CRYPTO_memcmp(mac, pkt + len, s->tag_len) == 0;
 }
 
-static guint32
-be32(const guint8 *p)
-{
-  return (guint32)p[0] << 24 | (guint32)p[1] << 16 | (guint32)p[2] << 8 | p[3];
-}
-
-/* The SSRC of an RTP packet (an SRTCP packet's sender: be32(pkt + 4)). */
+/* The SSRC of an RTP packet (an SRTCP packet's sender: gw_read32(pkt + 4)). */
 static guint32
 ssrc_of(const guint8 *pkt)
 {
-  return be32(pkt + 8);
+  return gw_read32(pkt + 8);
 }
 
 gsize
@@ -424,7 +420,7 @@ gw_srtcp_protect(GwSrtp *s, guint8 *pkt, gsize len, gsize size)
   if (!s->rtcp || len < SRTCP_HEADER || (pkt[0] & 0xc0) != 0x80 ||
       size < len + GW_SRTCP_TRAILER + s->tag_len)
     return 0;
-  guint32 ssrc = be32(pkt + 4);
+  guint32 ssrc = gw_read32(pkt + 4);
   guint32 last = GPOINTER_TO_UINT(g_hash_table_lookup(s->srtcp_sent, GUINT_TO_POINTER(ssrc)));
   if (last >= SRTCP_INDEX_MAX)
     return 0; /* libsrtp: the key has expired */
@@ -448,11 +444,11 @@ gw_srtcp_unprotect(GwSrtp *s, guint8 *pkt, gsize len)
   if (!s->rtcp || len < SRTCP_HEADER + GW_SRTCP_TRAILER + s->tag_len || (pkt[0] & 0xc0) != 0x80)
     return 0;
   gsize rtcp_len = len - s->tag_len - GW_SRTCP_TRAILER;
-  guint32 trailer = be32(pkt + rtcp_len);
+  guint32 trailer = gw_read32(pkt + rtcp_len);
   if (!(trailer & SRTCP_E_FLAG))
     return 0; /* not encrypted: refused, as libsrtp refuses it under an encrypting policy */
   guint32 index = trailer & SRTCP_INDEX_MAX;
-  guint32 ssrc = be32(pkt + 4);
+  guint32 ssrc = gw_read32(pkt + 4);
   Stream *st = stream_known(s, ssrc), fresh = {.ssrc = ssrc, .used = TRUE};
   if (!rdb_check(st ? st : &fresh, index))
     return 0;

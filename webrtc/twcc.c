@@ -3,6 +3,8 @@
  * was sent; no I/O, so tests and fuzzers reach it directly. */
 #include "webrtc/twcc.h"
 
+#include "webrtc/bytes.h"
+
 /* draft-holmer-rmcat-transport-wide-cc-extensions-01, section 3.1 */
 #define HEADER_LEN 8 /* base seq 16, status count 16, reference time 24, feedback count 8 */
 #define MAX_STATUS_COUNT 0x2000
@@ -26,12 +28,6 @@ struct _GwTwccHistory {
   GwTwccSent slots[GW_TWCC_HISTORY];
 };
 
-static guint
-read_u16(const guint8 *p)
-{
-  return (guint)p[0] << 8 | p[1];
-}
-
 /* Returns FALSE to stop the walk. */
 typedef gboolean (*SymbolFn)(guint symbol, gpointer data);
 
@@ -46,7 +42,7 @@ walk_chunks(const guint8 *fci, gsize len, guint count, SymbolFn visit, gpointer 
   while (done < count) {
     if (len - offset < 2)
       return 0;
-    guint chunk = read_u16(fci + offset);
+    guint chunk = gw_read16(fci + offset);
     offset += 2;
     if ((chunk & 0x8000) == 0) {
       /* Run length: T=0, a 2-bit symbol, then 13 bits of run length. */
@@ -100,7 +96,7 @@ report_packet(guint symbol, gpointer data)
     r->arrival_us += (gint64)r->fci[r->offset] * DELTA_UNIT_US;
     r->offset += 1;
   } else if (symbol == SYMBOL_LARGE_DELTA) {
-    gint delta = (gint)read_u16(r->fci + r->offset);
+    gint delta = (gint)gw_read16(r->fci + r->offset);
     if (delta >= 0x8000)
       delta -= 0x10000;
     r->arrival_us += (gint64)delta * DELTA_UNIT_US;
@@ -119,7 +115,7 @@ gw_twcc_parse(const guint8 *fci, gsize len, GwTwccPacketFn fn, gpointer user_dat
 
   if (len < HEADER_LEN)
     return FALSE;
-  guint count = read_u16(fci + 2);
+  guint count = gw_read16(fci + 2);
   if (count == 0 || count > MAX_STATUS_COUNT)
     return FALSE;
 
@@ -137,7 +133,7 @@ gw_twcc_parse(const guint8 *fci, gsize len, GwTwccPacketFn fn, gpointer user_dat
   Reporting r = {
       .fci = fci,
       .offset = deltas,
-      .seq = (guint16)read_u16(fci),
+      .seq = (guint16)gw_read16(fci),
       .arrival_us = (gint64)ref * REF_TIME_UNIT_US,
       .fn = fn,
       .user_data = user_data,
