@@ -52,6 +52,7 @@ static const char *const log_formats[] = {"text", "json", NULL};
 static const char *const log_levels[] = {"warning", "message", "info", "debug", NULL};
 static const char *const store_backends[] = {"sqlite", "postgresql", NULL};
 static const char *const video_codec_names[] = {"vp8", "h264", NULL};
+static const char *const media_engines[] = {"webrtcbin", "native", NULL};
 
 #define FIELD(f) G_STRUCT_OFFSET(GwConfig, f)
 
@@ -77,6 +78,7 @@ static const KeySpec keys[] = {
     {"media", "branch_queue", KEY_BOOL, FIELD(branch_queue), 0, 0, NULL},
     {"media", "webrtcbin_send", KEY_BOOL, FIELD(webrtcbin_send), 0, 0, NULL},
     {"media", "webrtcbin_receive", KEY_BOOL, FIELD(webrtcbin_receive), 0, 0, NULL},
+    {"media", "engine", KEY_ENUM, FIELD(engine), 0, 0, media_engines},
     {"media", "start_kbps", KEY_UINT, FIELD(start_kbps), 100, 20000, NULL},
     {"media", "camera_max_kbps", KEY_UINT, FIELD(camera_max_kbps), 100, 20000, NULL},
     {"media", "screen_max_kbps", KEY_UINT, FIELD(screen_max_kbps), 100, 20000, NULL},
@@ -168,6 +170,7 @@ config_clear(gpointer data)
   g_free(config->web_root);
   g_free(config->public_url);
   g_free(config->log_format);
+  g_free(config->engine);
   g_free(config->token_key_file);
   g_free(config->log_level);
   g_strfreev(config->ice_local_addresses);
@@ -213,6 +216,7 @@ config_fill_defaults(GwConfig *config)
   config->tls = TRUE;
   config->data_dir = g_strdup("balie-data");
   config->log_format = g_strdup("text");
+  config->engine = g_strdup("webrtcbin");
   config->log_level = g_strdup("message");
   config->drain_seconds = 60;
   config->trusted_proxies = g_new0(char *, 1);

@@ -33,18 +33,10 @@
  * rate at a received REMB, with or without goog-remb negotiated.
  */
 
-#define FEEDBACK_TICK_MS 500
-#define FEEDBACK_MIN_BPS 250000     /* never ask a sender for less: below, Chrome drops most frames */
-#define FEEDBACK_AUDIO_BPS 64000    /* left for the receiver's audio and RTCP */
-#define FEEDBACK_UNLIMITED_BPS 50000000 /* a REMB that no longer limits */
 #define FEEDBACK_MAX_NACKED 2048 /* sequence numbers answered per NACK packet (newest) */
 #define FEEDBACK_REMB_SSRCS 4
-#define FEEDBACK_CONGESTED_PCT 20.0 /* twcc-stats loss above which a link counts as full */
-#define FEEDBACK_MIN_PACKETS 100 /* TWCC-reported packets needed for a loss figure */
-#define FEEDBACK_MIN_WINDOW_US 900000 /* and time: random loss looks like congestion in less */
 #define FEEDBACK_NEAR_CAPACITY_BPS_PER_S 20000.0 /* growth near a known capacity */
-#define FEEDBACK_SRTP_WINDOW 1024 /* packets: more than a branch keeps (isolate.c) */
-#define FEEDBACK_RESEND_SHARE 0.5 /* of the forwarded rate, at most, on a link with no limit seen */
+#define FEEDBACK_SRTP_WINDOW 1024                /* packets: more than a branch keeps (isolate.c) */
 #define FEEDBACK_SLOW_BPS 500000  /* a REMB below this: the sender paces keyframes slowly */
 #define FEEDBACK_FAST_BPS 700000  /* and above this (or none) again: it no longer does */
 #define FEEDBACK_SLOW_WAIT_MS 1000 /* the video jitter buffer's wait meanwhile */

@@ -27,6 +27,18 @@ void gw_feedback_room_start(GwMediaRoom *room);
 /* Stops it; before the room's peers go. */
 void gw_feedback_room_stop(GwMediaRoom *room);
 
+/* The receiver-driven link estimate (both participants' kinds share it: feedback.c for
+ * webrtcbin, native-media.c). */
+#define FEEDBACK_TICK_MS 500
+#define FEEDBACK_MIN_BPS 250000  /* never ask a sender for less: below, Chrome drops most frames */
+#define FEEDBACK_AUDIO_BPS 64000 /* left for the receiver's audio and RTCP */
+#define FEEDBACK_UNLIMITED_BPS 50000000 /* a REMB that no longer limits */
+#define FEEDBACK_CONGESTED_PCT 20.0     /* twcc-stats loss above which a link counts as full */
+#define FEEDBACK_MIN_PACKETS 100        /* TWCC-reported packets needed for a loss figure */
+#define FEEDBACK_MIN_WINDOW_US 900000   /* and time: random loss looks like congestion in less */
+/* resends: of the forwarded rate, at most, on a link with no limit seen */
+#define FEEDBACK_RESEND_SHARE 0.5
+
 /* Pure estimator step, for tests: the new estimate in bit/s (0 = no limit)
  * from the previous one, the receiver's loss in percent in the window before
  * and in this one, and the bitrate it received in this one, @elapsed_s long. */

@@ -73,6 +73,7 @@ struct _GwMediaRoom {
   const char *video_codec; /* static string: "vp8" or "h264"; NULL while empty */
   gint closed;         /* atomic: set once by gw_media_room_free */
   GSource *feedback_timer; /* feedback.c: link estimates and REMB caps, once media flows */
+  struct _GwNativeRoom *native; /* media.engine = native: every call goes there (no pipeline) */
 };
 
 /* media-room.c */

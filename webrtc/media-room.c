@@ -4,6 +4,7 @@
 #include "webrtc/feedback.h"
 #include "webrtc/lean.h"
 #include "webrtc/media-room-private.h"
+#include "webrtc/native-room.h"
 
 G_DEFINE_QUARK(gw-media-error-quark, gw_media_error)
 
@@ -237,10 +238,34 @@ on_bus_message(GstBus *bus, GstMessage *msg, gpointer data)
 
 /* ---- public API ---- */
 
+/* A room whose participants are not webrtcbins (media.engine = native): no pipeline. */
+static GwMediaRoom *
+new_native_room(GwConfig *config, const char *room_id, const GwMediaRoomCallbacks *callbacks,
+                gpointer user_data, GError **error)
+{
+  GwMediaRoom *room = g_atomic_rc_box_new0(GwMediaRoom);
+  room->config = gw_config_ref(config);
+  room->id = g_strdup(room_id);
+  room->callbacks = *callbacks;
+  room->user_data = user_data;
+  room->context = g_main_context_ref_thread_default();
+  room->peers = g_hash_table_new(g_str_hash, g_str_equal);
+  room->order = g_ptr_array_new();
+  room->native = gw_native_room_new(room, error);
+  if (!room->native) {
+    gw_media_room_unref(room);
+    return NULL;
+  }
+  GW_MEDIA_LOG(G_LOG_LEVEL_INFO, room, NULL, "media room created (native)");
+  return room;
+}
+
 GwMediaRoom *
 gw_media_room_new(GwConfig *config, const char *room_id, const GwMediaRoomCallbacks *callbacks,
                   gpointer user_data, GError **error)
 {
+  if (g_strcmp0(config->engine, "native") == 0)
+    return new_native_room(config, room_id, callbacks, user_data, error);
   g_autofree char *name = g_strdup_printf("room-%s", room_id);
   GstElement *pipeline = gst_pipeline_new(name);
   if (!pipeline) {
@@ -341,11 +366,12 @@ codec_display_name(const char *codec)
 static const char *
 choose_video_codec(GwMediaRoom *room, const char *const *video_codecs, GError **error)
 {
+  guint peers = gw_media_room_get_peer_count(room);
   static const char *const vp8_only[] = {"vp8", NULL};
   static const char *const known[] = {"vp8", "h264", NULL};
   const char *const *offered = video_codecs ? video_codecs : vp8_only;
 
-  if (room->order->len > 0) {
+  if (peers > 0) {
     if (g_strv_contains(offered, room->video_codec))
       return room->video_codec;
     g_set_error(error, GW_MEDIA_ERROR, GW_MEDIA_ERROR_CODEC,
@@ -370,14 +396,15 @@ choose_video_codec(GwMediaRoom *room, const char *const *video_codecs, GError **
 const char *
 gw_media_room_get_video_codec(GwMediaRoom *room)
 {
-  return room->order->len > 0 ? room->video_codec : NULL;
+  return gw_media_room_get_peer_count(room) > 0 ? room->video_codec : NULL;
 }
 
 gboolean
 gw_media_room_add_peer(GwMediaRoom *room, const char *peer_id, const char *const *video_codecs,
                        GError **error)
 {
-  if (gw_media_room_lookup(room, peer_id)) {
+  if (room->native ? gw_native_room_has_peer(room->native, peer_id)
+                   : gw_media_room_lookup(room, peer_id) != NULL) {
     g_set_error(error, GW_MEDIA_ERROR, GW_MEDIA_ERROR_WRONG_STATE, "peer %s is already here",
                 peer_id);
     return FALSE;
@@ -385,11 +412,13 @@ gw_media_room_add_peer(GwMediaRoom *room, const char *peer_id, const char *const
   const char *codec = choose_video_codec(room, video_codecs, error);
   if (!codec)
     return FALSE;
-  if (room->order->len == 0) {
+  if (gw_media_room_get_peer_count(room) == 0) {
     room->video_codec = codec;
     GW_MEDIA_LOG(G_LOG_LEVEL_INFO, room, peer_id, "room video codec: %s",
                  codec_display_name(codec));
   }
+  if (room->native)
+    return gw_native_room_add_peer(room->native, peer_id, error);
   GwPeer *peer = gw_peer_new(room, peer_id, error);
   if (!peer)
     return FALSE;
@@ -454,6 +483,10 @@ remove_peer(GwMediaRoom *room, GwPeer *peer)
 void
 gw_media_room_remove_peer(GwMediaRoom *room, const char *peer_id)
 {
+  if (room->native) {
+    gw_native_room_remove_peer(room->native, peer_id);
+    return;
+  }
   GwPeer *peer = gw_media_room_lookup(room, peer_id);
   if (peer)
     remove_peer(room, peer);
@@ -472,6 +505,8 @@ lookup_or_error(GwMediaRoom *room, const char *peer_id, GError **error)
 gboolean
 gw_media_room_set_answer(GwMediaRoom *room, const char *peer_id, const char *sdp, GError **error)
 {
+  if (room->native)
+    return gw_native_room_set_answer(room->native, peer_id, sdp, error);
   GwPeer *peer = lookup_or_error(room, peer_id, error);
   return peer && gw_peer_set_answer(peer, sdp, error);
 }
@@ -480,6 +515,8 @@ gboolean
 gw_media_room_add_ice_candidate(GwMediaRoom *room, const char *peer_id, guint mline,
                                 const char *candidate, GError **error)
 {
+  if (room->native)
+    return gw_native_room_add_ice_candidate(room->native, peer_id, mline, candidate, error);
   GwPeer *peer = lookup_or_error(room, peer_id, error);
   return peer && gw_peer_add_ice_candidate(peer, mline, candidate, error);
 }
@@ -487,6 +524,8 @@ gw_media_room_add_ice_candidate(GwMediaRoom *room, const char *peer_id, guint ml
 gboolean
 gw_media_room_start_screen(GwMediaRoom *room, const char *peer_id, GError **error)
 {
+  if (room->native)
+    return gw_native_room_start_screen(room->native, peer_id, error);
   GwPeer *peer = lookup_or_error(room, peer_id, error);
   if (!peer)
     return FALSE;
@@ -512,6 +551,8 @@ gw_media_room_start_screen(GwMediaRoom *room, const char *peer_id, GError **erro
 gboolean
 gw_media_room_sample_quality(GwMediaRoom *room, const char *peer_id, GwMediaQuality *quality)
 {
+  if (room->native)
+    return gw_native_room_sample_quality(room->native, peer_id, quality);
   GwPeer *peer = g_hash_table_lookup(room->peers, peer_id);
   return peer != NULL && gw_feedback_sample_quality(peer, quality);
 }
@@ -519,7 +560,7 @@ gw_media_room_sample_quality(GwMediaRoom *room, const char *peer_id, GwMediaQual
 guint
 gw_media_room_get_peer_count(GwMediaRoom *room)
 {
-  return room->order->len;
+  return room->native ? gw_native_room_get_peer_count(room->native) : room->order->len;
 }
 
 void
@@ -528,6 +569,12 @@ gw_media_room_free(GwMediaRoom *room)
   if (!room)
     return;
   g_atomic_int_set(&room->closed, 1);
+  if (room->native) {
+    g_clear_pointer(&room->native, gw_native_room_free);
+    GW_MEDIA_LOG(G_LOG_LEVEL_INFO, room, NULL, "media room closed");
+    gw_media_room_unref(room);
+    return;
+  }
   gw_feedback_room_stop(room);
   while (room->order->len > 0)
     remove_peer(room, g_ptr_array_index(room->order, room->order->len - 1));

@@ -50,6 +50,7 @@ assert_defaults(const GwConfig *config)
   g_assert_false(config->branch_queue);
   g_assert_false(config->webrtcbin_send);
   g_assert_false(config->webrtcbin_receive);
+  g_assert_cmpstr(config->engine, ==, "webrtcbin");
   g_assert_cmpuint(g_strv_length(config->video_codecs), ==, 2);
   g_assert_cmpstr(config->video_codecs[0], ==, "vp8");
   g_assert_cmpstr(config->video_codecs[1], ==, "h264");
@@ -534,6 +535,7 @@ test_sample(void)
                                           "branch_queue",
                                           "webrtcbin_send",
                                           "webrtcbin_receive",
+                                          "engine",
                                           "start_kbps",
                                           "camera_max_kbps",
                                           "screen_max_kbps",
