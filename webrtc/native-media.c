@@ -80,7 +80,8 @@ struct _Output {
   guint16 last_seq, seq_delta;
   guint restarts;                                /* the input's, when seq_delta was set */
   guint64 nacked, resent, not_kept, over_budget; /* what its browser's NACKs asked for */
-  Kept history[HISTORY_SLOTS];
+  guint kept;                                    /* packets in history */
+  Kept *history;                                 /* HISTORY_SLOTS of them, video only */
   guint32 packets, octets;
   gint64 reported_us; /* our last sender report */
 };
@@ -295,8 +296,8 @@ send_to(Output *out, guint8 *pkt, gsize len, gint64 now)
 static gboolean
 already_sent(Output *out, guint16 seq)
 {
-  const Kept *k = &out->history[seq % HISTORY_SLOTS];
-  return k->len != 0 && k->seq == seq;
+  const Kept *k = out->history ? &out->history[seq % HISTORY_SLOTS] : NULL;
+  return k && k->len != 0 && k->seq == seq;
 }
 
 static void
@@ -305,6 +306,8 @@ keep(Output *out, const guint8 *pkt, gsize len, guint16 seq, gint64 now)
   Kept *k = &out->history[seq % HISTORY_SLOTS];
   if (k->len && k->seq == seq)
     return; /* a resend from the sender: the first copy stays */
+  if (k->len == 0)
+    out->kept++;
   k->data = g_realloc(k->data, len);
   memcpy(k->data, pkt, len);
   k->len = (guint16)len;
@@ -312,6 +315,22 @@ keep(Output *out, const guint8 *pkt, gsize len, guint16 seq, gint64 now)
   k->at_us = now;
   k->resends = 0;
   k->resent_us = 0;
+}
+
+/* Lets go of the packets kept longer than @max_age_us (their memory too: a kept second is
+ * what a call's memory is mostly made of). */
+static void
+forget_history(Output *out, gint64 max_age_us)
+{
+  gint64 now = g_get_monotonic_time();
+  for (guint i = 0; out->history && out->kept > 0 && i < HISTORY_SLOTS; i++) {
+    Kept *k = &out->history[i];
+    if (k->len != 0 && now - k->at_us > max_age_us) {
+      g_clear_pointer(&k->data, g_free);
+      k->len = 0;
+      out->kept--;
+    }
+  }
 }
 
 static void
@@ -521,6 +540,8 @@ on_report_block(Peer *p, const guint8 *rb, gint64 now)
 static void
 resend(Output *out, guint16 seq, gint64 now)
 {
+  if (!out->history)
+    return;
   Kept *k = &out->history[seq % HISTORY_SLOTS];
   out->nacked++;
   if (k->len == 0 || k->seq != seq ||
@@ -667,8 +688,11 @@ tick_peer(gpointer key, gpointer value, gpointer data)
     p->reported_us = now;
     send_reports(p, now);
   }
-  for (guint i = 0; i < p->outputs->len; i++)
-    write_sender_report(g_ptr_array_index(p->outputs, i), now);
+  for (guint i = 0; i < p->outputs->len; i++) {
+    Output *out = g_ptr_array_index(p->outputs, i);
+    write_sender_report(out, now);
+    forget_history(out, (gint64)p->media->settings.history_ms * 1000);
+  }
 }
 
 /* ---- the link towards each receiver, and a REMB to each sender (feedback.c's rules) ---- */
@@ -802,8 +826,9 @@ output_free(gpointer data)
             out->mline, out->nacked, out->resent, out->not_kept, out->over_budget);
   if (out->input)
     g_ptr_array_remove(out->input->outputs, out);
-  for (guint i = 0; i < HISTORY_SLOTS; i++)
+  for (guint i = 0; out->history && i < HISTORY_SLOTS; i++)
     g_free(out->history[i].data);
+  g_free(out->history);
   g_free(out);
 }
 
@@ -1004,11 +1029,13 @@ set_output(GwNativeMedia *media, Op *op)
   out->input = NULL;
   out->pt = op->pt;
   out->video = op->video;
+  if (out->video && !out->history)
+    out->history = g_new0(Kept, HISTORY_SLOTS);
   if (out->ssrc != op->ssrc || out->producer != op->producer) {
-    /* A new stream for the browser: counts and history start afresh. */
+    /* A new stream for the browser: counts, numbering and history start afresh. */
     out->packets = out->octets = 0;
-    for (guint i = 0; i < HISTORY_SLOTS; i++)
-      out->history[i].len = 0;
+    out->started = FALSE;
+    forget_history(out, -1); /* all of it */
   }
   out->ssrc = op->ssrc;
   out->producer = op->producer;

@@ -145,6 +145,21 @@ after_dtls(GwTransport *t, GwDtlsState state)
 
 /* ---- received datagrams (RFC 7983) ---- */
 
+/* The peer's first authentic packet proves it finished the handshake, so it has our last
+ * flight: nothing will need resending. The association (~50 KiB of OpenSSL buffers, the
+ * handshake kept for resends) goes; DTLS records after it are dropped, and no close_notify
+ * is sent at the end (the browser learns it from signaling, as with webrtcbin). */
+static void
+retire_dtls(GwTransport *t)
+{
+  g_clear_pointer(&t->dtls, gw_dtls_free);
+  if (t->dtls_timer) {
+    g_source_destroy(t->dtls_timer);
+    g_clear_pointer(&t->dtls_timer, g_source_unref);
+  }
+  g_debug("%s DTLS let go (the peer has the keys)", t->log_prefix);
+}
+
 static void
 receive_srtp(GwTransport *t, guint8 *pkt, gsize len)
 {
@@ -160,6 +175,8 @@ receive_srtp(GwTransport *t, guint8 *pkt, gsize len)
     t->counters.dropped++;
     return;
   }
+  if (t->dtls)
+    retire_dtls(t);
   if (rtcp) {
     t->counters.rtcp_received++;
     if (t->callbacks.rtcp)
@@ -342,7 +359,7 @@ gboolean
 gw_transport_set_remote(GwTransport *t, const char *ufrag, const char *pwd, const char *fingerprint,
                         GwDtlsRole role, GError **error)
 {
-  if (t->dtls) {
+  if (t->dtls || t->state != GW_TRANSPORT_NEW) {
     g_set_error(error, GW_MEDIA_ERROR, GW_MEDIA_ERROR_WRONG_STATE,
                 "the remote description is already set");
     return FALSE;

@@ -122,7 +122,10 @@ typedef struct {
 
 void gw_transport_get_counters(GwTransport *transport, GwTransportCounters *out);
 
-/** gw_transport_close: sends DTLS close_notify; the state becomes CLOSED. */
+/**
+ * gw_transport_close: the state becomes CLOSED. A close_notify goes out only while the
+ * DTLS association is still kept: it is let go at the peer's first authentic packet.
+ */
 void gw_transport_close(GwTransport *transport);
 
 G_END_DECLS

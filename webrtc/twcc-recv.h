@@ -9,9 +9,9 @@
 G_BEGIN_DECLS
 
 /* Sequence numbers kept, received or not: a feedback never covers more (one packet every
- * 122 us for 500 ms; 33 KiB per receiver, allocated once). When a packet lies further ahead,
- * the oldest fall out, reported or not. */
-#define GW_TWCC_RECV_MAX_PACKETS 4096
+ * 488 us for 500 ms, ~25 Mbit/s of video; 8.3 KiB per receiver, allocated once). When a
+ * packet lies further ahead, the oldest fall out, reported or not. */
+#define GW_TWCC_RECV_MAX_PACKETS 1024
 
 /* How long a reported sequence number stays kept at least, so that a late packet can still
  * be reported: 500 ms after it arrived (or, not received, after the gap before a later one
