@@ -379,7 +379,8 @@ def plot(results, names, png, data_dir, loss_tolerance):
                 lossy = 0 if lossless(d, loss_tolerance) else 1
                 f.write(f"{d['n']} {d['cpu']:.2f} {d['rss_mb']:.2f} {d['thr']} {lossy}\n")
         files[name] = path
-    titles = {"balie": "Balie", "janus": "Janus 1.1.2 VideoCall"}
+    engines = sorted({r.get("engine", "webrtcbin") for r in results if r["gateway_name"] == "balie"})
+    titles = {"balie": f"Balie ({', '.join(engines)})", "janus": "Janus 1.1.2 VideoCall"}
     cpu = ", ".join(f"'{p}' using 1:2 with linespoints lw 2 title '{titles[n]}'"
                     for n, p in files.items())
     rss = ", ".join(f"'{p}' using 1:3 with linespoints lw 2 title '{titles[n]}'"
@@ -502,10 +503,14 @@ def report(args, results, names, rev):
     os.makedirs(args.out, exist_ok=True)
     for r in results:
         r.setdefault("revision", rev)
+        if r["gateway_name"] == "balie":  # which participants (media.engine) it was made of
+            r.setdefault("engine", os.environ.get("BALIE_MEDIA_ENGINE", "webrtcbin"))
     with open(os.path.join(args.out, "results.json"), "w") as f:
         json.dump(results, f, indent=1)
     results = quietest(results)
-    text = f"Balie {rev}; {os.cpu_count()} CPUs; window {args.window} s after {args.settle} s settling\n\n"
+    engines = sorted({r.get("engine", "webrtcbin") for r in results if r["gateway_name"] == "balie"})
+    text = (f"Balie {rev} (media.engine {', '.join(engines) or '-'}); {os.cpu_count()} CPUs; "
+            f"window {args.window} s after {args.settle} s settling\n\n")
     text += table(results, names)
     summary = []
     for name in [n for n in names if n != "direct"]:
