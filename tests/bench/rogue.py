@@ -88,7 +88,9 @@ def main():
         stop.set()
         watcher.join()
         alive = gw.proc.poll() is None
-        if alive and run.returncode == 0 and '"calls_up": 1,' not in run.stdout:
+        # The load generator prints compact JSON ("calls_up":1); a call that never came
+        # up is most likely a stuck thread: say where each one is.
+        if alive and run.returncode == 0 and '"calls_up":1,' not in run.stdout.replace(" ", ""):
             dump_stacks(pid, os.path.join(work, "stacks.txt"))
     finally:
         gw.stop()
