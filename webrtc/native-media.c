@@ -62,10 +62,12 @@ typedef struct {
   /* the sender's last sender report: its clock, for the ones we write (lip sync) */
   guint64 sr_ntp;
   guint32 sr_rtp;
-  gint64 sr_at_us;              /* 0: none yet */
-  GwMissing *missing;           /* video: what to ask the sender for again */
-  guint restarts;               /* SSRC changes */
-  guint64 rtx, rtx_used, asked; /* resends that came, and those that filled a hole */
+  gint64 sr_at_us;                    /* 0: none yet */
+  GwMissing *missing;                 /* video: what to ask the sender for again */
+  guint restarts;                     /* SSRC changes */
+  guint32 named_ssrc, named_rtx_ssrc; /* what the answer said it sends on; 0: not said */
+  gint64 last_us;                     /* its last packet */
+  guint64 rtx, rtx_used, asked;       /* resends that came, and those that filled a hole */
 } Input;
 
 struct _Output {
@@ -100,6 +102,7 @@ struct _Peer {
   guint32 own_ssrc;
   gint64 reported_us;
   GwTransportState state;
+  gboolean told_foreign; /* logged that it sends on SSRCs it did not name */
   double rtt_ms, loss_pct;
   guint64 bytes_sent;
   GwNativeQuality snapshot; /* the figures above, for any thread, under media->quality_lock */
@@ -368,6 +371,34 @@ forward(Input *in, Output *out, const guint8 *pkt, gsize len, gboolean resend, g
 
 /* ---- received RTP ---- */
 
+#define SSRC_SILENCE_US G_USEC_PER_SEC /* an unnamed sender's stream may change after this */
+
+/* A browser sends each m-line's media on the SSRC its answer names; without one, on the
+ * first that came, and on another only once that one fell silent (a restarted encoder).
+ * Anything else is dropped: a stream per made-up SSRC would let a peer (or a bug) mix
+ * streams into one receiver's (tests/bench/rogue.py). */
+static void
+foreign_ssrc(Peer *p, guint32 ssrc)
+{
+  if (p->told_foreign)
+    return;
+  p->told_foreign = TRUE;
+  g_message("%s sends on more SSRCs than a browser negotiates (%08x); packets on SSRCs it did "
+            "not name are dropped",
+            gw_transport_get_log_prefix(p->transport), ssrc);
+}
+
+static gboolean
+accept_ssrc(Peer *p, Input *in, guint32 ssrc, gint64 now)
+{
+  gboolean ok = in->named_ssrc != 0
+                    ? ssrc == in->named_ssrc
+                    : in->ssrc == 0 || ssrc == in->ssrc || now - in->last_us > SSRC_SILENCE_US;
+  if (!ok)
+    foreign_ssrc(p, ssrc);
+  return ok;
+}
+
 #define NACK_MAX_ENTRIES 32
 
 /* A Generic NACK to @in's sender for what it still owes and is due (missing.c times it). */
@@ -430,6 +461,10 @@ on_rtp(gpointer user_data, guint8 *pkt, gsize len)
     gsize padding = (pkt[0] & 0x20) ? pkt[len - 1] : 0;
     if (in->ssrc == 0 || !in->missing || len < hlen + 2 + padding)
       return;
+    if (in->named_rtx_ssrc != 0 && gw_read32(pkt + 8) != in->named_rtx_ssrc) {
+      foreign_ssrc(p, gw_read32(pkt + 8));
+      return;
+    }
     guint16 osn = gw_read16(pkt + hlen);
     in->rtx++;
     if (gw_missing_packet(in->missing, osn, now) == GW_MISSING_FILLED)
@@ -443,6 +478,9 @@ on_rtp(gpointer user_data, guint8 *pkt, gsize len)
     pkt = unwrapped;
   } else {
     guint32 ssrc = gw_read32(pkt + 8);
+    if (!accept_ssrc(p, in, ssrc, now))
+      return;
+    in->last_us = now;
     if (in->ssrc != ssrc) {
       g_debug("%s m-line %u: SSRC %08x", gw_transport_get_log_prefix(p->transport), in->mline,
               ssrc);
@@ -897,7 +935,7 @@ typedef struct {
   GwNativeMedia *media;
   OpKind kind;
   guint peer, mline, pt, rtx_pt, clock_rate, producer, producer_mline;
-  guint32 ssrc;
+  guint32 ssrc, rtx_ssrc;
   gboolean video;
   GwTransport *transport;
   char *a, *b, *c;
@@ -1006,6 +1044,8 @@ set_input(GwNativeMedia *media, Op *op)
   in->rtx_pt = op->rtx_pt;
   in->clock_rate = op->clock_rate;
   in->video = op->video;
+  in->named_ssrc = op->ssrc;
+  in->named_rtx_ssrc = op->rtx_ssrc;
   if (in->video && op->rtx_pt != 0 && !in->missing)
     in->missing = gw_missing_new(); /* the sender resends on RTX: ask it for losses */
   link_waiting_outputs(media, p->id, in);
@@ -1217,7 +1257,7 @@ gw_native_media_set_twcc(GwNativeMedia *media, guint peer, guint ext_id)
 
 void
 gw_native_media_set_input(GwNativeMedia *media, guint peer, guint mline, guint pt, guint rtx_pt,
-                          guint clock_rate, gboolean video)
+                          guint clock_rate, gboolean video, guint32 ssrc, guint32 rtx_ssrc)
 {
   Op *op = op_new(OP_SET_INPUT, peer);
   op->mline = mline;
@@ -1225,6 +1265,8 @@ gw_native_media_set_input(GwNativeMedia *media, guint peer, guint mline, guint p
   op->rtx_pt = rtx_pt;
   op->clock_rate = clock_rate;
   op->video = video;
+  op->ssrc = ssrc;
+  op->rtx_ssrc = rtx_ssrc;
   post(media, op);
 }
 

@@ -66,10 +66,13 @@ void gw_native_media_set_twcc(GwNativeMedia *media, guint peer, guint ext_id);
 
 /**
  * gw_native_media_set_input: @peer's m-line @mline carries what its browser sends:
- * payload type @pt (@rtx_pt its retransmissions, 0: none), @clock_rate, @video.
+ * payload type @pt (@rtx_pt its retransmissions, 0: none), @clock_rate, @video, on SSRC
+ * @ssrc (@rtx_ssrc its retransmissions) as its answer names them; 0: the first that
+ * comes, and another only once that one has been silent for a second.
  */
 void gw_native_media_set_input(GwNativeMedia *media, guint peer, guint mline, guint pt,
-                               guint rtx_pt, guint clock_rate, gboolean video);
+                               guint rtx_pt, guint clock_rate, gboolean video, guint32 ssrc,
+                               guint32 rtx_ssrc);
 
 /**
  * gw_native_media_set_output: @peer's m-line @mline carries, from now on, what

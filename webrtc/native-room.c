@@ -465,6 +465,7 @@ gw_native_room_add_peer(GwNativeRoom *native, const char *peer_id, GError **erro
   peer->slots = g_ptr_array_new_with_free_func(slot_free);
   peer->next_pt = FIRST_PT;
   peer->state = GW_MEDIA_PEER_CONNECTING;
+  peer->sampled_us = g_get_monotonic_time(); /* the first sample counts from joining */
   if (!add_slot(native, peer, GW_MEDIA_SOURCE_AUDIO, GW_TRACK_CLIENT_SENDS, NULL, error) ||
       !add_slot(native, peer, GW_MEDIA_SOURCE_CAMERA, GW_TRACK_CLIENT_SENDS, NULL, error)) {
     peer_free(peer);
@@ -594,7 +595,7 @@ gw_native_room_set_answer(GwNativeRoom *native, const char *peer_id, const char 
       continue;
     if (slot->direction == GW_TRACK_CLIENT_SENDS) {
       gw_native_media_set_input(native->media, peer->key, slot->mline, slot->pt, m->rtx_pt,
-                                clock_rate_of(slot), is_video(slot));
+                                clock_rate_of(slot), is_video(slot), m->ssrc, m->rtx_ssrc);
     } else {
       connect_output(native, peer, slot);
     }
@@ -677,10 +678,9 @@ gw_native_room_sample_quality(GwNativeRoom *native, const char *peer_id, GwMedia
   gint64 now = g_get_monotonic_time();
   quality->rtt_ms = q.rtt_ms;
   quality->loss_pct = q.loss_pct;
-  quality->kbps = peer->sampled_us != 0 && now > peer->sampled_us
-                      ? (double)(q.bytes_sent - peer->sampled_bytes) * 8.0 * 1000.0 /
-                            (double)(now - peer->sampled_us)
-                      : 0;
+  quality->kbps = now > peer->sampled_us ? (double)(q.bytes_sent - peer->sampled_bytes) * 8.0 *
+                                               1000.0 / (double)(now - peer->sampled_us)
+                                         : 0;
   peer->sampled_bytes = q.bytes_sent;
   peer->sampled_us = now;
   return TRUE;
