@@ -216,7 +216,7 @@ config_fill_defaults(GwConfig *config)
   config->tls = TRUE;
   config->data_dir = g_strdup("balie-data");
   config->log_format = g_strdup("text");
-  config->engine = g_strdup("webrtcbin");
+  config->engine = g_strdup("native");
   config->log_level = g_strdup("message");
   config->drain_seconds = 60;
   config->trusted_proxies = g_new0(char *, 1);

@@ -47,7 +47,7 @@ typedef struct {
   gboolean branch_queue;       /* default false: a queue (and a thread) per forwarding branch */
   gboolean webrtcbin_send;     /* default false: sent RTP and RTCP take webrtcbin's send path */
   gboolean webrtcbin_receive;  /* default false: received packets are decrypted by srtpdec */
-  char *engine; /* "webrtcbin" (default) or "native": a participant without webrtcbin */
+  char *engine; /* "native" (default): participants of our own; "webrtcbin": one per participant */
   guint start_kbps;           /* 100..20000, default 1000: browsers' first video bitrate */
   guint camera_max_kbps;      /* 100..20000, default 2000: cap on a camera track */
   guint screen_max_kbps;      /* 100..20000, default 2500: cap on a screen-share track */

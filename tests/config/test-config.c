@@ -50,7 +50,7 @@ assert_defaults(const GwConfig *config)
   g_assert_false(config->branch_queue);
   g_assert_false(config->webrtcbin_send);
   g_assert_false(config->webrtcbin_receive);
-  g_assert_cmpstr(config->engine, ==, "webrtcbin");
+  g_assert_cmpstr(config->engine, ==, "native");
   g_assert_cmpuint(g_strv_length(config->video_codecs), ==, 2);
   g_assert_cmpstr(config->video_codecs[0], ==, "vp8");
   g_assert_cmpstr(config->video_codecs[1], ==, "h264");

@@ -303,10 +303,8 @@ fixture_setup(Fixture *f, gconstpointer data)
   f->config->webrtcbin_send = g_strcmp0(data, "queues") == 0;
   f->config->webrtcbin_receive = g_strcmp0(data, "queues") == 0;
   f->config->video_jitterbuffer = g_strcmp0(data, "jitterbuffer") == 0;
-  if (g_strcmp0(data, "native") == 0) {
-    g_free(f->config->engine);
-    f->config->engine = g_strdup("native");
-  }
+  g_free(f->config->engine);
+  f->config->engine = g_strdup(g_strcmp0(data, "native") == 0 ? "native" : "webrtcbin");
   g_autoptr(GError) error = NULL;
   f->room = gw_media_room_new(f->config, "fwd", &callbacks, f, &error);
   g_assert_no_error(error);
