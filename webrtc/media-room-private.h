@@ -76,6 +76,17 @@ struct _GwMediaRoom {
   struct _GwNativeRoom *native; /* media.engine = native: every call goes there (no pipeline) */
 };
 
+/* Whether a receive m-line a departed participant left behind (@producer_id NULL) can
+ * carry a @wanted track: audio for audio, video (camera or screen) for video. Both kinds
+ * of participant reuse m-lines so (webrtcbin 1.22 cannot remove one). */
+static inline gboolean
+gw_media_slot_reusable(GwTrackDirection direction, const char *producer_id, GwMediaSource has,
+                       GwMediaSource wanted)
+{
+  return direction == GW_TRACK_CLIENT_RECEIVES && producer_id == NULL &&
+         (has == GW_MEDIA_SOURCE_AUDIO) == (wanted == GW_MEDIA_SOURCE_AUDIO);
+}
+
 /* media-room.c */
 GwMediaRoom *gw_media_room_ref(GwMediaRoom *room);
 void gw_media_room_unref(GwMediaRoom *room);

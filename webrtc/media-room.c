@@ -311,8 +311,7 @@ add_downstream(GwMediaRoom *room, GwPeer *consumer, GwPeer *producer, GwMediaSou
   GwSlot *slot = NULL;
   for (guint i = 0; i < consumer->slots->len && !slot; i++) {
     GwSlot *s = g_ptr_array_index(consumer->slots, i);
-    if (s->direction == GW_TRACK_CLIENT_RECEIVES && s->producer_id == NULL &&
-        (s->source == GW_MEDIA_SOURCE_AUDIO) == (source == GW_MEDIA_SOURCE_AUDIO))
+    if (gw_media_slot_reusable(s->direction, s->producer_id, s->source, source))
       slot = s;
   }
   if (slot) {

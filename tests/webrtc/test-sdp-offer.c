@@ -5,13 +5,12 @@
 #include <gst/webrtc/webrtc.h>
 #include <string.h>
 
+#include "tests/fuzz/sdp-offer-slots.h"
 #include "webrtc/sdp-offer.h"
 
-#define UFRAG "WlKOdM6v37/9juL8t0Y2B8OgieKZpfxg"
-#define PWD "yOJApzdKi8FJgmiEpPjpSDIvTmowyvzk"
-#define FINGERPRINT                                                                                \
-  "sha-256 56:DD:76:56:45:B1:48:69:59:40:11:FE:9A:E7:FC:13:51:A2:8E:8B:7A:B9:56:70:76:87:DB:4D:"   \
-  "AD:A8:F1:E6"
+#define UFRAG SDP_OFFER_UFRAG
+#define PWD SDP_OFFER_PWD
+#define FINGERPRINT SDP_OFFER_FINGERPRINT
 #define CNAME "balie/gw+1"
 #define MAX_SDP 32768
 
@@ -123,21 +122,7 @@
 /* Audio and camera from the browser, as WEBRTCBIN_OFFER has them; then another peer's camera
  * and screen to it. */
 static const GwSdpSlot slots[] = {
-    {.mid = "audio0", .codec = GW_SDP_CODEC_OPUS, .direction = GW_SDP_GATEWAY_RECEIVES, .pt = 96},
-    {.mid = "video1",
-     .codec = GW_SDP_CODEC_VP8,
-     .direction = GW_SDP_GATEWAY_RECEIVES,
-     .pt = 97,
-     .start_kbps = 1000,
-     .max_kbps = 2000},
-    {.mid = "video2",
-     .codec = GW_SDP_CODEC_VP8,
-     .direction = GW_SDP_GATEWAY_SENDS,
-     .pt = 99,
-     .ssrc = 11111111,
-     .rtx_ssrc = 22222222,
-     .msid_stream = "peer-b",
-     .msid_track = "peer-b-camera"},
+    SDP_OFFER_SLOTS_IN_AND_CAMERA_OUT,
     {.mid = "video3",
      .codec = GW_SDP_CODEC_VP8,
      .direction = GW_SDP_GATEWAY_SENDS,
