@@ -492,6 +492,21 @@ a_got_more_reports(Fixture *f)
   return counts.reports >= reports_before + 3;
 }
 
+/* b leaves: a's stream from b stops, a stays in the room alone. */
+static void
+b_leaves(Fixture *f)
+{
+  gw_media_room_remove_peer(f->room, "b");
+  client_stop(&f->b);
+  g_assert_cmpuint(gw_media_room_get_peer_count(f->room), ==, 1);
+  gint before = g_atomic_int_get(&f->a.received_video);
+  g_usleep(500 * 1000);
+  while (g_main_context_iteration(NULL, FALSE))
+    ;
+  g_usleep(500 * 1000);
+  g_assert_cmpint(g_atomic_int_get(&f->a.received_video) - before, <, 10);
+}
+
 static void
 test_forward_both_ways(Fixture *f, gconstpointer data)
 {
@@ -660,16 +675,7 @@ test_forward_both_ways(Fixture *f, gconstpointer data)
   g_assert_cmpfloat(quality.loss_pct, <=, 100);
   g_assert_false(gw_media_room_sample_quality(f->room, "nobody", &quality));
 
-  /* b leaves: a's stream from b stops, a stays in the room alone. */
-  gw_media_room_remove_peer(f->room, "b");
-  client_stop(&f->b);
-  g_assert_cmpuint(gw_media_room_get_peer_count(f->room), ==, 1);
-  gint before = g_atomic_int_get(&f->a.received_video);
-  g_usleep(500 * 1000);
-  while (g_main_context_iteration(NULL, FALSE))
-    ;
-  g_usleep(500 * 1000);
-  g_assert_cmpint(g_atomic_int_get(&f->a.received_video) - before, <, 10);
+  b_leaves(f);
 }
 
 /* The same call through participants without webrtcbin (media.engine = native,
@@ -716,16 +722,7 @@ test_native_both_ways(Fixture *f, gconstpointer data)
   g_assert_true(quality.loss_pct == -1 || (quality.loss_pct >= 0 && quality.loss_pct <= 100));
   g_assert_false(gw_media_room_sample_quality(f->room, "nobody", &quality));
 
-  /* b leaves: a's stream from b stops, a stays in the room alone. */
-  gw_media_room_remove_peer(f->room, "b");
-  client_stop(&f->b);
-  g_assert_cmpuint(gw_media_room_get_peer_count(f->room), ==, 1);
-  gint before = g_atomic_int_get(&f->a.received_video);
-  g_usleep(500 * 1000);
-  while (g_main_context_iteration(NULL, FALSE))
-    ;
-  g_usleep(500 * 1000);
-  g_assert_cmpint(g_atomic_int_get(&f->a.received_video) - before, <, 10);
+  b_leaves(f);
 }
 
 int
