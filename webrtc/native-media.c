@@ -50,6 +50,7 @@ typedef struct {
 } Kept;
 
 typedef struct {
+  Peer *peer; /* owner */
   guint mline, pt, rtx_pt, clock_rate;
   gboolean video;
   guint32 ssrc;       /* learned from the first packet */
@@ -859,9 +860,10 @@ output_free(gpointer data)
 {
   Output *out = data;
   if (out->nacked)
-    g_debug("m-line %u: its NACKs asked for %" G_GUINT64_FORMAT " packets: %" G_GUINT64_FORMAT
+    g_debug("%s m-line %u: its NACKs asked for %" G_GUINT64_FORMAT " packets: %" G_GUINT64_FORMAT
             " resent, %" G_GUINT64_FORMAT " not kept, %" G_GUINT64_FORMAT " over the budget",
-            out->mline, out->nacked, out->resent, out->not_kept, out->over_budget);
+            gw_transport_get_log_prefix(out->peer->transport), out->mline, out->nacked, out->resent,
+            out->not_kept, out->over_budget);
   if (out->input)
     g_ptr_array_remove(out->input->outputs, out);
   for (guint i = 0; out->history && i < HISTORY_SLOTS; i++)
@@ -875,9 +877,10 @@ input_free(gpointer data)
 {
   Input *in = data;
   if (in->missing)
-    g_debug("m-line %u: asked the sender for %" G_GUINT64_FORMAT " packets, %" G_GUINT64_FORMAT
+    g_debug("%s m-line %u: asked the sender for %" G_GUINT64_FORMAT " packets, %" G_GUINT64_FORMAT
             " resends came, %" G_GUINT64_FORMAT " filled a hole",
-            in->mline, gw_missing_asked(in->missing), in->rtx, in->rtx_used);
+            gw_transport_get_log_prefix(in->peer->transport), in->mline,
+            gw_missing_asked(in->missing), in->rtx, in->rtx_used);
   gw_missing_free(in->missing);
   for (guint i = 0; i < in->outputs->len; i++)
     ((Output *)g_ptr_array_index(in->outputs, i))->input = NULL;
@@ -889,9 +892,9 @@ static void
 peer_free(gpointer data)
 {
   Peer *p = data;
-  gw_transport_free(p->transport);
-  g_ptr_array_unref(p->outputs);
+  g_ptr_array_unref(p->outputs); /* their last log lines name the peer: transport last */
   g_ptr_array_unref(p->inputs);
+  gw_transport_free(p->transport);
   gw_twcc_recv_free(p->twcc_recv);
   gw_twcc_history_free(p->twcc_sent);
   gw_reports_unref(p->reports);
@@ -1003,7 +1006,7 @@ add_peer(GwNativeMedia *media, Op *op)
   gw_transport_set_callbacks(p->transport, &transport_callbacks, p);
   g_autoptr(GError) error = NULL;
   if (!gw_transport_gather(p->transport, &error)) {
-    g_message("peer %u: %s", p->id, error->message);
+    g_message("%s %s", gw_transport_get_log_prefix(p->transport), error->message);
     on_transport_state(p, GW_TRANSPORT_FAILED);
   }
 }
@@ -1036,6 +1039,7 @@ set_input(GwNativeMedia *media, Op *op)
   Input *in = input_by_mline(p, op->mline);
   if (!in) {
     in = g_new0(Input, 1);
+    in->peer = p;
     in->mline = op->mline;
     in->outputs = g_ptr_array_new();
     g_ptr_array_add(p->inputs, in);
@@ -1105,7 +1109,7 @@ op_run(gpointer data)
     if (p) {
       g_autoptr(GError) error = NULL;
       if (!gw_transport_set_remote(p->transport, op->a, op->b, op->c, op->role, &error)) {
-        g_message("peer %u: %s", p->id, error->message);
+        g_message("%s %s", gw_transport_get_log_prefix(p->transport), error->message);
         on_transport_state(p, GW_TRANSPORT_FAILED);
       }
     }
@@ -1114,7 +1118,8 @@ op_run(gpointer data)
     if (p) {
       g_autoptr(GError) error = NULL;
       if (!gw_transport_add_remote_candidate(p->transport, op->a, &error))
-        g_message("peer %u: candidate refused: %s", p->id, error->message);
+        g_message("%s candidate refused: %s", gw_transport_get_log_prefix(p->transport),
+                  error->message);
     }
     break;
   case OP_SET_TWCC:
