@@ -45,6 +45,7 @@ struct _NativePeer {
   char *ufrag, *pwd;
   guint64 session_version;
   gboolean offer_pending, offer_wanted, remote_set;
+  GPtrArray *early_candidates; /* found before the first offer went out: sent after it */
   /* the offer the browser must answer, as written (its strings owned by offer_strings) */
   GwSdpOffer offer;
   GwSdpSlot *offer_slots;
@@ -102,6 +103,7 @@ peer_free(gpointer data)
   NativePeer *peer = data;
   clear_offer(peer);
   g_ptr_array_unref(peer->slots);
+  g_ptr_array_unref(peer->early_candidates);
   g_free(peer->id);
   g_free(peer->ufrag);
   g_free(peer->pwd);
@@ -234,6 +236,8 @@ hop_run(gpointer data)
     return G_SOURCE_REMOVE;
   if (hop->offer)
     send_offer(room->native, peer);
+  else if (hop->candidate && peer->session_version == 0)
+    g_ptr_array_add(peer->early_candidates, g_strdup(hop->candidate));
   else if (hop->candidate && room->callbacks.ice_candidate)
     room->callbacks.ice_candidate(room->user_data, peer->id, 0, hop->candidate);
   else if (!hop->candidate)
@@ -353,6 +357,12 @@ send_offer(GwNativeRoom *native, NativePeer *peer)
   GW_MEDIA_LOG(G_LOG_LEVEL_DEBUG, room, peer->id, "offer sdp:\n%s", sdp);
   if (room->callbacks.offer)
     room->callbacks.offer(room->user_data, peer->id, sdp, tracks, peer->slots->len);
+  /* A browser refuses candidates before it has the offer (no remote description yet): the
+   * agent starts gathering when the peer is added, so the first ones wait for it. */
+  for (guint i = 0; i < peer->early_candidates->len && room->callbacks.ice_candidate; i++)
+    room->callbacks.ice_candidate(room->user_data, peer->id, 0,
+                                  g_ptr_array_index(peer->early_candidates, i));
+  g_ptr_array_set_size(peer->early_candidates, 0);
 }
 
 /* Offers are written on the next turn of the control loop, never inside a call. */
@@ -462,6 +472,7 @@ gw_native_room_add_peer(GwNativeRoom *native, const char *peer_id, GError **erro
   peer->id = g_strdup(peer_id);
   peer->key = ++native->next_key;
   peer->slots = g_ptr_array_new_with_free_func(slot_free);
+  peer->early_candidates = g_ptr_array_new_with_free_func(g_free);
   peer->next_pt = FIRST_PT;
   peer->state = GW_MEDIA_PEER_CONNECTING;
   peer->sampled_us = g_get_monotonic_time(); /* the first sample counts from joining */

@@ -602,9 +602,13 @@ read_ssrcs(const GwSdpSlot *slot, guint index, const GstSDPMedia *media, GwSdpAn
     gboolean known = FALSE;
     for (guint s = 0; s < out->n_ssrcs; s++)
       known |= out->ssrcs[s] == pair[p];
-    if (!known) /* RFC 5576: a group names SSRCs the m-line describes */
-      return bad_media(error, GW_MEDIA_ERROR_BAD_SDP, index, slot->mid,
-                       "a=ssrc-group:FID names SSRC %u without an a=ssrc line", (guint)pair[p]);
+    /* RFC 5576: a group names SSRCs the m-line describes. webrtcbin 1.22 writes
+     * "FID 0 <rtx>" before media flowed: such a group says nothing we can use, so neither
+     * SSRC is taken from the m-line (the gateway takes the first that comes). */
+    if (!known || pair[p] == 0) {
+      out->ssrc = out->rtx_ssrc = 0;
+      return TRUE;
+    }
   }
   out->ssrc = (guint32)pair[0];
   out->rtx_ssrc = (guint32)pair[1];

@@ -807,8 +807,17 @@ test_answer_refusals_bundle_ssrc(void)
   refuse(&offer, replace(ok, "a=ssrc:1383446103 cname", "a=ssrc:525924055 cname"),
          GW_MEDIA_ERROR_BAD_SDP,
          "m-line 1 (mid video1) of the answer: SSRC 525924055 is m-line 0's too");
-  refuse(&offer, replace(ok, "FID 525924055 513666496", "FID 525924055 7"), GW_MEDIA_ERROR_BAD_SDP,
-         "names SSRC 7 without an a=ssrc line");
+  /* A group naming an SSRC without an a=ssrc line, or SSRC 0 (webrtcbin 1.22 before its
+   * media flowed), says nothing usable: read, but no SSRC is taken from the m-line. */
+  const char *unusable[] = {"FID 525924055 7", "FID 0 513666496"};
+  for (guint i = 0; i < G_N_ELEMENTS(unusable); i++) {
+    g_autofree char *text = replace(ok, "FID 525924055 513666496", unusable[i]);
+    g_auto(GwSdpAnswer) answer = {0};
+    read_ok(&offer, text, &answer);
+    g_assert_cmpuint(answer.media[1].ssrc, ==, 0);
+    g_assert_cmpuint(answer.media[1].rtx_ssrc, ==, 0);
+    g_assert_cmpuint(answer.media[0].ssrc, ==, 1383446103);
+  }
   refuse(&offer, replace(ok, "a=ssrc:1383446103 cname", "a=ssrc:4294967296 cname"),
          GW_MEDIA_ERROR_BAD_SDP, "does not start with an SSRC");
 }
@@ -919,7 +928,7 @@ test_webrtcbin_answers(void)
   /* Like a browser with a microphone and a camera: it sends where the gateway receives, it
    * receives the rest and NACKs there (so it answers RTX). No NACKs on what it sends: with no
    * media flowing yet webrtcbin would write "a=ssrc-group:FID 0 <rtx>", which the reader
-   * rightly refuses (RFC 5576: no a=ssrc line for SSRC 0); Chrome's answer covers that case. */
+   * takes as naming no SSRC (test_answer_refusals_bundle_ssrc); Chrome's answer names them. */
   for (guint i = 0; i < G_N_ELEMENTS(slots); i++) {
     g_autoptr(GstCaps) caps = gst_caps_new_simple(
         "application/x-rtp", "media", G_TYPE_STRING, i == 0 ? "audio" : "video", "encoding-name",
