@@ -136,6 +136,11 @@ struct _GwNativeMedia {
 
 /* ---- helpers on raw packets ---- */
 
+typedef struct {
+  gsize len;             /* the header's bytes, extensions included */
+  gsize ext_at, ext_len; /* its one-byte extensions (0, 0: none) */
+} RtpHeader;
+
 /* The RTP header's length and where its one-byte extensions are, or 0 if malformed. */
 static gsize
 rtp_header_len(const guint8 *pkt, gsize len, gsize *ext_at, gsize *ext_len)
@@ -278,16 +283,15 @@ ask_keyframe(Peer *producer, Input *in, gint64 now)
   send_rtcp(producer, pli, sizeof pli);
 }
 
-/* Sends @pkt (plain RTP, @len bytes, in a buffer of PACKET_MAX + SEND_ROOM) to @out's peer
- * with a fresh transport-wide sequence number. */
+/* Sends @pkt (plain RTP, @len bytes, in a buffer of PACKET_MAX + SEND_ROOM, its one-byte
+ * header extensions at @ext_at, @ext_len bytes) to @out's peer with a fresh transport-wide
+ * sequence number. */
 static void
-send_to(Output *out, guint8 *pkt, gsize len, gint64 now)
+send_to(Output *out, guint8 *pkt, gsize len, gsize ext_at, gsize ext_len, gint64 now)
 {
   Peer *p = out->peer;
-  gsize ext_at, ext_len;
   guint elen = 0;
-  gsize hlen = rtp_header_len(pkt, len, &ext_at, &ext_len);
-  gsize at = hlen ? find_ext(pkt, ext_at, ext_len, p->twcc_ext, &elen) : 0;
+  gsize at = find_ext(pkt, ext_at, ext_len, p->twcc_ext, &elen);
   if (at && elen == 2) {
     gw_write16(pkt + at, p->twcc_seq);
     gw_twcc_history_add(p->twcc_sent, p->twcc_seq, (guint)len, now);
@@ -338,7 +342,8 @@ forget_history(Output *out, gint64 max_age_us)
 }
 
 static void
-forward(Input *in, Output *out, const guint8 *pkt, gsize len, gboolean resend, gint64 now)
+forward(Input *in, Output *out, const guint8 *pkt, gsize len, const RtpHeader *h, gboolean resend,
+        gint64 now)
 {
   if (gw_transport_get_state(out->peer->transport) != GW_TRANSPORT_CONNECTED)
     return;
@@ -361,13 +366,11 @@ forward(Input *in, Output *out, const guint8 *pkt, gsize len, gboolean resend, g
   gw_write16(buf + 2, out_seq);
   if ((gint16)(guint16)(out_seq - out->last_seq) > 0)
     out->last_seq = out_seq;
-  gsize ext_at, ext_len;
-  gsize hlen = rtp_header_len(buf, len, &ext_at, &ext_len);
   out->packets++;
-  out->octets += (guint32)(len - hlen);
+  out->octets += (guint32)(len - h->len);
   if (out->video)
     keep(out, buf, len, out_seq, now);
-  send_to(out, buf, len, now);
+  send_to(out, buf, len, h->ext_at, h->ext_len, now);
 }
 
 /* ---- received RTP ---- */
@@ -440,12 +443,13 @@ on_rtp(gpointer user_data, guint8 *pkt, gsize len)
 {
   Peer *p = user_data;
   gint64 now = g_get_monotonic_time();
-  gsize ext_at, ext_len;
-  gsize hlen = rtp_header_len(pkt, len, &ext_at, &ext_len);
+  RtpHeader h; /* one walk: RTX unwrapping below keeps the header as it is */
+  h.len = rtp_header_len(pkt, len, &h.ext_at, &h.ext_len);
+  gsize hlen = h.len;
   if (hlen == 0 || len > PACKET_MAX)
     return;
   guint elen = 0;
-  gsize at = find_ext(pkt, ext_at, ext_len, p->twcc_ext, &elen);
+  gsize at = find_ext(pkt, h.ext_at, h.ext_len, p->twcc_ext, &elen);
   if (at && elen == 2)
     gw_twcc_recv_add(p->twcc_recv, gw_read16(pkt + at), now);
 
@@ -504,7 +508,7 @@ on_rtp(gpointer user_data, guint8 *pkt, gsize len)
       out->keyframe_asked = TRUE; /* a new receiver gets a picture at once */
       ask_keyframe(p, in, now);
     }
-    forward(in, out, pkt, len, rtx, now);
+    forward(in, out, pkt, len, &h, rtx, now);
   }
 }
 
@@ -601,7 +605,9 @@ resend(Output *out, guint16 seq, gint64 now)
   k->resent_us = now;
   guint8 buf[PACKET_MAX + SEND_ROOM];
   memcpy(buf, k->data, k->len);
-  send_to(out, buf, k->len, now);
+  RtpHeader h;
+  h.len = rtp_header_len(buf, k->len, &h.ext_at, &h.ext_len);
+  send_to(out, buf, k->len, h.ext_at, h.ext_len, now);
 }
 
 static void
