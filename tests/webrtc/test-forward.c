@@ -5,6 +5,7 @@
 #include <gst/rtp/rtp.h>
 #include <gst/webrtc/webrtc.h>
 
+#include "tests/webrtc/loopback-client.h"
 #include "webrtc/direct.h"
 #include "webrtc/lean.h"
 #include "webrtc/media-room-private.h"
@@ -241,15 +242,7 @@ client_start(Fixture *f, Client *c, const char *id)
   }
   g_signal_connect(c->webrtc, "pad-added", G_CALLBACK(on_client_pad), c);
   g_signal_connect(c->webrtc, "on-ice-candidate", G_CALLBACK(on_client_candidate), c);
-  GstObject *ice = NULL;
-  g_object_get(c->webrtc, "ice-agent", &ice, NULL);
-  gboolean ok;
-  g_signal_emit_by_name(ice, "add-local-ip-address", "127.0.0.1", &ok);
-  GObject *agent = NULL;
-  g_object_get(ice, "agent", &agent, NULL);
-  g_object_set(agent, "upnp", FALSE, NULL); /* no router discovery: loopback only */
-  g_object_unref(agent);
-  gst_object_unref(ice);
+  gw_test_client_loopback_only(c->webrtc);
   gst_element_set_state(c->pipeline, GST_STATE_PLAYING);
   g_assert_true(gw_media_room_add_peer(f->room, id, NULL, &error));
   g_assert_no_error(error);
@@ -492,6 +485,19 @@ a_got_more_reports(Fixture *f)
   return counts.reports >= reports_before + 3;
 }
 
+/* a and b join; audio and video flow both ways. */
+static void
+call_up(Fixture *f)
+{
+  client_start(f, &f->a, "a");
+  client_start(f, &f->b, "b");
+  gboolean ok = run_until(f, both_receive, 20);
+  g_test_message("a got %d video / %d audio, b got %d video / %d audio; answers %u/%u",
+                 f->a.received_video, f->a.received_audio, f->b.received_video, f->b.received_audio,
+                 f->a.answers, f->b.answers);
+  g_assert_true(ok);
+}
+
 /* b leaves: a's stream from b stops, a stays in the room alone. */
 static void
 b_leaves(Fixture *f)
@@ -523,13 +529,8 @@ test_forward_both_ways(Fixture *f, gconstpointer data)
   guint64 dtls_retired = gw_direct_dtls_threads_retired();
   guint64 rtcp_received = gw_direct_total_rtcp_received();
 
-  client_start(f, &f->a, "a");
-  client_start(f, &f->b, "b");
-  gboolean ok = run_until(f, both_receive, 20);
-  g_test_message("a got %d video / %d audio, b got %d video / %d audio; answers %u/%u",
-                 f->a.received_video, f->a.received_audio, f->b.received_video, f->b.received_audio,
-                 f->a.answers, f->b.answers);
-  g_assert_true(ok);
+  call_up(f);
+  gboolean ok;
   /* a answered its first offer and the renegotiation that added b's tracks. */
   g_assert_cmpuint(f->a.answers, >=, 2);
   /* By default received packets skip webrtcbin's receive queue once it drained (lean.c). */
@@ -686,13 +687,8 @@ static void
 test_native_both_ways(Fixture *f, gconstpointer data)
 {
   g_assert_null(f->room->pipeline);
-  client_start(f, &f->a, "a");
-  client_start(f, &f->b, "b");
-  gboolean ok = run_until(f, both_receive, 20);
-  g_test_message("a got %d video / %d audio, b got %d video / %d audio; answers %u/%u",
-                 f->a.received_video, f->a.received_audio, f->b.received_video, f->b.received_audio,
-                 f->a.answers, f->b.answers);
-  g_assert_true(ok);
+  call_up(f);
+  gboolean ok;
   g_assert_cmpuint(f->a.answers, >=, 2);
   ok = run_until(f, a_got_sender_reports, 10);
   g_assert_true(ok);

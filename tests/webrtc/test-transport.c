@@ -7,6 +7,7 @@
 #include <gst/webrtc/webrtc.h>
 #include <string.h>
 
+#include "tests/webrtc/loopback-client.h"
 #include "webrtc/media-room.h"
 #include "webrtc/transport.h"
 
@@ -254,15 +255,7 @@ fixture_start(Fixture *f, GwDtlsRole role, const char *fingerprint)
   g_signal_connect(f->webrtc, "on-negotiation-needed", G_CALLBACK(on_negotiation_needed), f);
   g_signal_connect(f->webrtc, "on-ice-candidate", G_CALLBACK(on_client_candidate), f);
   g_signal_connect(f->webrtc, "pad-added", G_CALLBACK(on_client_pad), f);
-  GstObject *ice = NULL;
-  g_object_get(f->webrtc, "ice-agent", &ice, NULL);
-  gboolean ok;
-  g_signal_emit_by_name(ice, "add-local-ip-address", "127.0.0.1", &ok);
-  GObject *agent = NULL;
-  g_object_get(ice, "agent", &agent, NULL);
-  g_object_set(agent, "upnp", FALSE, NULL);
-  g_object_unref(agent);
-  gst_object_unref(ice);
+  gw_test_client_loopback_only(f->webrtc);
   /* The echo comes back sendrecv: let the client's transceiver receive too. */
   gst_element_set_state(f->pipeline, GST_STATE_PLAYING);
 }

@@ -6,6 +6,7 @@
 #include <gst/gst.h>
 #include <gst/rtp/gstrtcpbuffer.h>
 
+#include "tests/webrtc/twcc-reports.h"
 #include "webrtc/bytes.h"
 #include "webrtc/twcc-recv.h"
 #include "webrtc/twcc.h"
@@ -18,20 +19,6 @@
 #define REF_WRAP_US (G_GINT64_CONSTANT(64000) << 24)
 
 /* --- What a packet reports, through the parser --- */
-
-typedef struct {
-  guint16 seq;
-  gboolean received;
-  gint64 arrival_us;
-} Report;
-
-static void
-collect(guint16 seq, gboolean received, gint64 arrival_us, gpointer user_data)
-{
-  GArray *reports = user_data;
-  Report r = {seq, received, arrival_us};
-  g_array_append_val(reports, r);
-}
 
 /* GStreamer's RTCP parser must take the packet too: alone, as Chrome sends feedback
  * (reduced-size RTCP, RFC 5506), and, when not padded, after a receiver report in a compound

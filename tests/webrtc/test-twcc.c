@@ -2,6 +2,7 @@
 /* Unit tests for the transport-wide congestion control feedback parser and send history. */
 #include <string.h>
 
+#include "tests/webrtc/twcc-reports.h"
 #include "webrtc/twcc.h"
 
 /* --- A feedback FCI written by hand --- */
@@ -69,20 +70,6 @@ put_large(GByteArray *fci, gint delta)
 }
 
 /* --- What the parser reported --- */
-
-typedef struct {
-  guint16 seq;
-  gboolean received;
-  gint64 arrival_us;
-} Report;
-
-static void
-collect(guint16 seq, gboolean received, gint64 arrival_us, gpointer user_data)
-{
-  GArray *reports = user_data;
-  Report r = {seq, received, arrival_us};
-  g_array_append_val(reports, r);
-}
 
 /* Parses @fci, which must be well-formed, and checks what it reports: @n packets from @base
  * on, received as in @expect_received ('1' or '0' per packet), arriving at @expect_us (the
